@@ -1,0 +1,125 @@
+"""Recording audit events. Called by every service that writes case data, inside the same
+transaction as the change, so a change and its record commit or roll back together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from audit.context import current
+from audit.models import AuditEvent
+
+# Free text that may hold details of a child: the trail says it changed, not what it says.
+SENSITIVE_FIELDS = frozenset(
+    {
+        "concerns",
+        "address",
+        "evidence",
+        "text",
+        "note",
+        "consent_notes",
+        "closure_summary",
+        "outcome",
+        "outcome_reason",
+        "override_reason",
+        "completion_note",
+        "cancel_reason",
+        "description",
+        "young_adult_reason",
+        "reason",
+    }
+)
+_CHAIN_LOCK = 7_316_202  # any fixed number: the advisory lock that orders the chain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def field_changes(
+    before: dict[str, Any], after: dict[str, Any], fields: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """{field: [old, new]} for the fields whose value differs; sensitive text as
+    "changed"."""
+    names = fields if fields is not None else sorted(set(before) | set(after))
+    changes: dict[str, Any] = {}
+    for name in names:
+        old, new = _plain(before.get(name)), _plain(after.get(name))
+        if old != new:
+            changes[name] = "changed" if name in SENSITIVE_FIELDS else [old, new]
+    return changes
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in fields}
+
+
+def _lock_chain() -> None:
+    """Serialise appends so each event's prev_hash is the one committed before it. On
+    SQLite the IMMEDIATE write transaction already does this."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+
+
+def record(
+    *,
+    actor: Any,
+    verb: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    case_reference: str = "",
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the trail. Runs inside the caller's transaction (or its own)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    context = current.get()
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=actor,
+            actor_label=actor.get_username() if actor else "",
+            actor_agency=str(actor.agency) if actor and actor.agency_id else "",
+            actor_roles=", ".join(sorted(actor.roles)) if actor else "",
+            verb=verb,
+            object_type=object_type,
+            object_id=str(object_id),
+            case_reference=case_reference,
+            changes={k: v for k, v in (changes or {}).items()},
+            request_id=context.request_id,
+            client_address=context.client_address,
+            prev_hash=last or "",
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event
+
+
+def first_broken_event(batch_size: int = 2000) -> tuple[AuditEvent | None, int]:
+    """Walk the chain in order; return the first event whose hash or link does not match,
+    and how many events were checked."""
+    previous = ""
+    checked = 0
+    queryset = AuditEvent.objects.order_by("id")
+    for event in queryset.iterator(chunk_size=batch_size):
+        checked += 1
+        if event.prev_hash != previous or event.compute_hash() != event.hash:
+            return event, checked
+        previous = event.hash
+    return None, checked

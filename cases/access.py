@@ -1,0 +1,114 @@
+"""Need to know: the one place that decides which case data a user may read.
+
+Every view, viewset, form choice, export and task reads case data through these
+``visible_to(user)`` methods. The rules, from current rows only (roles, the user's agency,
+the agencies involved in a case), never from copied ownership fields:
+
+- coordinators: everything in the areas they coordinate;
+- agency leads: cases their agency is involved in, and what hangs off those cases;
+- referrers: the referrals they made (and the child on them), nothing of the case;
+- auditors: everything, read-only;
+- anyone else, staff and superusers included: nothing.
+
+A user with several roles sees the union.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+if TYPE_CHECKING:
+    from panel.models import User
+
+NOTHING = Q(pk__in=[])
+
+
+def _active(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_auditor(user: User | None) -> bool:
+    return _active(user) and user.is_auditor
+
+
+def case_scope(user: User | None, prefix: str = "") -> Q:
+    """The Q that selects the cases ``user`` may see, on a model reaching Case by
+    ``prefix`` (``""`` for Case itself, ``"case__"`` for an action, and so on)."""
+    from cases.models import CaseAgency
+
+    if not _active(user):
+        return NOTHING
+    if user.is_auditor:
+        return Q()
+    scope = NOTHING
+    if user.coordinator_area_ids:
+        scope |= Q(**{f"{prefix}area_id__in": user.coordinator_area_ids})
+    if user.is_agency_lead and user.agency_id:
+        case_id = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
+        involved = CaseAgency.objects.filter(case_id=case_id, agency_id=user.agency_id)
+        scope |= Q(Exists(involved))
+    return scope
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user: User | None) -> CaseQuerySet:
+        return self.filter(case_scope(user))
+
+
+class CaseChildQuerySet(models.QuerySet):
+    """For records that hang off one case (reviews, notes, transitions)."""
+
+    def visible_to(self, user: User | None) -> models.QuerySet:
+        return self.filter(case_scope(user, "case__"))
+
+
+class ActionQuerySet(CaseChildQuerySet):
+    pass
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user: User | None) -> ReferralQuerySet:
+        from cases.models import Case
+
+        if not _active(user):
+            return self.none()
+        if user.is_auditor:
+            return self.all()
+        scope = NOTHING
+        if user.coordinator_area_ids:
+            scope |= Q(area_id__in=user.coordinator_area_ids)
+        if user.is_referrer:
+            scope |= Q(referrer_id=user.pk)
+        if user.is_agency_lead:
+            scope |= Q(case__in=Case.objects.visible_to(user).values("pk"))
+        return self.filter(scope)
+
+
+class ChildQuerySet(models.QuerySet):
+    def visible_to(self, user: User | None) -> ChildQuerySet:
+        from cases.models import Case, Referral
+
+        if not _active(user):
+            return self.none()
+        if user.is_auditor:
+            return self.all()
+        case_children = Case.objects.visible_to(user).values("child_id")
+        referral_children = Referral.objects.visible_to(user).values("child_id")
+        return self.filter(Q(pk__in=case_children) | Q(pk__in=referral_children))
+
+
+class RiskAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user: User | None) -> RiskAssessmentQuerySet:
+        from cases.models import Case, Referral
+
+        if not _active(user):
+            return self.none()
+        if user.is_auditor:
+            return self.all()
+        return self.filter(
+            Q(case__in=Case.objects.visible_to(user).values("pk"))
+            | Q(referral__in=Referral.objects.visible_to(user).values("pk"))
+        )

@@ -1,0 +1,49 @@
+"""In-app (and email) notifications. A notification names a case by its reference and
+links to it; it never carries a child's name or details."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class NotificationKind(models.TextChoices):
+    URGENT_REFERRAL = "urgent_referral", "Immediate-risk referral"
+    NEW_REFERRAL = "new_referral", "New referral to triage"
+    REFERRAL_OUTCOME = "referral_outcome", "Referral outcome"
+    ACTION_ASSIGNED = "action_assigned", "Action assigned"
+    ACTION_DUE = "action_due", "Action due soon"
+    ACTION_OVERDUE = "action_overdue", "Action overdue"
+    REVIEW_DUE = "review_due", "Review due soon"
+    REVIEW_OVERDUE = "review_overdue", "Review overdue"
+    WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+
+
+class Notification(models.Model):
+    Kind = NotificationKind
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    case_reference = models.CharField(max_length=20, blank=True)
+    link = models.CharField(max_length=300)
+    # Who, what, which object and which due date: stored before anything is sent, so a
+    # scan that runs twice notifies once.
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k for k, _ in NotificationKind.choices]),
+                name="notification_kind_valid",
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="notification_key_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case_reference}".strip()

@@ -1,0 +1,92 @@
+"""Django admin is for reference data and people only. Case data is not registered here:
+it is read and changed through the scoped pages and services. Every change made here is
+also written to the audit trail, in the admin's own transaction."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.forms.models import model_to_dict
+
+from audit.models import AuditEvent
+from audit.services import field_changes, record
+from panel.models import Agency, Area, LocalSupportTeam, RoleAssignment, User
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        before = model_to_dict(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
+        super().save_model(request, obj, form, change)
+        after = model_to_dict(obj)
+        after.pop("password", None)
+        before.pop("password", None)
+        record(
+            actor=request.user,
+            verb=AuditEvent.Verb.UPDATED if change else AuditEvent.Verb.CREATED,
+            obj=obj,
+            changes=field_changes(before, after, form.changed_data if change else None),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            record(
+                actor=request.user,
+                verb=AuditEvent.Verb.UPDATED,
+                obj=form.instance,
+                changes={"removed": [str(deleted)]},
+            )
+            deleted.delete()
+        for instance in instances:
+            instance.save()
+            record(
+                actor=request.user,
+                verb=AuditEvent.Verb.UPDATED,
+                obj=form.instance,
+                changes={"added_or_changed": [str(instance)]},
+            )
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        record(actor=request.user, verb=AuditEvent.Verb.UPDATED, obj=obj, changes={"deleted": True})
+        super().delete_model(request, obj)
+
+
+@admin.register(Area)
+class AreaAdmin(AuditedAdmin):
+    list_display = ["name", "front_door_name", "front_door_phone", "police_non_emergency"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Agency)
+class AgencyAdmin(AuditedAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind", "areas"]
+    search_fields = ["name"]
+    filter_horizontal = ["areas"]
+
+
+@admin.register(LocalSupportTeam)
+class LocalSupportTeamAdmin(AuditedAdmin):
+    list_display = ["name", "district", "area", "contact_name", "phone"]
+    list_filter = ["area"]
+    search_fields = ["name", "district"]
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    fields = ["role", "area"]
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    list_display = ["username", "first_name", "last_name", "agency", "is_active", "is_staff"]
+    list_filter = ["agency", "role_assignments__role", "is_active", "is_staff"]
+    inlines = [RoleAssignmentInline]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Agency", {"fields": ("agency", "job_title", "phone")}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("Agency", {"fields": ("first_name", "last_name", "email", "agency", "job_title")}),
+    )

@@ -1,0 +1,41 @@
+"""What /healthz reports: can we reach the database and the broker?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.utils import DatabaseError
+
+from panel.celery import app
+from panel.models import WorkerHeartbeat
+
+
+def database_status() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return {"ok": False, "vendor": connection.vendor, "error": error.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def broker_status(timeout: float = 2.0) -> dict[str, Any]:
+    transport = app.conf.broker_url.split("://", 1)[0]
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as error:  # kombu raises many kinds; any of them means "down"
+        return {"ok": False, "transport": transport, "error": error.__class__.__name__}
+    return {"ok": True, "transport": transport}
+
+
+def worker_status() -> dict[str, Any]:
+    """When beat and a worker last ran the heartbeat task. Informational: a web process
+    can be healthy while the worker restarts."""
+    try:
+        beat = WorkerHeartbeat.objects.filter(name="scheduler").first()
+    except DatabaseError:
+        return {"last_heartbeat": None}
+    return {"last_heartbeat": beat.last_seen.isoformat() if beat else None}

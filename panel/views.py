@@ -1,0 +1,60 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from cases.models import Case, Referral
+from panel.health import broker_status, database_status, worker_status
+from panel.models import Area
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in start page: who to call, and counts of what this user may see."""
+    user = request.user
+    case_counts = dict(
+        Case.objects.visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    referral_counts = dict(
+        Referral.objects.visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return render(
+        request,
+        "panel/home.html",
+        {
+            "areas": Area.objects.all(),
+            "case_counts": [
+                (label, case_counts.get(value, 0)) for value, label in Case.Status.choices
+            ],
+            "referral_counts": [
+                (label, referral_counts.get(value, 0)) for value, label in Referral.Status.choices
+            ],
+            "sees_cases": bool(user.roles - {"referrer"}),
+            "sees_referrals": bool(user.roles),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database = database_status()
+    broker = broker_status()
+    ok = database["ok"] and broker["ok"]
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "database": database,
+        "broker": broker,
+        "worker": worker_status() if database["ok"] else {"last_heartbeat": None},
+    }
+    return JsonResponse(body, status=200 if ok else 503)
