@@ -46,6 +46,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return _plain(value)
+
+
 def field_changes(
     before: dict[str, Any], after: dict[str, Any], fields: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -101,7 +109,7 @@ def record(
             object_type=object_type,
             object_id=str(object_id),
             case_reference=case_reference,
-            changes={k: v for k, v in (changes or {}).items()},
+            changes={key: _jsonable(value) for key, value in (changes or {}).items()},
             request_id=context.request_id,
             client_address=context.client_address,
             prev_hash=last or "",

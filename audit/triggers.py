@@ -8,6 +8,7 @@ from typing import Any
 
 TABLE = "audit_auditevent"
 
+# The table name is a constant of this module, never input.
 _POSTGRES_INSTALL = f"""
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
 BEGIN

@@ -84,7 +84,7 @@ class Child(models.Model):
     school_or_setting = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True)
     # Folded name for duplicate detection; kept in step with the name fields by save().
-    name_key = models.CharField(max_length=210, editable=False, db_index=True)
+    name_key = models.CharField(max_length=210, editable=False, blank=True, db_index=True)
     known_as_key = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

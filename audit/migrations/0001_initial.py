@@ -4,33 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('actor_agency', models.CharField(blank=True, max_length=150)),
-                ('actor_roles', models.CharField(blank=True, max_length=200)),
-                ('verb', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('transitioned', 'Transitioned'), ('viewed', 'Viewed'), ('exported', 'Exported'), ('logged_in', 'Logged in'), ('logged_out', 'Logged out'), ('login_failed', 'Login failed'), ('denied', 'Denied')], max_length=20)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('case_reference', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('client_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('prev_hash', models.CharField(blank=True, max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("actor_agency", models.CharField(blank=True, max_length=150)),
+                ("actor_roles", models.CharField(blank=True, max_length=200)),
+                (
+                    "verb",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("transitioned", "Transitioned"),
+                            ("viewed", "Viewed"),
+                            ("exported", "Exported"),
+                            ("logged_in", "Logged in"),
+                            ("logged_out", "Logged out"),
+                            ("login_failed", "Login failed"),
+                            ("denied", "Denied"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                ("case_reference", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("client_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("prev_hash", models.CharField(blank=True, max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]

@@ -5,235 +5,609 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('due_date', models.DateField()),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('four_p', models.CharField(blank=True, choices=[('prepare', 'Prepare'), ('prevent', 'Prevent'), ('protect', 'Protect'), ('pursue', 'Pursue')], max_length=10, verbose_name='4 Ps')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=20)),
-                ('completion_note', models.TextField(blank=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("due_date", models.DateField()),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "four_p",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("prepare", "Prepare"),
+                            ("prevent", "Prevent"),
+                            ("protect", "Protect"),
+                            ("pursue", "Pursue"),
+                        ],
+                        max_length=10,
+                        verbose_name="4 Ps",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("completion_note", models.TextField(blank=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['due_date', 'id'],
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ActionUpdate',
+            name="ActionUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True)),
-                ('status_from', models.CharField(blank=True, choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('status_to', models.CharField(blank=True, choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("note", models.TextField(blank=True)),
+                (
+                    "status_from",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status_to",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['action', 'created_at', 'id'],
+                "ordering": ["action", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('awaiting_panel', 'Awaiting panel'), ('open', 'Open'), ('closed', 'Closed')], default='awaiting_panel', max_length=20)),
-                ('risk_level', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('lst_contact', models.CharField(blank=True, max_length=150, verbose_name='LST contact')),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closure_reason', models.CharField(blank=True, choices=[('risk_reduced', 'Risk reduced or removed'), ('moved_out', 'Moved out of area, with transfer'), ('stepped_down', 'Stepped down to early help'), ('adult_services', 'Turned 18 and handed to adult services'), ('other', 'Other')], max_length=20)),
-                ('closure_summary', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(editable=False, max_length=20, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_panel", "Awaiting panel"),
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                        ],
+                        default="awaiting_panel",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "risk_level",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "lst_contact",
+                    models.CharField(blank=True, max_length=150, verbose_name="LST contact"),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closure_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("risk_reduced", "Risk reduced or removed"),
+                            ("moved_out", "Moved out of area, with transfer"),
+                            ("stepped_down", "Stepped down to early help"),
+                            ("adult_services", "Turned 18 and handed to adult services"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("closure_summary", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseAgency',
+            name="CaseAgency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='CaseNote',
+            name="CaseNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('text', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("text", models.TextField()),
             ],
             options={
-                'ordering': ['case', 'created_at', 'id'],
+                "ordering": ["case", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseReferenceCounter',
+            name="CaseReferenceCounter",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='CaseTransition',
+            name="CaseTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('awaiting_panel', 'Awaiting panel'), ('open', 'Open'), ('closed', 'Closed')], max_length=20)),
-                ('to_status', models.CharField(choices=[('awaiting_panel', 'Awaiting panel'), ('open', 'Open'), ('closed', 'Closed')], max_length=20)),
-                ('reason', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("awaiting_panel", "Awaiting panel"),
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_panel", "Awaiting panel"),
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['case', 'at', 'id'],
+                "ordering": ["case", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('known_as', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('gender', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('non_binary', 'Non-binary'), ('other', 'Other'), ('not_known', 'Not known')], max_length=20)),
-                ('ethnicity', models.CharField(blank=True, max_length=100)),
-                ('school_or_setting', models.CharField(blank=True, max_length=200)),
-                ('address', models.TextField(blank=True)),
-                ('name_key', models.CharField(db_index=True, editable=False, max_length=210)),
-                ('known_as_key', models.CharField(blank=True, editable=False, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("known_as", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("non_binary", "Non-binary"),
+                            ("other", "Other"),
+                            ("not_known", "Not known"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=100)),
+                ("school_or_setting", models.CharField(blank=True, max_length=200)),
+                ("address", models.TextField(blank=True)),
+                (
+                    "name_key",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=210),
+                ),
+                ("known_as_key", models.CharField(blank=True, editable=False, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name_plural': 'children',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name_plural": "children",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referrer_role', models.CharField(max_length=150)),
-                ('referrer_contact', models.CharField(max_length=200)),
-                ('referred_at', models.DateTimeField()),
-                ('concerns', models.TextField()),
-                ('contact_in_person', models.BooleanField(default=False, verbose_name='in person')),
-                ('contact_mobile_phone', models.BooleanField(default=False, verbose_name='by mobile phone')),
-                ('contact_online', models.BooleanField(default=False, verbose_name='online')),
-                ('immediate_risk', models.BooleanField(default=False)),
-                ('police_contacted_at', models.DateTimeField(blank=True, null=True)),
-                ('police_contacted_by', models.CharField(blank=True, max_length=150)),
-                ('police_incident_number', models.CharField(blank=True, max_length=50)),
-                ('known_to_social_care', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('unknown', 'Not known')], default='unknown', max_length=10)),
-                ('lead_social_worker', models.CharField(blank=True, max_length=150)),
-                ('child_aware', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('unknown', 'Not known')], max_length=10)),
-                ('child_agrees', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('unknown', 'Not known')], max_length=10)),
-                ('parents_aware', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('unknown', 'Not known')], max_length=10)),
-                ('parents_agree', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('unknown', 'Not known')], max_length=10)),
-                ('consent_notes', models.TextField(blank=True, help_text='Why the child or parents do not know or agree, if so.')),
-                ('legal_status', models.CharField(choices=[('none', 'No statutory involvement'), ('child_in_need', 'Child in need (s17)'), ('child_protection', 'Child protection plan'), ('looked_after_s20', 'Looked after, voluntary (s20)'), ('looked_after_s31', 'Looked after, care order (s31)'), ('care_leaver', 'Care leaver'), ('other', 'Other'), ('not_known', 'Not known')], max_length=30)),
-                ('young_adult_reason', models.TextField(blank=True, help_text='Why a young adult (18-25) is referred, e.g. learning disability.')),
-                ('status', models.CharField(choices=[('submitted', 'Awaiting triage'), ('accepted', 'Accepted to panel'), ('stepped_down', 'Stepped down to early help'), ('redirected', 'Redirected'), ('no_further_action', 'No further action')], default='submitted', max_length=20)),
-                ('outcome_route', models.CharField(blank=True, choices=[('eha', 'Early Help Assessment'), ('lst', 'Local Support Team'), ('front_door', 'Front door (First Response / Safeguarding and Referral Team)'), ('s47', 'Section 47 strategy discussion')], max_length=20)),
-                ('outcome_reason', models.TextField(blank=True)),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('submission_token', models.UUIDField(blank=True, editable=False, null=True, unique=True)),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("referrer_role", models.CharField(max_length=150)),
+                ("referrer_contact", models.CharField(max_length=200)),
+                ("referred_at", models.DateTimeField()),
+                ("concerns", models.TextField()),
+                ("contact_in_person", models.BooleanField(default=False, verbose_name="in person")),
+                (
+                    "contact_mobile_phone",
+                    models.BooleanField(default=False, verbose_name="by mobile phone"),
+                ),
+                ("contact_online", models.BooleanField(default=False, verbose_name="online")),
+                ("immediate_risk", models.BooleanField(default=False)),
+                ("police_contacted_at", models.DateTimeField(blank=True, null=True)),
+                ("police_contacted_by", models.CharField(blank=True, max_length=150)),
+                ("police_incident_number", models.CharField(blank=True, max_length=50)),
+                (
+                    "known_to_social_care",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known")],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("lead_social_worker", models.CharField(blank=True, max_length=150)),
+                (
+                    "child_aware",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "child_agrees",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "parents_aware",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "parents_agree",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not known")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "consent_notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the child or parents do not know or agree, if so.",
+                    ),
+                ),
+                (
+                    "legal_status",
+                    models.CharField(
+                        choices=[
+                            ("none", "No statutory involvement"),
+                            ("child_in_need", "Child in need (s17)"),
+                            ("child_protection", "Child protection plan"),
+                            ("looked_after_s20", "Looked after, voluntary (s20)"),
+                            ("looked_after_s31", "Looked after, care order (s31)"),
+                            ("care_leaver", "Care leaver"),
+                            ("other", "Other"),
+                            ("not_known", "Not known"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "young_adult_reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why a young adult (18-25) is referred, e.g. learning disability.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Awaiting triage"),
+                            ("accepted", "Accepted to panel"),
+                            ("stepped_down", "Stepped down to early help"),
+                            ("redirected", "Redirected"),
+                            ("no_further_action", "No further action"),
+                        ],
+                        default="submitted",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome_route",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("eha", "Early Help Assessment"),
+                            ("lst", "Local Support Team"),
+                            (
+                                "front_door",
+                                "Front door (First Response / Safeguarding and Referral Team)",
+                            ),
+                            ("s47", "Section 47 strategy discussion"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("outcome_reason", models.TextField(blank=True)),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "submission_token",
+                    models.UUIDField(blank=True, editable=False, null=True, unique=True),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'ordering': ['-referred_at'],
+                "ordering": ["-referred_at"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('upcoming', 'Upcoming'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='upcoming', max_length=20)),
-                ('held_on', models.DateField(blank=True, null=True)),
-                ('outcome', models.TextField(blank=True)),
-                ('risk_level_after', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('next_due_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("upcoming", "Upcoming"),
+                            ("held", "Held"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="upcoming",
+                        max_length=20,
+                    ),
+                ),
+                ("held_on", models.DateField(blank=True, null=True)),
+                ("outcome", models.TextField(blank=True)),
+                (
+                    "risk_level_after",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
+                ("next_due_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['case', 'due_date'],
+                "ordering": ["case", "due_date"],
             },
         ),
         migrations.CreateModel(
-            name='RiskAnswer',
+            name="RiskAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answer', models.CharField(choices=[('present', 'Present'), ('not_present', 'Not present'), ('unknown', 'Not known')], max_length=20)),
-                ('evidence', models.TextField(blank=True)),
-                ('recency', models.CharField(blank=True, choices=[('0_6', 'In the last 6 months'), ('6_12', '6 to 12 months ago'), ('12_plus', 'Over 12 months ago')], max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "answer",
+                    models.CharField(
+                        choices=[
+                            ("present", "Present"),
+                            ("not_present", "Not present"),
+                            ("unknown", "Not known"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("evidence", models.TextField(blank=True)),
+                (
+                    "recency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("0_6", "In the last 6 months"),
+                            ("6_12", "6 to 12 months ago"),
+                            ("12_plus", "Over 12 months ago"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'indicator__order'],
+                "ordering": ["assessment", "indicator__order"],
             },
         ),
         migrations.CreateModel(
-            name='RiskAssessment',
+            name="RiskAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_at', models.DateTimeField()),
-                ('computed_level', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('override_level', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
-                ('override_reason', models.TextField(blank=True)),
-                ('final_level', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assessed_at", models.DateTimeField()),
+                (
+                    "computed_level",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "override_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
+                ("override_reason", models.TextField(blank=True)),
+                (
+                    "final_level",
+                    models.CharField(
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        max_length=10,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-assessed_at', '-id'],
-                'get_latest_by': 'assessed_at',
+                "ordering": ["-assessed_at", "-id"],
+                "get_latest_by": "assessed_at",
             },
         ),
         migrations.CreateModel(
-            name='RiskIndicator',
+            name="RiskIndicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60)),
-                ('band', models.CharField(choices=[('vulnerability', 'Vulnerability'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], max_length=20)),
-                ('label', models.CharField(max_length=255)),
-                ('order', models.PositiveIntegerField()),
-                ('is_disclosure', models.BooleanField(default=False, help_text='A disclosure of sexual exploitation: always high risk.')),
-                ('minimum_level', models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], help_text='When present, the computed level is never below this (e.g. learning disability: never low).', max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60)),
+                (
+                    "band",
+                    models.CharField(
+                        choices=[
+                            ("vulnerability", "Vulnerability"),
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("label", models.CharField(max_length=255)),
+                ("order", models.PositiveIntegerField()),
+                (
+                    "is_disclosure",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A disclosure of sexual exploitation: always high risk.",
+                    ),
+                ),
+                (
+                    "minimum_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+                        help_text="When present, the computed level is never below this (e.g. learning disability: never low).",
+                        max_length=10,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tool', 'order'],
+                "ordering": ["tool", "order"],
             },
         ),
         migrations.CreateModel(
-            name='RiskTool',
+            name="RiskTool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField()),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=150)),
-                ('description', models.TextField(blank=True)),
-                ('scoring', models.CharField(choices=[('matrix', 'Risk Factor Matrix (banded indicators)')], max_length=20)),
-                ('rules', models.JSONField(blank=True, default=dict)),
-                ('is_active', models.BooleanField(default=True)),
-                ('published_on', models.DateField(default=datetime.date.today)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField()),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=150)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "scoring",
+                    models.CharField(
+                        choices=[("matrix", "Risk Factor Matrix (banded indicators)")],
+                        max_length=20,
+                    ),
+                ),
+                ("rules", models.JSONField(blank=True, default=dict)),
+                ("is_active", models.BooleanField(default=True)),
+                ("published_on", models.DateField(default=datetime.date.today)),
             ],
             options={
-                'ordering': ['slug', '-version'],
+                "ordering": ["slug", "-version"],
             },
         ),
     ]

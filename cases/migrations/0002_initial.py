@@ -6,424 +6,876 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('panel', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("panel", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='action',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="action",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owned_actions', to=settings.AUTH_USER_MODEL),
+            model_name="action",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="owned_actions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='owning_agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='panel.agency'),
+            model_name="action",
+            name="owning_agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="panel.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='actionupdate',
-            name='action',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='cases.action'),
+            model_name="actionupdate",
+            name="action",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="updates",
+                to="cases.action",
+            ),
         ),
         migrations.AddField(
-            model_name='actionupdate',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="actionupdate",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='panel.area'),
+            model_name="case",
+            name="area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="panel.area"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='lead_agency',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to='panel.agency'),
+            model_name="case",
+            name="lead_agency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="led_cases",
+                to="panel.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='lead_professional',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="lead_professional",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="led_cases",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='local_support_team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='panel.localsupportteam'),
+            model_name="case",
+            name="local_support_team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="panel.localsupportteam",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='previous_case',
-            field=models.ForeignKey(blank=True, help_text='The earlier case of the same child, when this one is a re-referral.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='re_referrals', to='cases.case'),
+            model_name="case",
+            name="previous_case",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The earlier case of the same child, when this one is a re-referral.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="re_referrals",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='cases.case'),
+            model_name="action",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="actions", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='caseagency',
-            name='added_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="caseagency",
+            name="added_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='caseagency',
-            name='agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='case_links', to='panel.agency'),
+            model_name="caseagency",
+            name="agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="case_links",
+                to="panel.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='caseagency',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agency_links', to='cases.case'),
+            model_name="caseagency",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="agency_links",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='involved_agencies',
-            field=models.ManyToManyField(related_name='involved_cases', through='cases.CaseAgency', to='panel.agency'),
+            model_name="case",
+            name="involved_agencies",
+            field=models.ManyToManyField(
+                related_name="involved_cases", through="cases.CaseAgency", to="panel.agency"
+            ),
         ),
         migrations.AddField(
-            model_name='casenote',
-            name='author',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="casenote",
+            name="author",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='casenote',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notes', to='cases.case'),
+            model_name="casenote",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="notes", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='casetransition',
-            name='by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL),
+            model_name="casetransition",
+            name="by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='casetransition',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='cases.case'),
+            model_name="casetransition",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="transitions",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='child',
-            name='area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='children', to='panel.area'),
+            model_name="child",
+            name="area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="panel.area",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='child',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.child'),
+            model_name="case",
+            name="child",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="cases.child"
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='panel.area'),
+            model_name="referral",
+            name="area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="panel.area",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.case'),
+            model_name="referral",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='child',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='cases.child'),
+            model_name="referral",
+            name="child",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="cases.child",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='referrer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to=settings.AUTH_USER_MODEL),
+            model_name="referral",
+            name="referrer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals_made",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='referrer_agency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='panel.agency'),
+            model_name="referral",
+            name="referrer_agency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals_made",
+                to="panel.agency",
+            ),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='triaged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_triaged', to=settings.AUTH_USER_MODEL),
+            model_name="referral",
+            name="triaged_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals_triaged",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='attending_agencies',
-            field=models.ManyToManyField(blank=True, related_name='+', to='panel.agency'),
+            model_name="review",
+            name="attending_agencies",
+            field=models.ManyToManyField(blank=True, related_name="+", to="panel.agency"),
         ),
         migrations.AddField(
-            model_name='review',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='cases.case'),
+            model_name="review",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="reviews", to="cases.case"
+            ),
         ),
         migrations.AddField(
-            model_name='review',
-            name='held_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="review",
+            name="held_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='assessed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to=settings.AUTH_USER_MODEL),
+            model_name="riskassessment",
+            name="assessed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.case'),
+            model_name="riskassessment",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='child',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.child'),
+            model_name="riskassessment",
+            name="child",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="cases.child",
+            ),
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='referral',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.referral'),
+            model_name="riskassessment",
+            name="referral",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="cases.referral",
+            ),
         ),
         migrations.AddField(
-            model_name='riskanswer',
-            name='assessment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='cases.riskassessment'),
+            model_name="riskanswer",
+            name="assessment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="answers",
+                to="cases.riskassessment",
+            ),
         ),
         migrations.AddField(
-            model_name='riskanswer',
-            name='indicator',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='cases.riskindicator'),
+            model_name="riskanswer",
+            name="indicator",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="answers",
+                to="cases.riskindicator",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risktool',
-            constraint=models.UniqueConstraint(fields=('slug', 'version'), name='risktool_unique_version'),
+            model_name="risktool",
+            constraint=models.UniqueConstraint(
+                fields=("slug", "version"), name="risktool_unique_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risktool',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('slug',), name='risktool_one_active_version'),
+            model_name="risktool",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)),
+                fields=("slug",),
+                name="risktool_one_active_version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risktool',
-            constraint=models.CheckConstraint(condition=models.Q(('scoring__in', ['matrix'])), name='risktool_scoring_valid'),
+            model_name="risktool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("scoring__in", ["matrix"])), name="risktool_scoring_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='risktool',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='risktool_version_positive'),
+            model_name="risktool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="risktool_version_positive"
+            ),
         ),
         migrations.AddField(
-            model_name='riskindicator',
-            name='tool',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='cases.risktool'),
+            model_name="riskindicator",
+            name="tool",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="indicators",
+                to="cases.risktool",
+            ),
         ),
         migrations.AddField(
-            model_name='riskassessment',
-            name='tool',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='cases.risktool'),
+            model_name="riskassessment",
+            name="tool",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="cases.risktool",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actionupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('note', ''), _negated=True), models.Q(('status_to', ''), _negated=True), _connector='OR'), name='action_update_says_something'),
+            model_name="actionupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("note", ""), _negated=True),
+                    models.Q(("status_to", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="action_update_says_something",
+            ),
         ),
         migrations.AddIndex(
-            model_name='action',
-            index=models.Index(fields=['status', 'due_date'], name='action_status_due'),
+            model_name="action",
+            index=models.Index(fields=["status", "due_date"], name="action_status_due"),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'cancelled'])), name='action_status_valid'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "in_progress", "done", "cancelled"])),
+                name="action_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__in', ['low', 'normal', 'high', 'urgent'])), name='action_priority_valid'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__in", ["low", "normal", "high", "urgent"])),
+                name="action_priority_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('four_p__in', ['', 'prepare', 'prevent', 'protect', 'pursue'])), name='action_four_p_valid'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("four_p__in", ["", "prepare", "prevent", "protect", "pursue"])),
+                name="action_four_p_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('description', ''), _negated=True), name='action_description_set'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("description", ""), _negated=True),
+                name="action_description_set",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), models.Q(('completed_at__isnull', False), models.Q(('completion_note', ''), _negated=True)), _connector='OR'), name='action_done_has_note'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "done"), _negated=True),
+                    models.Q(
+                        ("completed_at__isnull", False),
+                        models.Q(("completion_note", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="action_done_has_note",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'cancelled'), _negated=True), models.Q(('cancel_reason', ''), _negated=True), _connector='OR'), name='action_cancelled_has_reason'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "cancelled"), _negated=True),
+                    models.Q(("cancel_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="action_cancelled_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='caseagency',
-            constraint=models.UniqueConstraint(fields=('case', 'agency'), name='caseagency_unique'),
+            model_name="caseagency",
+            constraint=models.UniqueConstraint(fields=("case", "agency"), name="caseagency_unique"),
         ),
         migrations.AddConstraint(
-            model_name='casenote',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='note_text_set'),
+            model_name="casenote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="note_text_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('to_status__in', ['awaiting_panel', 'open', 'closed']), ('from_status__in', ['', 'awaiting_panel', 'open', 'closed'])), name='transition_status_valid'),
+            model_name="casetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("to_status__in", ["awaiting_panel", "open", "closed"]),
+                    ("from_status__in", ["", "awaiting_panel", "open", "closed"]),
+                ),
+                name="transition_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casetransition',
-            constraint=models.CheckConstraint(condition=models.Q(('from_status', models.F('to_status')), _negated=True), name='transition_changes_status'),
+            model_name="casetransition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_status", models.F("to_status")), _negated=True),
+                name="transition_changes_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['date_of_birth', 'name_key'], name='child_dob_name'),
+            model_name="child",
+            index=models.Index(fields=["date_of_birth", "name_key"], name="child_dob_name"),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('first_name', ''), _negated=True), name='child_first_name_set'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("first_name", ""), _negated=True), name="child_first_name_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('last_name', ''), _negated=True), name='child_last_name_set'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("last_name", ""), _negated=True), name="child_last_name_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('gender__in', ['female', 'male', 'non_binary', 'other', 'not_known'])), name='child_gender_valid'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("gender__in", ["female", "male", "non_binary", "other", "not_known"])
+                ),
+                name="child_gender_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['area', 'status'], name='case_area_status'),
+            model_name="case",
+            index=models.Index(fields=["area", "status"], name="case_area_status"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['awaiting_panel', 'open', 'closed'])), name='case_status_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["awaiting_panel", "open", "closed"])),
+                name="case_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('risk_level__in', ['low', 'medium', 'high'])), name='case_risk_level_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("risk_level__in", ["low", "medium", "high"])),
+                name="case_risk_level_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('closure_reason__in', ['', 'risk_reduced', 'moved_out', 'stepped_down', 'adult_services', 'other'])), name='case_closure_reason_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "closure_reason__in",
+                        [
+                            "",
+                            "risk_reduced",
+                            "moved_out",
+                            "stepped_down",
+                            "adult_services",
+                            "other",
+                        ],
+                    )
+                ),
+                name="case_closure_reason_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('status', 'closed'), models.Q(('closure_reason', ''), _negated=True), models.Q(('closure_summary', ''), _negated=True)), models.Q(models.Q(('status', 'closed'), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='case_closed_has_date_reason_summary'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("closed_at__isnull", False),
+                        ("status", "closed"),
+                        models.Q(("closure_reason", ""), _negated=True),
+                        models.Q(("closure_summary", ""), _negated=True),
+                    ),
+                    models.Q(
+                        models.Q(("status", "closed"), _negated=True), ("closed_at__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="case_closed_has_date_reason_summary",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_at__isnull', True), ('closed_at__gte', models.F('opened_at')), _connector='OR'), name='case_closed_after_opened'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("closed_at__gte", models.F("opened_at")),
+                    _connector="OR",
+                ),
+                name="case_closed_after_opened",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('reference__regex', '^CSE-[0-9]{4}-[0-9]{4,}$')), name='case_reference_format'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reference__regex", "^CSE-[0-9]{4}-[0-9]{4,}$")),
+                name="case_reference_format",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('previous_case__isnull', True), models.Q(('previous_case', models.F('id')), _negated=True), _connector='OR'), name='case_not_its_own_previous'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("previous_case__isnull", True),
+                    models.Q(("previous_case", models.F("id")), _negated=True),
+                    _connector="OR",
+                ),
+                name="case_not_its_own_previous",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['area', 'status'], name='referral_area_status'),
+            model_name="referral",
+            index=models.Index(fields=["area", "status"], name="referral_area_status"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'accepted', 'stepped_down', 'redirected', 'no_further_action'])), name='referral_status_valid'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "submitted",
+                            "accepted",
+                            "stepped_down",
+                            "redirected",
+                            "no_further_action",
+                        ],
+                    )
+                ),
+                name="referral_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('concerns', ''), _negated=True), name='referral_concerns_set'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("concerns", ""), _negated=True), name="referral_concerns_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('immediate_risk', False), models.Q(('police_contacted_at__isnull', False), models.Q(('police_contacted_by', ''), _negated=True), models.Q(('police_incident_number', ''), _negated=True)), _connector='OR'), name='referral_immediate_risk_police_contacted'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("immediate_risk", False),
+                    models.Q(
+                        ("police_contacted_at__isnull", False),
+                        models.Q(("police_contacted_by", ""), _negated=True),
+                        models.Q(("police_incident_number", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="referral_immediate_risk_police_contacted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('contact_in_person', True), ('contact_mobile_phone', True), ('contact_online', True), _connector='OR'), name='referral_contact_method_set'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("contact_in_person", True),
+                    ("contact_mobile_phone", True),
+                    ("contact_online", True),
+                    _connector="OR",
+                ),
+                name="referral_contact_method_set",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('legal_status__in', ['none', 'child_in_need', 'child_protection', 'looked_after_s20', 'looked_after_s31', 'care_leaver', 'other', 'not_known'])), name='referral_legal_status_valid'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "legal_status__in",
+                        [
+                            "none",
+                            "child_in_need",
+                            "child_protection",
+                            "looked_after_s20",
+                            "looked_after_s31",
+                            "care_leaver",
+                            "other",
+                            "not_known",
+                        ],
+                    )
+                ),
+                name="referral_legal_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('known_to_social_care__in', ['yes', 'no', 'unknown']), ('child_aware__in', ['yes', 'no', 'unknown']), ('child_agrees__in', ['yes', 'no', 'unknown']), ('parents_aware__in', ['yes', 'no', 'unknown']), ('parents_agree__in', ['yes', 'no', 'unknown'])), name='referral_yes_no_valid'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("known_to_social_care__in", ["yes", "no", "unknown"]),
+                    ("child_aware__in", ["yes", "no", "unknown"]),
+                    ("child_agrees__in", ["yes", "no", "unknown"]),
+                    ("parents_aware__in", ["yes", "no", "unknown"]),
+                    ("parents_agree__in", ["yes", "no", "unknown"]),
+                ),
+                name="referral_yes_no_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome_route', ''), ('status', 'submitted'), ('triaged_at__isnull', True)), models.Q(models.Q(('status', 'submitted'), _negated=True), ('triaged_at__isnull', False), ('triaged_by__isnull', False), models.Q(('outcome_reason', ''), _negated=True)), _connector='OR'), name='referral_triage_complete'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("outcome_route", ""), ("status", "submitted"), ("triaged_at__isnull", True)
+                    ),
+                    models.Q(
+                        models.Q(("status", "submitted"), _negated=True),
+                        ("triaged_at__isnull", False),
+                        ("triaged_by__isnull", False),
+                        models.Q(("outcome_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="referral_triage_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('case__isnull', False), ('status', 'accepted')), models.Q(('status', 'accepted'), _negated=True), _connector='OR'), name='referral_accepted_has_case'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("case__isnull", False), ("status", "accepted")),
+                    models.Q(("status", "accepted"), _negated=True),
+                    _connector="OR",
+                ),
+                name="referral_accepted_has_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome_route', ''), models.Q(('outcome_route__in', ['eha', 'lst']), ('status', 'stepped_down')), models.Q(('outcome_route__in', ['front_door', 's47']), ('status', 'redirected')), _connector='OR'), name='referral_outcome_route_matches'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("outcome_route", ""),
+                    models.Q(("outcome_route__in", ["eha", "lst"]), ("status", "stepped_down")),
+                    models.Q(
+                        ("outcome_route__in", ["front_door", "s47"]), ("status", "redirected")
+                    ),
+                    _connector="OR",
+                ),
+                name="referral_outcome_route_matches",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('triaged_at__isnull', True), ('triaged_at__gte', models.F('referred_at')), _connector='OR'), name='referral_triaged_after_referred'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("triaged_at__isnull", True),
+                    ("triaged_at__gte", models.F("referred_at")),
+                    _connector="OR",
+                ),
+                name="referral_triaged_after_referred",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'upcoming')), fields=('case',), name='review_one_upcoming'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "upcoming")),
+                fields=("case",),
+                name="review_one_upcoming",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['upcoming', 'held', 'cancelled'])), name='review_status_valid'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["upcoming", "held", "cancelled"])),
+                name="review_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'held'), _negated=True), models.Q(('held_on__isnull', False), models.Q(('outcome', ''), _negated=True), ('risk_level_after__in', ['low', 'medium', 'high'])), _connector='OR'), name='review_held_has_outcome'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "held"), _negated=True),
+                    models.Q(
+                        ("held_on__isnull", False),
+                        models.Q(("outcome", ""), _negated=True),
+                        ("risk_level_after__in", ["low", "medium", "high"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="review_held_has_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'held'), ('held_on__isnull', True), _connector='OR'), name='review_held_on_only_when_held'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "held"), ("held_on__isnull", True), _connector="OR"),
+                name="review_held_on_only_when_held",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('next_due_date__isnull', True), ('held_on__isnull', True), ('next_due_date__gt', models.F('held_on')), _connector='OR'), name='review_next_due_after_held'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("next_due_date__isnull", True),
+                    ("held_on__isnull", True),
+                    ("next_due_date__gt", models.F("held_on")),
+                    _connector="OR",
+                ),
+                name="review_next_due_after_held",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskanswer',
-            constraint=models.UniqueConstraint(fields=('assessment', 'indicator'), name='answer_one_per_indicator'),
+            model_name="riskanswer",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "indicator"), name="answer_one_per_indicator"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskanswer',
-            constraint=models.CheckConstraint(condition=models.Q(('answer__in', ['present', 'not_present', 'unknown'])), name='answer_value_valid'),
+            model_name="riskanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("answer__in", ["present", "not_present", "unknown"])),
+                name="answer_value_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskanswer',
-            constraint=models.CheckConstraint(condition=models.Q(('recency__in', ['', '0_6', '6_12', '12_plus'])), name='answer_recency_valid'),
+            model_name="riskanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recency__in", ["", "0_6", "6_12", "12_plus"])),
+                name="answer_recency_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskanswer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('answer', 'present'), _negated=True), models.Q(('evidence', ''), _negated=True), _connector='OR'), name='answer_present_has_evidence'),
+            model_name="riskanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("answer", "present"), _negated=True),
+                    models.Q(("evidence", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="answer_present_has_evidence",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskindicator',
-            constraint=models.UniqueConstraint(fields=('tool', 'code'), name='indicator_unique_code'),
+            model_name="riskindicator",
+            constraint=models.UniqueConstraint(
+                fields=("tool", "code"), name="indicator_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskindicator',
-            constraint=models.UniqueConstraint(fields=('tool', 'order'), name='indicator_unique_order'),
+            model_name="riskindicator",
+            constraint=models.UniqueConstraint(
+                fields=("tool", "order"), name="indicator_unique_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskindicator',
-            constraint=models.CheckConstraint(condition=models.Q(('band__in', ['vulnerability', 'low', 'medium', 'high'])), name='indicator_band_valid'),
+            model_name="riskindicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("band__in", ["vulnerability", "low", "medium", "high"])),
+                name="indicator_band_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskindicator',
-            constraint=models.CheckConstraint(condition=models.Q(('minimum_level__in', ['', 'low', 'medium', 'high'])), name='indicator_minimum_level_valid'),
+            model_name="riskindicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("minimum_level__in", ["", "low", "medium", "high"])),
+                name="indicator_minimum_level_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('referral__isnull', False), ('case__isnull', False), _connector='OR'), name='assessment_for_referral_or_case'),
+            model_name="riskassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("referral__isnull", False), ("case__isnull", False), _connector="OR"
+                ),
+                name="assessment_for_referral_or_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('computed_level__in', ['low', 'medium', 'high']), ('final_level__in', ['low', 'medium', 'high']), ('override_level__in', ['', 'low', 'medium', 'high'])), name='assessment_levels_valid'),
+            model_name="riskassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("computed_level__in", ["low", "medium", "high"]),
+                    ("final_level__in", ["low", "medium", "high"]),
+                    ("override_level__in", ["", "low", "medium", "high"]),
+                ),
+                name="assessment_levels_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskassessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('final_level', models.F('computed_level')), ('override_level', '')), models.Q(models.Q(('override_level', ''), _negated=True), ('final_level', models.F('override_level')), models.Q(('override_reason', ''), _negated=True)), _connector='OR'), name='assessment_override_has_reason'),
+            model_name="riskassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("final_level", models.F("computed_level")), ("override_level", "")),
+                    models.Q(
+                        models.Q(("override_level", ""), _negated=True),
+                        ("final_level", models.F("override_level")),
+                        models.Q(("override_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="assessment_override_has_reason",
+            ),
         ),
     ]

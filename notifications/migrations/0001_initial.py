@@ -4,27 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('urgent_referral', 'Immediate-risk referral'), ('new_referral', 'New referral to triage'), ('referral_outcome', 'Referral outcome'), ('action_assigned', 'Action assigned'), ('action_due', 'Action due soon'), ('action_overdue', 'Action overdue'), ('review_due', 'Review due soon'), ('review_overdue', 'Review overdue'), ('weekly_digest', 'Weekly digest')], max_length=30)),
-                ('case_reference', models.CharField(blank=True, max_length=20)),
-                ('link', models.CharField(max_length=300)),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("urgent_referral", "Immediate-risk referral"),
+                            ("new_referral", "New referral to triage"),
+                            ("referral_outcome", "Referral outcome"),
+                            ("action_assigned", "Action assigned"),
+                            ("action_due", "Action due soon"),
+                            ("action_overdue", "Action overdue"),
+                            ("review_due", "Review due soon"),
+                            ("review_overdue", "Review overdue"),
+                            ("weekly_digest", "Weekly digest"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("case_reference", models.CharField(blank=True, max_length=20)),
+                ("link", models.CharField(max_length=300)),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -6,30 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['urgent_referral', 'new_referral', 'referral_outcome', 'action_assigned', 'action_due', 'action_overdue', 'review_due', 'review_overdue', 'weekly_digest'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "urgent_referral",
+                            "new_referral",
+                            "referral_outcome",
+                            "action_assigned",
+                            "action_due",
+                            "action_overdue",
+                            "review_due",
+                            "review_overdue",
+                            "weekly_digest",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('key', ''), _negated=True), name='notification_key_set'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("key", ""), _negated=True), name="notification_key_set"
+            ),
         ),
     ]

@@ -9,142 +9,365 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('kind', models.CharField(choices=[('police', 'Police'), ('social_care', "Children's social care"), ('health', 'Health'), ('education', 'Education'), ('youth_justice', 'Youth justice'), ('voluntary', 'Voluntary sector'), ('housing', 'Housing'), ('other', 'Other')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("social_care", "Children's social care"),
+                            ("health", "Health"),
+                            ("education", "Education"),
+                            ("youth_justice", "Youth justice"),
+                            ("voluntary", "Voluntary sector"),
+                            ("housing", "Housing"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('last_seen', models.DateTimeField()),
-                ('hostname', models.CharField(blank=True, max_length=255)),
+                ("name", models.CharField(max_length=50, primary_key=True, serialize=False)),
+                ("last_seen", models.DateTimeField()),
+                ("hostname", models.CharField(blank=True, max_length=255)),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('job_title', models.CharField(blank=True, max_length=150)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='panel.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=150)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="panel.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name', 'username'],
+                "ordering": ["last_name", "first_name", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('front_door_name', models.CharField(help_text='For example First Response.', max_length=150, verbose_name='front-door service')),
-                ('front_door_phone', models.CharField(max_length=30, verbose_name='front-door phone')),
-                ('police_non_emergency', models.CharField(default='101', max_length=30)),
-                ('emergency', models.CharField(default='999', max_length=30)),
-                ('police_team', models.CharField(default='Police Child Exploitation Team (via 101; tag the incident for that team)', max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "front_door_name",
+                    models.CharField(
+                        help_text="For example First Response.",
+                        max_length=150,
+                        verbose_name="front-door service",
+                    ),
+                ),
+                (
+                    "front_door_phone",
+                    models.CharField(max_length=30, verbose_name="front-door phone"),
+                ),
+                ("police_non_emergency", models.CharField(default="101", max_length=30)),
+                ("emergency", models.CharField(default="999", max_length=30)),
+                (
+                    "police_team",
+                    models.CharField(
+                        default="Police Child Exploitation Team (via 101; tag the incident for that team)",
+                        max_length=200,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='area_name_not_blank'), models.CheckConstraint(condition=models.Q(('front_door_phone', ''), _negated=True), name='area_front_door_phone_not_blank'), models.CheckConstraint(condition=models.Q(('emergency', ''), _negated=True), name='area_emergency_not_blank')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("name", ""), _negated=True), name="area_name_not_blank"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("front_door_phone", ""), _negated=True),
+                        name="area_front_door_phone_not_blank",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("emergency", ""), _negated=True),
+                        name="area_emergency_not_blank",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='agency',
-            name='areas',
-            field=models.ManyToManyField(related_name='agencies', to='panel.area'),
+            model_name="agency",
+            name="areas",
+            field=models.ManyToManyField(related_name="agencies", to="panel.area"),
         ),
         migrations.CreateModel(
-            name='LocalSupportTeam',
+            name="LocalSupportTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('district', models.CharField(max_length=100)),
-                ('name', models.CharField(max_length=150)),
-                ('contact_name', models.CharField(blank=True, max_length=150)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='local_support_teams', to='panel.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("district", models.CharField(max_length=100)),
+                ("name", models.CharField(max_length=150)),
+                ("contact_name", models.CharField(blank=True, max_length=150)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="local_support_teams",
+                        to="panel.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Local Support Team',
-                'ordering': ['area__name', 'district', 'name'],
+                "verbose_name": "Local Support Team",
+                "ordering": ["area__name", "district", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Panel coordinator'), ('agency_lead', 'Agency lead'), ('referrer', 'Referrer'), ('auditor', 'Auditor')], max_length=20)),
-                ('granted_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='role_assignments', to='panel.area')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Panel coordinator"),
+                            ("agency_lead", "Agency lead"),
+                            ("referrer", "Referrer"),
+                            ("auditor", "Auditor"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_assignments",
+                        to="panel.area",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user', 'role'],
+                "ordering": ["user", "role"],
             },
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['police', 'social_care', 'health', 'education', 'youth_justice', 'voluntary', 'housing', 'other'])), name='agency_kind_valid'),
+            model_name="agency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "police",
+                            "social_care",
+                            "health",
+                            "education",
+                            "youth_justice",
+                            "voluntary",
+                            "housing",
+                            "other",
+                        ],
+                    )
+                ),
+                name="agency_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agency',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='agency_name_not_blank'),
+            model_name="agency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="agency_name_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='localsupportteam',
-            constraint=models.UniqueConstraint(fields=('area', 'name'), name='lst_unique_name_per_area'),
+            model_name="localsupportteam",
+            constraint=models.UniqueConstraint(
+                fields=("area", "name"), name="lst_unique_name_per_area"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='localsupportteam',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='lst_name_not_blank'),
+            model_name="localsupportteam",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="lst_name_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['coordinator', 'agency_lead', 'referrer', 'auditor'])), name='role_valid'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role__in", ["coordinator", "agency_lead", "referrer", "auditor"])
+                ),
+                name="role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('area__isnull', False), ('role', 'coordinator')), models.Q(models.Q(('role', 'coordinator'), _negated=True), ('area__isnull', True)), _connector='OR'), name='role_area_only_for_coordinators'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("area__isnull", False), ("role", "coordinator")),
+                    models.Q(
+                        models.Q(("role", "coordinator"), _negated=True), ("area__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="role_area_only_for_coordinators",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', False)), fields=('user', 'role', 'area'), name='role_unique_per_area'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", False)),
+                fields=("user", "role", "area"),
+                name="role_unique_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', True)), fields=('user', 'role'), name='role_unique_without_area'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", True)),
+                fields=("user", "role"),
+                name="role_unique_without_area",
+            ),
         ),
     ]

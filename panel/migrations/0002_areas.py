@@ -30,8 +30,7 @@ def load_areas(apps, schema_editor):
                 "police_non_emergency": "101",
                 "emergency": "999",
                 "police_team": (
-                    "Police Child Exploitation Team via 101; tag the incident report for "
-                    "that team"
+                    "Police Child Exploitation Team via 101; tag the incident report for that team"
                 ),
             },
         )

@@ -1,0 +1,167 @@
+"""Factories for fictional test data. Names are obviously generated ("Testchild-0007"),
+never realistic names of real people."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Child, Referral, RiskTool
+from panel.dates import london_today
+from panel.models import Agency, Area, LocalSupportTeam, Role, RoleAssignment, User
+
+PASSWORD = "correct-horse-battery-staple-test"
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+        django_get_or_create = ("slug",)
+
+    slug = "staffordshire"
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+    front_door_name = "First Response"
+    front_door_phone = "0800 1313 126"
+
+
+def staffordshire() -> Area:
+    return AreaFactory(slug="staffordshire", name="Staffordshire")
+
+
+def stoke() -> Area:
+    return AreaFactory(
+        slug="stoke-on-trent",
+        name="Stoke-on-Trent",
+        front_door_name="Safeguarding and Referral Team",
+        front_door_phone="01782 235100",
+    )
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Test Agency {n:03d}")
+    kind = Agency.Kind.POLICE
+
+
+class LocalSupportTeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalSupportTeam
+
+    area = factory.LazyFunction(staffordshire)
+    district = factory.Sequence(lambda n: f"District {n:02d}")
+    name = factory.Sequence(lambda n: f"Test LST {n:02d}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n:04d}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User-{n:04d}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.test")
+    agency = factory.SubFactory(AgencyFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """roles=[("coordinator", area), "agency_lead", ...]"""
+        for role in extracted or []:
+            role, area = role if isinstance(role, tuple) else (role, None)
+            RoleAssignment.objects.create(user=self, role=role, area=area)
+        self.save()
+
+
+def coordinator(area: Area | None = None, **kwargs) -> User:
+    return UserFactory(roles=[(Role.COORDINATOR, area or staffordshire())], **kwargs)
+
+
+def agency_lead(agency: Agency | None = None, **kwargs) -> User:
+    return UserFactory(roles=[Role.AGENCY_LEAD], agency=agency or AgencyFactory(), **kwargs)
+
+
+def referrer(**kwargs) -> User:
+    return UserFactory(roles=[Role.REFERRER], **kwargs)
+
+
+def auditor(**kwargs) -> User:
+    return UserFactory(roles=[Role.AUDITOR], **kwargs)
+
+
+def years_ago(years: int, days: int = 0) -> dt.date:
+    today = london_today()
+    try:
+        born = today.replace(year=today.year - years)
+    except ValueError:
+        born = today.replace(year=today.year - years, day=28)
+    return born - dt.timedelta(days=days)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    first_name = factory.Sequence(lambda n: f"Testchild-{n:04d}")
+    last_name = "Example"
+    date_of_birth = factory.LazyFunction(lambda: years_ago(14, 30))
+    gender = Child.Gender.FEMALE
+    area = factory.LazyFunction(staffordshire)
+
+
+def matrix_tool() -> RiskTool:
+    """The Risk Factor Matrix v1 from its data migration (loaded again if a transactional
+    test emptied the tables)."""
+    tool = RiskTool.objects.filter(slug="risk-factor-matrix", version=1).first()
+    if tool is None:
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("cases.migrations.0003_risk_factor_matrix_v1")
+        migration.load_tool(apps, None)
+        tool = RiskTool.objects.get(slug="risk-factor-matrix", version=1)
+    return tool
+
+
+def make_referral(
+    *, by: User | None = None, child: Child | None = None, answers=None, **kwargs
+) -> Referral:
+    """A referral through the service, as a referrer would make it."""
+    matrix_tool()
+    by = by or referrer()
+    child = child or ChildFactory()
+    fields = {
+        "referrer_role": "Designated safeguarding lead",
+        "referrer_contact": "01234 000000",
+        "concerns": "Fictional concerns for a test.",
+        "contact_online": True,
+        "legal_status": "none",
+    }
+    fields.update(kwargs)
+    return services.submit_referral(by, child=child, answers=answers or {}, **fields)
+
+
+def make_case(
+    *,
+    area: Area | None = None,
+    agencies: list[Agency] | None = None,
+    coordinator_user: User | None = None,
+    answers=None,
+    now=None,
+) -> Case:
+    """An accepted referral's case, awaiting panel."""
+    area = area or staffordshire()
+    coordinator_user = coordinator_user or coordinator(area)
+    child = ChildFactory(area=area)
+    referral = make_referral(child=child, answers=answers, now=now)
+    return services.accept_referral(
+        coordinator_user,
+        referral=referral,
+        reason="Meets the panel threshold (test).",
+        involved_agencies=agencies or [],
+        now=now or timezone.now(),
+    )
