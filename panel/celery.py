@@ -28,7 +28,9 @@ app.conf.update(
     beat_schedule={
         "worker-heartbeat": {
             "task": "panel.tasks.record_heartbeat",
-            "schedule": 60.0,
+            # Read from the environment here, not from Django settings: this module is
+            # imported while the settings are still loading.
+            "schedule": float(os.environ.get("HEARTBEAT_SECONDS", "60")),
         },
         "verify-audit-chain-nightly": {
             "task": "audit.tasks.verify_audit_chain",

@@ -22,12 +22,12 @@ def database_status() -> dict[str, Any]:
 
 
 def broker_status(timeout: float = 2.0) -> dict[str, Any]:
-    transport = app.conf.broker_url.split("://", 1)[0]
-    try:
-        with app.connection_for_write() as conn:
+    with app.connection_for_write() as conn:
+        transport = str(conn.transport_cls)
+        try:
             conn.ensure_connection(max_retries=1, timeout=timeout)
-    except Exception as error:  # kombu raises many kinds; any of them means "down"
-        return {"ok": False, "transport": transport, "error": error.__class__.__name__}
+        except Exception as error:  # kombu raises many kinds; any of them means "down"
+            return {"ok": False, "transport": transport, "error": error.__class__.__name__}
     return {"ok": True, "transport": transport}
 
 

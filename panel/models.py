@@ -116,7 +116,7 @@ class User(AbstractUser):
 
     @cached_property
     def role_rows(self) -> list[RoleAssignment]:
-        return list(self.role_assignments.select_related("area"))
+        return list(self.role_assignments.all())
 
     @cached_property
     def roles(self) -> frozenset[str]:
@@ -171,7 +171,7 @@ class RoleAssignment(models.Model):
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["user", "role"]
+        ordering = ["user_id", "role"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=[r for r, _ in Role.choices]), name="role_valid"

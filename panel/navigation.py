@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from panel.models import Role
-
 
 @dataclass(frozen=True)
 class NavItem:
@@ -37,6 +35,3 @@ def items_for(user, current_path: str = "") -> list[dict]:
         active = current_path == url if url == "/" else current_path.startswith(url)
         shown.append({"label": item.label, "url": url, "active": active})
     return shown
-
-
-ALL_ROLES = frozenset(r.value for r in Role)

@@ -290,7 +290,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "ordering": ["user", "role"],
+                "ordering": ["user_id", "role"],
             },
         ),
         migrations.AddConstraint(

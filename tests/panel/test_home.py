@@ -1,0 +1,94 @@
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from panel.models import Area
+from tests.factories import (
+    AgencyFactory,
+    UserFactory,
+    agency_lead,
+    auditor,
+    coordinator,
+    make_case,
+    make_referral,
+    referrer,
+    staffordshire,
+    stoke,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_who_to_call_from_the_area_data(client):
+    area = staffordshire()
+    Area.objects.filter(pk=area.pk).update(front_door_phone="0800 000 0001")
+    client.force_login(referrer())
+
+    page = client.get("/").content.decode()
+
+    assert "0800 000 0001" in page
+    assert "101" in page
+    assert "999" in page
+
+
+def test_counts_are_only_of_what_the_user_may_see(client):
+    police = AgencyFactory(name="Test Police")
+    make_case(area=staffordshire(), agencies=[police])
+    make_case(area=staffordshire())
+    make_case(area=stoke())
+    make_referral()
+
+    def awaiting_panel_count(user) -> str:
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        row = page.split("Awaiting panel</th>", 1)[1]
+        return row.split("</td>", 1)[0].rsplit(">", 1)[1].strip()
+
+    assert awaiting_panel_count(coordinator(staffordshire())) == "2"
+    assert awaiting_panel_count(coordinator(stoke())) == "1"
+    assert awaiting_panel_count(agency_lead(police)) == "1"
+    assert awaiting_panel_count(auditor()) == "3"
+
+
+def test_a_user_with_no_role_sees_no_case_figures(client):
+    make_case()
+    client.force_login(UserFactory())
+
+    page = client.get("/").content.decode()
+
+    assert "Awaiting panel" not in page
+    assert "You do not have a panel role yet" in page
+
+
+def test_navigation_offers_administration_to_staff_only(client):
+    client.force_login(coordinator())
+    assert 'href="/admin/"' not in client.get("/").content.decode()
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("cases", [1, 20])
+def test_home_runs_a_fixed_number_of_queries(client, cases):
+    boss = coordinator()
+    for _ in range(cases):
+        make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+
+    # session, user, roles, case counts, referral counts, areas
+    assert len(queries) == 6, "\n".join(q["sql"] for q in queries)
+
+
+def test_the_served_styles_carry_no_crown_and_no_gds_font():
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("vendor/govuk-frontend/govuk-frontend.min.css")).read_text()
+
+    assert "GDS Transport" not in css
+    assert "govuk-crest" not in css
+    assert "/assets/fonts/" not in css

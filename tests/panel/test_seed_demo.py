@@ -1,0 +1,88 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit.models import AuditEvent
+from audit.services import first_broken_event
+from cases.models import Action, Case, Child, Referral, Review, RiskAssessment
+from panel.models import Agency, LocalSupportTeam, Role, RoleAssignment, User
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Agency, LocalSupportTeam, User, RoleAssignment, Child, Referral, Case, Action, Review]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in [*MODELS, RiskAssessment]}
+
+
+def test_seed_demo_twice_gives_the_same_counts(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = counts()
+    events = AuditEvent.objects.count()
+
+    call_command("seed_demo")
+
+    assert counts() == first
+    assert AuditEvent.objects.count() == events
+    assert first["Child"] >= 35
+    assert first["Case"] >= 25
+
+
+def test_demo_data_covers_every_status_and_risk_level_and_the_age_flags(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    pairs = set(Case.objects.values_list("status", "risk_level"))
+    assert pairs == {(s, r) for s in Case.Status.values for r in ["low", "medium", "high"]}
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status.values)
+    flags = {flag for child in Child.objects.all() for flag in child.age_flags()}
+    assert {"Under 13", "16-17", "Turning 18 soon", "Young adult (18+)"} <= flags
+    assert Case.objects.filter(previous_case__isnull=False).exists()
+    assert {r.role for r in RoleAssignment.objects.all()} == set(Role.values)
+
+
+def test_demo_names_are_obviously_generated(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    assert all(c.last_name.startswith("Testchild-") for c in Child.objects.all())
+    assert all(a.name.startswith("Demo ") for a in Agency.objects.all())
+    assert all(u.username.startswith("demo.") for u in User.objects.all())
+
+
+def test_every_open_case_has_exactly_one_upcoming_review(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    for case in Case.objects.exclude(status="closed"):
+        assert case.reviews.filter(status="upcoming").count() == 1, case.reference
+    assert not Review.objects.filter(case__status="closed", status="upcoming").exists()
+
+
+def test_the_demo_audit_trail_verifies(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    assert first_broken_event()[0] is None
+    assert AuditEvent.objects.filter(object_type="cases.case", verb="created").count() == (
+        Case.objects.count()
+    )
+
+
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_print_logins_lists_one_user_per_role(capsys):
+    call_command("seed_demo", "--print-logins")
+
+    out = capsys.readouterr().out
+    for username in ["demo.coordinator", "demo.police", "demo.referrer", "demo.auditor"]:
+        assert username in out
+    assert not User.objects.exists()
