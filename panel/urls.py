@@ -1,13 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
-from panel import views
+from panel import api, views
 from panel.forms import SignInForm
 
 admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"
 admin.site.index_title = "Reference data and people"
+
+router = DefaultRouter()
+router.register("areas", api.AreaViewSet)
+
+api_v1 = [
+    path("me/", api.me, name="me"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +33,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

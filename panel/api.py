@@ -1,0 +1,57 @@
+"""The panel's own reference data over the API: areas (who to call) and the signed-in
+user. Case data is served by cases.api, scoped by visible_to()."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from panel.models import Area
+
+User = get_user_model()
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "front_door_name",
+            "front_door_phone",
+            "police_non_emergency",
+            "emergency",
+            "police_team",
+        ]
+
+
+class AreaViewSet(viewsets.ReadOnlyModelViewSet):
+    """Areas and the numbers to call: the front door, police and 999."""
+
+    queryset = Area.objects.all()
+    serializer_class = AreaSerializer
+
+
+class MeSerializer(serializers.ModelSerializer):
+    agency = serializers.StringRelatedField()
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "agency", "roles"]
+
+    def get_roles(self, user) -> list[dict]:
+        return [
+            {"role": row.role, "area": row.area.slug if row.area_id else None}
+            for row in user.role_rows
+        ]
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """The signed-in user, their agency and roles."""
+    return Response(MeSerializer(request.user).data)
