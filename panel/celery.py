@@ -1,10 +1,10 @@
-"""The Celery app. Beat only triggers scans on a fixed schedule kept here, in code; the
-database is the source of truth for what is due, so no task is queued with a long ETA."""
+"""The Celery app. Beat only triggers scans on the fixed schedule in settings
+(CELERY_BEAT_SCHEDULE, versioned with the code); the database is the source of truth for
+what is due, so no task is queued with a long ETA."""
 
 import os
 
 from celery import Celery
-from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
 
@@ -25,17 +25,5 @@ app.conf.update(
     enable_utc=True,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
-    beat_schedule={
-        "worker-heartbeat": {
-            "task": "panel.tasks.record_heartbeat",
-            # Read from the environment here, not from Django settings: this module is
-            # imported while the settings are still loading.
-            "schedule": float(os.environ.get("HEARTBEAT_SECONDS", "60")),
-        },
-        "verify-audit-chain-nightly": {
-            "task": "audit.tasks.verify_audit_chain",
-            "schedule": crontab(hour=2, minute=30),
-        },
-    },
 )
 app.autodiscover_tasks()

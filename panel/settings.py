@@ -9,6 +9,7 @@ ALLOWED_HOSTS.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -225,6 +226,17 @@ else:
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The fixed schedule: beat only triggers scans; what is due is read from the database.
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "panel.tasks.record_heartbeat",
+        "schedule": env.float("HEARTBEAT_SECONDS", default=60.0),
+    },
+    "verify-audit-chain-nightly": {
+        "task": "audit.tasks.verify_audit_chain",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # Risk-based review cadence in days (DOMAIN.md defaults), and how many days before a
 # child's 18th birthday they are flagged as turning 18 soon.
