@@ -112,3 +112,46 @@ class RiskAssessmentQuerySet(models.QuerySet):
             Q(case__in=Case.objects.visible_to(user).values("pk"))
             | Q(referral__in=Referral.objects.visible_to(user).values("pk"))
         )
+
+
+def get_for_user(model, user: User | None, pk, *, viewed: bool = False, queryset=None):
+    """The one way a view or viewset fetches a single record of case data.
+
+    Out of scope and not existing are the same 404, so existence never leaks; an attempt
+    on a record that does exist is recorded as ``denied``. With ``viewed``, reading a
+    child's record is recorded as ``viewed``.
+    """
+    from django.http import Http404
+
+    from audit.models import AuditEvent
+    from audit.services import record
+
+    scoped = queryset if queryset is not None else model.objects.all()
+    try:
+        obj = scoped.visible_to(user).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        if _is_pk(pk) and model.objects.filter(pk=pk).exists():
+            record(
+                actor=user,
+                verb=AuditEvent.Verb.DENIED,
+                object_type=model._meta.label_lower,
+                object_id=pk,
+            )
+        raise Http404(f"No {model._meta.verbose_name} found.") from None
+    if viewed:
+        record(
+            actor=user,
+            verb=AuditEvent.Verb.VIEWED,
+            obj=obj,
+            case_reference=getattr(obj, "reference", "") or _case_reference(obj),
+        )
+    return obj
+
+
+def _is_pk(pk) -> bool:
+    return str(pk).isdigit()
+
+
+def _case_reference(obj) -> str:
+    case = getattr(obj, "case", None)
+    return case.reference if case is not None else ""

@@ -466,6 +466,12 @@ class Referral(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
+    # The coordinator's check at triage that this child is not already known under
+    # another record (set when they confirm a new child or link to an existing one).
+    child_checked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    child_checked_at = models.DateTimeField(null=True, blank=True)
     # A token the form carries so that submitting it twice makes one referral.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     version = models.PositiveIntegerField(default=1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -38,6 +39,8 @@ from cases.models import (
     RiskTool,
 )
 from cases.scoring import score
+from notifications.models import Notification
+from notifications.services import coordinators_of, notify
 from panel.dates import LONDON, age_on
 from panel.errors import Conflict
 from panel.models import Agency, Area, LocalSupportTeam, Role, User
@@ -343,6 +346,16 @@ def submit_referral(
     with transaction.atomic():
         referral.save()
         record(actor=actor, verb=Verb.CREATED, obj=referral)
+        notify(
+            recipients=coordinators_of(referral.area_id),
+            kind=(
+                Notification.Kind.URGENT_REFERRAL
+                if immediate_risk
+                else Notification.Kind.NEW_REFERRAL
+            ),
+            link=reverse("cases:triage-detail", args=[referral.pk]),
+            about=f"referral:{referral.pk}",
+        )
         _assess(
             actor,
             child=child,
@@ -404,7 +417,17 @@ def triage_referral(
             obj=locked,
             changes={"status": ["submitted", outcome], "route": [None, route or None]},
         )
+        _tell_referrer(locked)
     return locked
+
+
+def _tell_referrer(referral: Referral) -> None:
+    notify(
+        recipients=[referral.referrer],
+        kind=Notification.Kind.REFERRAL_OUTCOME,
+        link=reverse("cases:referral-detail", args=[referral.pk]),
+        about=f"referral:{referral.pk}",
+    )
 
 
 def next_case_reference(year: int) -> str:
@@ -454,6 +477,13 @@ def accept_referral(
         if locked.status != Referral.Status.SUBMITTED:
             raise Conflict(
                 "This referral has already been triaged.", current_version=locked.version
+            )
+        if locked.child_checked_at is None and possible_duplicates(locked.child):
+            raise ValidationError(
+                {
+                    "child": "This child may already be known. Link the referral to the "
+                    "existing record, or confirm a new child, before accepting it."
+                }
             )
         assessment = locked.assessments.order_by("-assessed_at", "-id").first()
         level = assessment.final_level if assessment else RiskLevel.LOW
@@ -529,6 +559,7 @@ def accept_referral(
             case_reference=case.reference,
             changes={"status": ["submitted", "accepted"]},
         )
+        _tell_referrer(locked)
     return case
 
 
@@ -863,4 +894,177 @@ def hold_review(
             changes={"status": ["upcoming", "held"], "held_on": [None, held_on.isoformat()]},
         )
         record(actor=actor, verb=Verb.CREATED, obj=following, case_reference=case.reference)
+    return locked
+
+
+# --- intake and duplicates ---------------------------------------------------------------
+
+
+def refer_new_child(
+    actor: User,
+    *,
+    child_fields: Mapping[str, object],
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+    **referral_fields,
+) -> Referral:
+    """The referral form: record the child and the referral together, or neither. Same
+    callers and records as create_child and submit_referral. A form submitted twice (same
+    token) returns the first referral and creates nothing."""
+    if submission_token:
+        existing = Referral.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            _require(existing.referrer_id == actor.pk, "That form was submitted by someone else.")
+            return existing
+    now = now or timezone.now()
+    with transaction.atomic():
+        child = create_child(
+            actor,
+            **child_fields,
+            young_adult_reason=str(referral_fields.get("young_adult_reason", "")),
+            now=now,
+        )
+        return submit_referral(
+            actor, child=child, submission_token=submission_token, now=now, **referral_fields
+        )
+
+
+def _referral_awaiting_triage(actor: User, referral: Referral) -> Referral:
+    _require_coordinator(actor, referral.area_id)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.status != Referral.Status.SUBMITTED:
+        raise Conflict("This referral has already been triaged.", current_version=locked.version)
+    return locked
+
+
+def confirm_new_child(
+    actor: User, *, referral: Referral, now: dt.datetime | None = None
+) -> Referral:
+    """The coordinator has looked at the possible duplicates and this is a new child.
+    Coordinators of the referral's area. Records ``updated``."""
+    with transaction.atomic():
+        locked = _referral_awaiting_triage(actor, referral)
+        locked.child_checked_by = actor
+        locked.child_checked_at = now or timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["child_checked_by", "child_checked_at", "version"])
+        record(actor=actor, verb=Verb.UPDATED, obj=locked, changes={"child_checked": [None, "new"]})
+    return locked
+
+
+def link_referral_to_child(
+    actor: User, *, referral: Referral, child: Child, now: dt.datetime | None = None
+) -> Referral:
+    """The referred child is one already known: move the referral (and its assessment) to
+    that record. The duplicate record made by the form is removed if nothing else uses it.
+    Coordinators of the referral's area. Records ``updated``."""
+    if child.pk == referral.child_id:
+        raise ValidationError({"child": "The referral is already about this child."})
+    with transaction.atomic():
+        locked = _referral_awaiting_triage(actor, referral)
+        duplicate = Child.objects.select_for_update().get(pk=locked.child_id)
+        locked.child = child
+        locked.child_checked_by = actor
+        locked.child_checked_at = now or timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["child", "child_checked_by", "child_checked_at", "version"])
+        RiskAssessment.objects.filter(referral=locked).update(child=child)
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            changes={"child": [duplicate.pk, child.pk]},
+        )
+        in_use = (
+            duplicate.referrals.exists()
+            or duplicate.cases.exists()
+            or duplicate.assessments.exists()
+        )
+        if not in_use:
+            record(
+                actor=actor,
+                verb=Verb.UPDATED,
+                obj=duplicate,
+                changes={"removed_as_duplicate_of": [None, child.pk]},
+            )
+            duplicate.delete()
+    return locked
+
+
+def set_case_team(
+    actor: User,
+    *,
+    case: Case,
+    version: int,
+    involved_agencies: Iterable[Agency],
+    lead_agency: Agency | None,
+    lead_professional: User | None,
+    local_support_team: LocalSupportTeam | None,
+    lst_contact: str = "",
+) -> Case:
+    """Name the lead agency, lead professional and LST contact, and set which agencies are
+    involved: adding an agency gives its leads access at once, removing it takes access
+    away. Coordinators of the case's area. An agency that owns open actions cannot be
+    removed. ``version`` as seen by the user; stale raises Conflict. Records ``updated``."""
+    _require_coordinator(actor, case.area_id)
+    wanted = {agency.pk: agency for agency in involved_agencies}
+    if lead_agency:
+        wanted.setdefault(lead_agency.pk, lead_agency)
+    errors = {}
+    if not wanted:
+        errors["involved_agencies"] = "At least one agency must be involved."
+    if lead_professional and lead_professional.agency_id not in wanted:
+        errors["lead_professional"] = "The lead professional's agency must be involved."
+    if local_support_team and local_support_team.area_id != case.area_id:
+        errors["local_support_team"] = "Choose a Local Support Team in the case's area."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.version != version:
+            raise Conflict(
+                "Someone else changed this case while you were editing it.",
+                current_version=locked.version,
+            )
+        current = set(locked.agency_links.values_list("agency_id", flat=True))
+        removed = current - set(wanted)
+        busy = set(
+            locked.actions.filter(
+                owning_agency_id__in=removed, status__in=Action.OPEN_STATUSES
+            ).values_list("owning_agency__name", flat=True)
+        )
+        if busy:
+            raise ValidationError(
+                {
+                    "involved_agencies": "These agencies still own open actions: "
+                    + ", ".join(sorted(busy))
+                }
+            )
+        fields = ["lead_agency", "lead_professional", "local_support_team", "lst_contact"]
+        before = {
+            name: getattr(locked, f"{name}_id", None) or getattr(locked, name) for name in fields
+        }
+        locked.lead_agency = lead_agency
+        locked.lead_professional = lead_professional
+        locked.local_support_team = local_support_team
+        locked.lst_contact = lst_contact.strip()
+        locked.version += 1
+        _clean(locked)
+        locked.save()
+        locked.agency_links.filter(agency_id__in=removed).delete()
+        for agency_id in set(wanted) - current:
+            CaseAgency.objects.create(case=locked, agency_id=agency_id, added_by=actor)
+        after = {
+            name: getattr(locked, f"{name}_id", None) or getattr(locked, name) for name in fields
+        }
+        changes = field_changes(before, after)
+        if set(wanted) != current:
+            changes["involved_agencies"] = [sorted(current), sorted(wanted)]
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            case_reference=locked.reference,
+            changes=changes,
+        )
     return locked

@@ -18,11 +18,14 @@ class NavItem:
 
 ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Triage", "cases:triage-queue", frozenset({"coordinator"})),
+    NavItem("Cases", "cases:case-list", frozenset({"coordinator", "agency_lead", "auditor"})),
+    NavItem("Notifications", "notifications:list"),
     NavItem("Administration", "admin:index", staff_only=True),
 ]
 
 
-def items_for(user, current_path: str = "") -> list[dict]:
+def items_for(user, current_path: str = "", unread: int = 0) -> list[dict]:
     if not user.is_authenticated:
         return []
     shown = []
@@ -33,5 +36,8 @@ def items_for(user, current_path: str = "") -> list[dict]:
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        shown.append({"label": item.label, "url": url, "active": active})
+        label = item.label
+        if item.url_name == "notifications:list" and unread:
+            label = f"{label} ({unread} new)"
+        shown.append({"label": label, "url": url, "active": active})
     return shown

@@ -80,8 +80,8 @@ def test_home_runs_a_fixed_number_of_queries(client, cases):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
 
-    # session, user, roles, case counts, referral counts, areas
-    assert len(queries) == 6, "\n".join(q["sql"] for q in queries)
+    # session, user, roles, case counts, referral counts, areas, unread notifications
+    assert len(queries) == 7, "\n".join(q["sql"] for q in queries)
 
 
 def test_the_served_styles_carry_no_crown_and_no_gds_font():

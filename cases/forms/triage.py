@@ -1,0 +1,85 @@
+"""Triage decisions. Choice lists offer only what the coordinator may act on: agencies,
+people and Local Support Teams of the referral's area."""
+
+from django import forms
+
+from cases.models import Referral
+from panel.models import Agency, LocalSupportTeam, User
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return obj.name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.agency})" if obj.agency_id else str(obj)
+
+
+def area_choices(area_id: int):
+    agencies = Agency.objects.filter(areas__id=area_id).order_by("name")
+    people = (
+        User.objects.filter(is_active=True, agency__areas__id=area_id)
+        .select_related("agency")
+        .order_by("last_name", "first_name")
+        .distinct()
+    )
+    teams = LocalSupportTeam.objects.filter(area_id=area_id).order_by("name")
+    return agencies, people, teams
+
+
+class AcceptForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the referral meets the threshold for the panel",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for accepting the referral."},
+    )
+    lead_agency = AgencyChoiceField(queryset=Agency.objects.none(), required=False)
+    lead_professional = PersonChoiceField(queryset=User.objects.none(), required=False)
+    local_support_team = forms.ModelChoiceField(
+        label="Local Support Team", queryset=LocalSupportTeam.objects.none(), required=False
+    )
+    lst_contact = forms.CharField(label="LST contact", max_length=150, required=False)
+    involved_agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Their agency leads will see the case.",
+    )
+
+    def __init__(self, *args, area_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        agencies, people, teams = area_choices(area_id)
+        self.fields["lead_agency"].queryset = agencies
+        self.fields["involved_agencies"].queryset = agencies
+        self.fields["lead_professional"].queryset = people
+        self.fields["local_support_team"].queryset = teams
+
+
+class DecideForm(forms.Form):
+    OUTCOMES = [
+        (Referral.Status.STEPPED_DOWN, "Step down to early help"),
+        (Referral.Status.REDIRECTED, "Redirect"),
+        (Referral.Status.NO_FURTHER_ACTION, "No further action"),
+    ]
+    outcome = forms.ChoiceField(
+        choices=OUTCOMES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose a triage outcome.",
+            "invalid_choice": "Choose a triage outcome.",
+        },
+    )
+    route = forms.ChoiceField(
+        label="Where to",
+        choices=[("", "Not applicable"), *Referral.OutcomeRoute.choices],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Early help: EHA or the Local Support Team (with consent). Redirect: the "
+        "front door or a section 47 strategy discussion.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for this decision."},
+    )

@@ -1,0 +1,134 @@
+"""Reads that take more than a filter: lists with their annotations, a case's chronology.
+Every one starts from a visible_to(user) queryset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from cases.models import (
+    Action,
+    ActionUpdate,
+    Case,
+    CaseNote,
+    Referral,
+    Review,
+    RiskAssessment,
+)
+from panel.models import User
+
+
+def _latest_assessment_level(ref: str) -> Subquery:
+    return Subquery(
+        RiskAssessment.objects.filter(**{ref: OuterRef("pk")})
+        .order_by("-assessed_at", "-id")
+        .values("final_level")[:1]
+    )
+
+
+def triage_queue(user: User) -> QuerySet[Referral]:
+    """Referrals awaiting triage in the areas the user coordinates: immediate risk first,
+    then oldest first."""
+    return (
+        Referral.objects.visible_to(user)
+        .filter(status=Referral.Status.SUBMITTED, area_id__in=user.coordinator_area_ids)
+        .select_related("child", "area", "referrer_agency")
+        .annotate(risk_level=_latest_assessment_level("referral"))
+        .order_by("-immediate_risk", "referred_at", "pk")
+    )
+
+
+def case_list(user: User) -> QuerySet[Case]:
+    upcoming = Review.objects.filter(case=OuterRef("pk"), status=Review.Status.UPCOMING)
+    return (
+        Case.objects.visible_to(user)
+        .select_related("child", "area", "lead_agency")
+        .annotate(
+            next_review=Subquery(upcoming.values("due_date")[:1]),
+            open_actions=Count(
+                "actions", filter=Q(actions__status__in=Action.OPEN_STATUSES), distinct=True
+            ),
+        )
+        .order_by("-opened_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: dt.datetime
+    kind: str
+    title: str
+    detail: str = ""
+    by: str = ""
+
+
+def chronology(case: Case) -> list[Entry]:
+    """Everything that happened on a case, oldest first, from the records themselves."""
+    entries: list[Entry] = []
+    for referral in case.referrals.select_related("referrer_agency", "triaged_by"):
+        entries.append(
+            Entry(
+                referral.referred_at,
+                "referral",
+                "Referral received",
+                f"From {referral.referrer_agency}"
+                + (" (immediate risk)" if referral.immediate_risk else ""),
+            )
+        )
+        if referral.triaged_at:
+            entries.append(
+                Entry(
+                    referral.triaged_at,
+                    "decision",
+                    f"Triage: {referral.get_status_display()}",
+                    referral.outcome_reason,
+                    str(referral.triaged_by or ""),
+                )
+            )
+    for assessment in case.assessments.select_related("tool", "assessed_by"):
+        title = f"Risk assessed: {assessment.get_final_level_display()}"
+        detail = f"{assessment.tool}; computed {assessment.get_computed_level_display().lower()}"
+        if assessment.is_override:
+            detail += f"; professional override: {assessment.override_reason}"
+        entries.append(
+            Entry(assessment.assessed_at, "assessment", title, detail, str(assessment.assessed_by))
+        )
+    for transition in case.transitions.select_related("by"):
+        title = f"Status: {Case.Status(transition.to_status).label}"
+        entries.append(
+            Entry(transition.at, "decision", title, transition.reason, str(transition.by or ""))
+        )
+    for action in case.actions.select_related("owning_agency", "created_by"):
+        entries.append(
+            Entry(
+                action.created_at,
+                "action",
+                f"Action agreed for {action.owning_agency}",
+                action.description,
+                str(action.created_by),
+            )
+        )
+    updates = ActionUpdate.objects.filter(action__case=case).select_related(
+        "author", "action__owning_agency"
+    )
+    for update in updates:
+        title = f"Action update ({update.action.owning_agency})"
+        if update.status_to:
+            title += f": {Action.Status(update.status_to).label.lower()}"
+        entries.append(Entry(update.created_at, "action", title, update.note, str(update.author)))
+    for review in case.reviews.filter(status=Review.Status.HELD).select_related("held_by"):
+        at = dt.datetime.combine(review.held_on, dt.time(12), tzinfo=dt.UTC)
+        entries.append(
+            Entry(
+                at,
+                "review",
+                f"Review held: risk {review.get_risk_level_after_display().lower()}",
+                review.outcome,
+                str(review.held_by or ""),
+            )
+        )
+    for note in CaseNote.objects.filter(case=case).select_related("author"):
+        entries.append(Entry(note.created_at, "note", "Case note", note.text, str(note.author)))
+    return sorted(entries, key=lambda e: e.at)

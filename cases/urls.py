@@ -1,0 +1,30 @@
+from django.urls import path
+
+from cases.views import case_pages, referrals, triage
+
+app_name = "cases"
+
+urlpatterns = [
+    # Referring a child (referrers, coordinators, agency leads).
+    path("referrals/", referrals.referral_list, name="referral-list"),
+    path("referrals/new/", referrals.new_referral, name="referral-new"),
+    path("referrals/score/", referrals.score_preview, name="referral-score"),
+    path("referrals/<int:pk>/", referrals.referral_detail, name="referral-detail"),
+    # Triage (coordinators of the referral's area).
+    path("triage/", triage.triage_queue, name="triage-queue"),
+    path("triage/<int:pk>/", triage.triage_detail, name="triage-detail"),
+    path("triage/<int:pk>/confirm-new-child/", triage.confirm_new_child, name="triage-confirm-new"),
+    path("triage/<int:pk>/link-child/<int:child_pk>/", triage.link_child, name="triage-link-child"),
+    path("triage/<int:pk>/accept/", triage.accept, name="triage-accept"),
+    path("triage/<int:pk>/decide/", triage.decide, name="triage-decide"),
+    # Cases.
+    path("cases/", case_pages.case_list, name="case-list"),
+    path("cases/<int:pk>/", case_pages.case_detail, name="case-detail"),
+    path("cases/<int:pk>/open/", case_pages.open_case, name="case-open"),
+    path("cases/<int:pk>/close/", case_pages.close_case, name="case-close"),
+    path("cases/<int:pk>/reopen/", case_pages.reopen_case, name="case-reopen"),
+    path("cases/<int:pk>/assess/", case_pages.assess_case, name="case-assess"),
+    path("cases/<int:pk>/notes/", case_pages.add_note, name="case-note"),
+    path("cases/<int:pk>/team/", case_pages.edit_team, name="case-team"),
+    path("children/<int:pk>/", case_pages.child_detail, name="child-detail"),
+]

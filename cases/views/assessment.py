@@ -1,0 +1,52 @@
+"""A new risk assessment on a case: the active tool's questions, the computed level shown
+before saving, and the next review re-set by the new level."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cases import services
+from cases.forms.assessment import RiskToolForm
+from cases.forms.errors import add_service_errors
+from cases.models import Case, RiskTool
+from cases.scoring import score
+
+
+def assess(request: HttpRequest, case: Case) -> HttpResponse:
+    if not (
+        services.coordinates(request.user, case.area_id)
+        or services.leads_involved_agency(request.user, case)
+    ):
+        raise PermissionDenied("You may not assess this case.")
+    tool = RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+    form = RiskToolForm(request.POST or None, tool=tool)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if "check" in request.POST:
+            # "Work out the level" without saving: the same rules the service applies.
+            result = score(tool, {c: a.answer for c, a in answers.items()}, case.child.age())
+        else:
+            try:
+                assessment = services.record_assessment(
+                    request.user,
+                    case=case,
+                    answers=answers,
+                    override_level=form.cleaned_data["override_level"],
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Risk assessed as {assessment.get_final_level_display().lower()}; "
+                    "the next review date follows the new level.",
+                )
+                return redirect("cases:case-detail", pk=case.pk)
+    return render(
+        request,
+        "cases/case/assess.html",
+        {"case": case, "form": form, "result": result, "tool": tool},
+    )

@@ -1,0 +1,264 @@
+"""Case pages: the list, a case with its chronology, and the lifecycle decisions.
+
+Every case is fetched through get_for_user (404 out of scope, ``viewed`` recorded); every
+change goes through a service. A refused transition is a message on the case page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from cases import selectors, services
+from cases.access import get_for_user
+from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
+from cases.forms.errors import add_service_errors
+from cases.models import Action, Case, Child, Referral, Review
+from cases.workflow import InvalidTransition, allowed_targets
+from panel.dates import london_today
+from panel.errors import Conflict
+from panel.models import Agency, Area
+
+CASE_RELATED = ("child", "area", "lead_agency", "lead_professional__agency", "local_support_team")
+
+
+def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
+    return get_for_user(
+        Case,
+        request.user,
+        pk,
+        viewed=viewed,
+        queryset=Case.objects.select_related(*CASE_RELATED, "previous_case"),
+    )
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    cases = selectors.case_list(user)
+    visible_areas = Area.objects.filter(pk__in=cases.values("area_id"))
+    visible_agencies = Agency.objects.filter(case_links__case__in=cases.values("pk")).distinct()
+    form = CaseFilterForm(request.GET or None, areas=visible_areas, agencies=visible_agencies)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["risk"]:
+            cases = cases.filter(risk_level=data["risk"])
+        if data["area"]:
+            cases = cases.filter(area=data["area"])
+        if data["agency"]:
+            cases = cases.filter(agency_links__agency=data["agency"])
+        if data["review_due_by"]:
+            cases = cases.filter(next_review__lte=data["review_due_by"])
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "today": london_today()},
+    )
+
+
+def _detail_context(request: HttpRequest, case: Case) -> dict:
+    user = request.user
+    upcoming = case.reviews.filter(status=Review.Status.UPCOMING).first()
+    agencies = list(
+        case.agency_links.select_related("agency")
+        .order_by("agency__name")
+        .values_list("agency__name", flat=True)
+    )
+    open_actions = list(
+        case.actions.filter(status__in=Action.OPEN_STATUSES).select_related(
+            "owning_agency", "owner"
+        )
+    )
+    assessments = list(case.assessments.select_related("tool", "assessed_by"))
+    coordinates = services.coordinates(user, case.area_id)
+    may_contribute = coordinates or services.leads_involved_agency(user, case)
+    later = list(case.re_referrals.values_list("pk", "reference"))
+    return {
+        "case": case,
+        "child": case.child,
+        "agencies": agencies,
+        "upcoming": upcoming,
+        "open_actions": open_actions,
+        "assessments": assessments,
+        "chronology": selectors.chronology(case),
+        "coordinates": coordinates,
+        "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
+        "may_note": may_contribute,
+        "targets": allowed_targets(case) if coordinates else [],
+        "later_cases": later,
+        "note_form": NoteForm(),
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, viewed=True)
+    return render(request, "cases/case/detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("cases:case-detail", pk=case.pk)
+    context = _detail_context(request, case) | {"note_form": form}
+    return render(request, "cases/case/detail.html", context)
+
+
+def _coordinator(request: HttpRequest, case: Case) -> None:
+    if not services.coordinates(request.user, case.area_id):
+        raise PermissionDenied("Only a coordinator of this area may do this.")
+
+
+def _transition(
+    request: HttpRequest,
+    case: Case,
+    form,
+    to_status: str,
+    success: str,
+    *,
+    from_status: str,
+    **fields,
+):
+    """Apply a transition; a refusal becomes a message (illegal move) or a form error.
+    ``from_status`` is the state the page was for: re-open is only for a closed case."""
+    try:
+        if case.status != from_status:
+            raise InvalidTransition(case, to_status)
+        services.transition_case(request.user, case=case, to_status=to_status, **fields)
+    except InvalidTransition as error:
+        messages.error(request, str(error))
+        return redirect("cases:case-detail", pk=case.pk)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, success)
+    return redirect("cases:case-detail", pk=case.pk)
+
+
+@login_required
+def open_case(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    _coordinator(request, case)
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "What the panel agreed"
+    form.fields["reason"].required = False
+    if request.method == "POST" and form.is_valid():
+        done = _transition(
+            request, case, form, Case.Status.OPEN, f"{case.reference} is open.",
+            from_status=Case.Status.AWAITING_PANEL, reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+        if done:
+            return done
+    return render(request, "cases/case/open.html", {"case": case, "form": form})
+
+
+@login_required
+def close_case(request: HttpRequest, pk: int) -> HttpResponse:
+    """Closure shows the last risk level and every open action before the coordinator can
+    confirm: children have been closed prematurely elsewhere."""
+    case = _case(request, pk)
+    _coordinator(request, case)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _transition(
+            request, case, form, Case.Status.CLOSED, f"{case.reference} is closed.",
+            from_status=case.status, **form.cleaned_data,
+        )  # fmt: skip
+        if done:
+            return done
+    open_actions = list(
+        case.actions.filter(status__in=Action.OPEN_STATUSES).select_related("owning_agency")
+    )
+    last = case.assessments.order_by("-assessed_at", "-id").first()
+    return render(
+        request,
+        "cases/case/close.html",
+        {"case": case, "form": form, "open_actions": open_actions, "last_assessment": last},
+    )
+
+
+@login_required
+def reopen_case(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    _coordinator(request, case)
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why the case is re-opened"
+    form.fields["reason"].error_messages["required"] = "Give the reason for re-opening the case."
+    if request.method == "POST" and form.is_valid():
+        done = _transition(
+            request, case, form, Case.Status.OPEN, f"{case.reference} is re-opened.",
+            from_status=Case.Status.CLOSED, reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+        if done:
+            return done
+    return render(request, "cases/case/reopen.html", {"case": case, "form": form})
+
+
+@login_required
+def edit_team(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    _coordinator(request, case)
+    initial = {
+        "version": case.version,
+        "lead_agency": case.lead_agency_id,
+        "lead_professional": case.lead_professional_id,
+        "local_support_team": case.local_support_team_id,
+        "lst_contact": case.lst_contact,
+        "involved_agencies": list(case.agency_links.values_list("agency_id", flat=True)),
+    }
+    form = TeamForm(request.POST or None, initial=initial, area_id=case.area_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_case_team(request.user, case=case, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Conflict as error:
+            messages.error(request, f"{error} The form now shows their version; check it.")
+            return redirect("cases:case-team", pk=case.pk)
+        else:
+            messages.success(request, "Case team updated.")
+            return redirect("cases:case-detail", pk=case.pk)
+    return render(request, "cases/case/team.html", {"case": case, "form": form})
+
+
+@login_required
+def assess_case(request: HttpRequest, pk: int) -> HttpResponse:
+    from cases.views.assessment import assess
+
+    return assess(request, _case(request, pk))
+
+
+@login_required
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = get_for_user(Child, request.user, pk, viewed=True)
+    cases = list(Case.objects.visible_to(request.user).filter(child=child).select_related("area"))
+    referrals = list(
+        Referral.objects.visible_to(request.user)
+        .filter(child=child)
+        .select_related("referrer_agency", "case")
+        .order_by("-referred_at")
+    )
+    return render(
+        request,
+        "cases/case/child.html",
+        {"child": child, "cases": cases, "referrals": referrals},
+    )

@@ -1,0 +1,370 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from cases import services
+from cases.models import Case
+from tests.factories import (
+    AgencyFactory,
+    agency_lead,
+    auditor,
+    coordinator,
+    make_case,
+    referrer,
+    staffordshire,
+    stoke,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Recording one audit event: savepoint, (PostgreSQL: the chain's advisory lock), last hash,
+# insert, release savepoint.
+AUDIT_EVENT_QUERIES = 5 if connection.vendor == "postgresql" else 4
+
+
+def test_the_case_list_shows_only_visible_cases_with_their_next_review(client):
+    police = AgencyFactory(name="Test Police")
+    mine = make_case(agencies=[police])
+    make_case()
+    make_case(area=stoke())
+    client.force_login(agency_lead(police))
+
+    page = client.get(reverse("cases:case-list")).content.decode()
+
+    assert mine.reference in page
+    assert page.count("CSE-") == 1
+    assert mine.reviews.get().due_date.strftime("%-d %b %Y") in page
+
+
+def test_the_case_list_filters_by_status_risk_area_and_agency(client):
+    police = AgencyFactory(name="Test Police")
+    boss = coordinator()
+    boss.role_assignments.create(role="coordinator", area=stoke())
+    a = make_case(agencies=[police])
+    b = make_case(area=stoke())
+    services.transition_case(type(boss).objects.get(pk=boss.pk), case=b, to_status="open")
+    client.force_login(boss)
+
+    def listed(**params) -> set[str]:
+        page = client.get(reverse("cases:case-list"), params).content.decode()
+        return {ref for ref in (a.reference, b.reference) if ref in page}
+
+    assert listed() == {a.reference, b.reference}
+    assert listed(status="open") == {b.reference}
+    assert listed(area=stoke().pk) == {b.reference}
+    assert listed(agency=police.pk) == {a.reference}
+    assert listed(risk="high") == set()
+
+
+def test_a_bad_filter_is_an_error_not_a_crash(client):
+    client.force_login(coordinator())
+
+    response = client.get(reverse("cases:case-list"), {"status": "lost", "review_due_by": "31/02"})
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+
+
+def _case_list_queries(client, cases: int) -> int:
+    boss = coordinator()
+    police = AgencyFactory()
+    for _ in range(cases):
+        make_case(coordinator_user=boss, agencies=[police])
+    client.force_login(boss)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("cases:case-list")).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("cases", [1, 50])
+def test_the_case_list_runs_a_fixed_number_of_queries(client, cases):
+    # session, user, roles, unread notifications, count, page of cases, area choices,
+    # agency choices
+    assert _case_list_queries(client, cases) == 8
+
+
+def _case_page_queries(client, actions: int) -> int:
+    boss = coordinator()
+    police = AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[police])
+    for n in range(actions):
+        action = services.add_action(
+            boss, case=case, description=f"Test action {n}", owning_agency=police,
+            due_date=dt.date(2030, 1, 1),
+        )  # fmt: skip
+        services.update_action(boss, action=action, version=1, note="Test progress.")
+        services.add_note(boss, case=case, text=f"Test note {n}")
+    client.force_login(boss)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("cases:case-detail", args=[case.pk])).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_case_page_runs_a_fixed_number_of_queries(client, rows):
+    # session, user, roles, case, viewed event, upcoming review, agencies, open actions,
+    # assessments, re-referrals, the chronology (referrals, assessments, transitions,
+    # actions, action updates, reviews held, notes) and unread notifications
+    assert _case_page_queries(client, rows) == 17 + AUDIT_EVENT_QUERIES
+
+
+def test_the_case_page_records_who_looked(client):
+    case = make_case()
+    viewer = auditor()
+    client.force_login(viewer)
+
+    client.get(reverse("cases:case-detail", args=[case.pk]))
+
+    event = AuditEvent.objects.get(actor=viewer, verb="viewed")
+    assert (event.object_type, event.case_reference) == ("cases.case", case.reference)
+
+
+@pytest.mark.parametrize(
+    "user_factory", [referrer, lambda: agency_lead(AgencyFactory()), lambda: coordinator(stoke())]
+)
+def test_out_of_scope_case_pages_are_404_like_missing_ones(client, user_factory):
+    case = make_case()
+    client.force_login(user_factory())
+
+    for name in [
+        "case-detail",
+        "case-close",
+        "case-reopen",
+        "case-open",
+        "case-team",
+        "case-assess",
+    ]:
+        missing = client.get(reverse(f"cases:{name}", args=[999999]))
+        response = client.get(reverse(f"cases:{name}", args=[case.pk]))
+        assert response.status_code == missing.status_code == 404, name
+        assert response.content == missing.content
+    child = client.get(reverse("cases:child-detail", args=[case.child_id]))
+    assert child.status_code == 404
+
+
+def test_closing_shows_the_risk_and_open_actions_and_refuses_while_actions_are_open(client):
+    boss = coordinator()
+    police = AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[police])
+    services.add_action(
+        boss, case=case, description="Test disruption action.", owning_agency=police,
+        due_date=dt.date(2030, 1, 1),
+    )  # fmt: skip
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:case-close", args=[case.pk])).content.decode()
+    assert "Test disruption action." in page
+    assert "Current risk level" in page
+
+    response = client.post(
+        reverse("cases:case-close", args=[case.pk]),
+        {"closure_reason": "risk_reduced", "closure_summary": "Test summary."},
+    )
+    assert "Every action must be done or cancelled" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
+
+
+def test_closing_needs_a_reason_from_the_list_and_a_summary(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("cases:case-close", args=[case.pk]),
+        {"closure_reason": "got-bored", "closure_summary": ""},
+    )
+
+    page = response.content.decode()
+    assert "Select a valid choice" in page
+    assert "Summarise why the child is now safe" in page
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
+
+
+def test_close_then_reopen_with_a_reason(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    client.post(
+        reverse("cases:case-close", args=[case.pk]),
+        {"closure_reason": "risk_reduced", "closure_summary": "Test summary."},
+    )
+    empty = client.post(reverse("cases:case-reopen", args=[case.pk]), {"reason": ""})
+    assert "Give the reason for re-opening the case." in empty.content.decode()
+    client.post(reverse("cases:case-reopen", args=[case.pk]), {"reason": "New test concerns."})
+
+    case.refresh_from_db()
+    assert case.status == "open"
+    assert case.reviews.filter(status="upcoming").count() == 1
+
+
+def test_an_illegal_transition_is_a_message_not_a_change(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("cases:case-reopen", args=[case.pk]), {"reason": "Test."}, follow=True
+    )
+
+    assert "is awaiting panel: it cannot be moved to open" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
+    assert not case.transitions.filter(to_status="open").exists()
+
+
+def test_only_coordinators_change_a_case(client):
+    police = AgencyFactory()
+    case = make_case(agencies=[police])
+    for user in [agency_lead(police), auditor()]:
+        client.force_login(user)
+        assert client.get(reverse("cases:case-close", args=[case.pk])).status_code == 403
+        assert client.get(reverse("cases:case-team", args=[case.pk])).status_code == 403
+
+
+def test_a_note_on_a_closed_case_does_not_reopen_it(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    services.transition_case(
+        boss, case=case, to_status="closed", closure_reason="other", closure_summary="Test."
+    )
+    client.force_login(boss)
+
+    client.post(reverse("cases:case-note", args=[case.pk]), {"text": "Test note after closure."})
+
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert case.notes.count() == 1
+
+
+def test_an_empty_note_is_refused(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(reverse("cases:case-note", args=[case.pk]), {"text": "  "})
+
+    assert "Write the note." in response.content.decode()
+    assert case.notes.count() == 0
+
+
+def test_adding_an_agency_gives_its_leads_access_at_once_and_removing_takes_it(client):
+    boss = coordinator()
+    health = AgencyFactory(name="Test Health")
+    health.areas.add(staffordshire())
+    lead = agency_lead(health)
+    case = make_case(coordinator_user=boss)
+    police = AgencyFactory(name="Test Police")
+    police.areas.add(staffordshire())
+    client.force_login(lead)
+    assert client.get(reverse("cases:case-detail", args=[case.pk])).status_code == 404
+
+    client.force_login(boss)
+    client.post(
+        reverse("cases:case-team", args=[case.pk]),
+        {"version": case.version, "involved_agencies": [health.pk, police.pk]},
+    )
+    client.force_login(lead)
+    assert client.get(reverse("cases:case-detail", args=[case.pk])).status_code == 200
+
+    client.force_login(boss)
+    case.refresh_from_db()
+    client.post(
+        reverse("cases:case-team", args=[case.pk]),
+        {"version": case.version, "involved_agencies": [police.pk]},
+    )
+    client.force_login(lead)
+    assert client.get(reverse("cases:case-detail", args=[case.pk])).status_code == 404
+
+
+def test_a_stale_team_form_is_a_conflict_and_changes_nothing(client):
+    boss = coordinator()
+    police = AgencyFactory(name="Test Police")
+    police.areas.add(staffordshire())
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    stale = case.version
+    client.post(
+        reverse("cases:case-team", args=[case.pk]),
+        {"version": stale, "involved_agencies": [police.pk], "lst_contact": "First edit"},
+    )
+
+    response = client.post(
+        reverse("cases:case-team", args=[case.pk]),
+        {"version": stale, "involved_agencies": [police.pk], "lst_contact": "Second edit"},
+        follow=True,
+    )
+
+    assert "Someone else changed this case" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).lst_contact == "First edit"
+
+
+def _matrix_post(**answers) -> dict:
+    from tests.factories import matrix_tool
+
+    data = {f"answer_{i.code}": "unknown" for i in matrix_tool().indicators.all()}
+    for code, evidence in answers.items():
+        data[f"answer_{code}"] = "present"
+        data[f"evidence_{code}"] = evidence
+    return data
+
+
+def test_a_new_assessment_sets_the_level_and_the_next_review(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("cases:case-assess", args=[case.pk]),
+        _matrix_post(**{"controlled-by-adult": "Fictional evidence."}),
+    )
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.risk_level == "high"
+    assessment = case.assessments.order_by("-assessed_at").first()
+    assert (assessment.computed_level, assessment.final_level) == ("high", "high")
+
+
+def test_working_out_the_level_saves_nothing(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("cases:case-assess", args=[case.pk]),
+        {**_matrix_post(**{"hotspots": "Fictional evidence."}), "check": "1"},
+    )
+
+    assert "Computed level" in response.content.decode()
+    assert case.assessments.count() == 1
+
+
+def test_a_present_indicator_needs_evidence_and_an_override_needs_a_reason(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    data = _matrix_post(hotspots="")
+    data["override_level"] = "low"
+
+    page = client.post(reverse("cases:case-assess", args=[case.pk]), data).content.decode()
+
+    assert "Say what was seen or heard: seen at known hotspots." in page
+    assert "Give the reason for overriding the computed risk level." in page
+    assert case.assessments.count() == 1
+
+
+def test_an_involved_agency_lead_may_assess_but_not_an_auditor(client):
+    police = AgencyFactory()
+    case = make_case(agencies=[police])
+
+    client.force_login(auditor())
+    assert client.get(reverse("cases:case-assess", args=[case.pk])).status_code == 403
+    client.force_login(agency_lead(police))
+    assert client.get(reverse("cases:case-assess", args=[case.pk])).status_code == 200
