@@ -20,6 +20,7 @@ ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
     NavItem("Triage", "cases:triage-queue", frozenset({"coordinator"})),
     NavItem("Cases", "cases:case-list", frozenset({"coordinator", "agency_lead", "auditor"})),
+    NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Notifications", "notifications:list"),
     NavItem("Administration", "admin:index", staff_only=True),
 ]

@@ -1,0 +1,79 @@
+"""Reading the audit trail: for auditors only, never scoped down (they see everything)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from audit.models import AuditEvent
+from cases.models import Case, Child, Referral
+from panel.dates import LONDON
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    case_reference: str = ""
+    person: str = ""
+    agency: str = ""
+    verb: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items() if v}
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+def search(criteria: EventFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    if criteria.case_reference:
+        events = events.filter(case_reference__iexact=criteria.case_reference.strip())
+    if criteria.person:
+        person = criteria.person.strip()
+        events = events.filter(
+            Q(actor_label__icontains=person)
+            | Q(actor__first_name__icontains=person)
+            | Q(actor__last_name__icontains=person)
+        )
+    if criteria.agency:
+        events = events.filter(actor_agency__icontains=criteria.agency.strip())
+    if criteria.verb:
+        events = events.filter(verb=criteria.verb)
+    if criteria.date_from:
+        events = events.filter(at__gte=_start_of(criteria.date_from))
+    if criteria.date_to:
+        events = events.filter(at__lt=_start_of(criteria.date_to + dt.timedelta(days=1)))
+    return events
+
+
+def case_history(case: Case) -> QuerySet[AuditEvent]:
+    """Everything recorded about a case, oldest first: its own events and those of the
+    referrals, assessments, actions, reviews and notes that carry its reference."""
+    return (
+        AuditEvent.objects.filter(case_reference=case.reference)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def child_record_views(child: Child) -> QuerySet[AuditEvent]:
+    """Who has looked at this child's record: the child page, their cases and referrals."""
+    case_refs = list(Case.objects.filter(child=child).values_list("reference", flat=True))
+    referral_ids = [
+        str(pk) for pk in Referral.objects.filter(child=child).values_list("pk", flat=True)
+    ]
+    return (
+        AuditEvent.objects.filter(verb__in=[AuditEvent.Verb.VIEWED, AuditEvent.Verb.EXPORTED])
+        .filter(
+            Q(object_type="cases.child", object_id=str(child.pk))
+            | Q(case_reference__in=case_refs)
+            | Q(object_type="cases.referral", object_id__in=referral_ids)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
