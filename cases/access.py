@@ -6,7 +6,8 @@ the agencies involved in a case), never from copied ownership fields:
 
 - coordinators: everything in the areas they coordinate;
 - agency leads: cases their agency is involved in, and what hangs off those cases;
-- referrers: the referrals they made (and the child on them), nothing of the case;
+- referrers: the referrals they made (and the child on them), nothing of the case; anyone
+  who made a referral, whatever their role, sees what they sent;
 - auditors: everything, read-only;
 - anyone else, staff and superusers included: nothing.
 
@@ -77,11 +78,10 @@ class ReferralQuerySet(models.QuerySet):
             return self.none()
         if user.is_auditor:
             return self.all()
-        scope = NOTHING
+        # What you sent is yours to follow, whichever role you referred in.
+        scope = Q(referrer_id=user.pk)
         if user.coordinator_area_ids:
             scope |= Q(area_id__in=user.coordinator_area_ids)
-        if user.is_referrer:
-            scope |= Q(referrer_id=user.pk)
         if user.is_agency_lead:
             scope |= Q(case__in=Case.objects.visible_to(user).values("pk"))
         return self.filter(scope)

@@ -168,10 +168,15 @@ def create_child(
     return child
 
 
-def possible_duplicates(child: Child) -> list[Child]:
-    """Other children with the same folded name or known-as and the same date of birth.
-    For coordinators at triage only; a referrer is never shown other children."""
-    same_dob = Child.objects.filter(date_of_birth=child.date_of_birth).exclude(pk=child.pk)
+def possible_duplicates(child: Child, *, seen_by: User) -> list[Child]:
+    """Other children with the same folded name or known-as and the same date of birth,
+    among the records ``seen_by`` may see (a match elsewhere is not shown, not even as a
+    count). For coordinators at triage only; a referrer is never shown other children."""
+    same_dob = (
+        Child.objects.visible_to(seen_by)
+        .filter(date_of_birth=child.date_of_birth)
+        .exclude(pk=child.pk)
+    )
     matches = same_dob.filter(name_key=child.name_key)
     if child.known_as_key:
         matches = matches | same_dob.filter(known_as_key=child.known_as_key)
@@ -478,7 +483,7 @@ def accept_referral(
             raise Conflict(
                 "This referral has already been triaged.", current_version=locked.version
             )
-        if locked.child_checked_at is None and possible_duplicates(locked.child):
+        if locked.child_checked_at is None and possible_duplicates(locked.child, seen_by=actor):
             raise ValidationError(
                 {
                     "child": "This child may already be known. Link the referral to the "

@@ -258,6 +258,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Domain errors (ValidationError, PermissionDenied, Conflict, InvalidTransition, 404)
+    # become the same responses everywhere: see panel/api_errors.py.
+    "EXCEPTION_HANDLER": "panel.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguard Panel API",
@@ -270,6 +273,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, however many fields use it (and no hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "cases.models.RiskLevel",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "ReferralStatusEnum": "cases.models.ReferralStatus",
+        "ActionStatusEnum": "cases.models.ActionStatus",
+        "YesNoUnknownEnum": "cases.models.YesNoUnknown",
+        "OutcomeRouteEnum": "cases.models.ReferralOutcomeRoute",
+        "PanelViewEnum": ["panel"],
+        "ReferrerViewEnum": ["referrer"],
+    },
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -17,6 +17,7 @@ router.register("areas", api.AreaViewSet)
 api_v1 = [
     path("me/", api.me, name="me"),
     path("", include(router.urls)),
+    path("", include("cases.api.urls")),
 ]
 
 urlpatterns = [

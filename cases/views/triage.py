@@ -76,7 +76,11 @@ def _render_detail(
             .order_by("indicator__order")
         )
     awaiting = referral.status == Referral.Status.SUBMITTED
-    duplicates = services.possible_duplicates(referral.child) if may_triage and awaiting else []
+    duplicates = (
+        services.possible_duplicates(referral.child, seen_by=request.user)
+        if may_triage and awaiting
+        else []
+    )
     context = {
         "referral": referral,
         "child": referral.child,
@@ -116,7 +120,9 @@ def confirm_new_child(request: HttpRequest, pk: int) -> HttpResponse:
 def link_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
     referral = _triaging(request, pk)
     # Only a child offered as a possible duplicate of this referral may be linked.
-    candidates = {c.pk: c for c in services.possible_duplicates(referral.child)}
+    candidates = {
+        c.pk: c for c in services.possible_duplicates(referral.child, seen_by=request.user)
+    }
     if child_pk not in candidates:
         get_for_user(Child, request.user, child_pk)  # 404 (and denied) when out of scope
         messages.error(request, "That child is not a possible duplicate of this referral.")

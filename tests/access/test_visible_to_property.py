@@ -45,14 +45,11 @@ def expected_referrals(user: User) -> set[int]:
         return set(Referral.objects.values_list("pk", flat=True))
     areas = {area for role, area in roles if role == Role.COORDINATOR}
     cases = expected_cases(user)
-    is_referrer = any(role == Role.REFERRER for role, _ in roles)
     lead = any(role == Role.AGENCY_LEAD for role, _ in roles)
     return {
         r.pk
         for r in Referral.objects.all()
-        if r.area_id in areas
-        or (is_referrer and r.referrer_id == user.pk)
-        or (lead and r.case_id in cases)
+        if r.area_id in areas or r.referrer_id == user.pk or (lead and r.case_id in cases)
     }
 
 

@@ -186,7 +186,9 @@ def test_a_referral_is_triaged_once_even_if_the_form_is_sent_twice(client):
 def test_possible_duplicates_are_shown_to_the_coordinator_and_can_be_linked(client):
     boss = coordinator()
     born = years_ago(15, 3)
-    known = ChildFactory(first_name="Testchild-Zoë", last_name="Example-Dup", date_of_birth=born)
+    known = make_referral(
+        child=ChildFactory(first_name="Testchild-Zoë", last_name="Example-Dup", date_of_birth=born)
+    ).child
     duplicate = ChildFactory(
         first_name="testchild zoe", last_name="Example Dup", date_of_birth=born
     )

@@ -1,0 +1,326 @@
+"""What every case-data endpoint shares: scoped reads, the auditors' read-only rule, ids
+resolved only among what the actor may act on, the small summaries records show of each
+other, and risk-tool answers in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import BooleanField, Exists, OuterRef, Q, Value, When
+from django.db.models import Case as SqlCase
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.request import Request
+
+from cases import services
+from cases.access import case_scope, get_for_user
+from cases.models import Case, Child, Referral, RiskAnswer, RiskTool
+from cases.services import AnswerInput
+from panel.api_errors import field_errors
+from panel.models import Agency, Area, LocalSupportTeam, User
+
+# --- permissions and the base viewset ---------------------------------------------------
+
+
+class ChangesNeedWriteAccess(permissions.BasePermission):
+    """Auditors read everything and change nothing. Services refuse them too; refusing here
+    as well means an auditor gets 403 before any input is looked at."""
+
+    message = "Auditors can read records but not change them."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in permissions.SAFE_METHODS or services.may_write(request.user)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Lists come from ``Model.objects.visible_to(user)``; single records from
+    ``cases.access.get_for_user``, so an id out of scope is the same 404 as one that does
+    not exist (and is recorded as ``denied``), on detail and action routes alike."""
+
+    model: type[models.Model]
+    permission_classes = [permissions.IsAuthenticated, ChangesNeedWriteAccess]
+
+    def base_queryset(self) -> models.QuerySet:
+        """The model's rows with what the output serializers read, before scoping."""
+        return self.model.objects.all()
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular building the schema
+            return self.model.objects.none()
+        return self.base_queryset().visible_to(self.request.user)
+
+    def get_object(self, *, viewed: bool | None = None) -> models.Model:
+        obj = get_for_user(
+            self.model,
+            self.request.user,
+            self.kwargs[self.lookup_url_kwarg or self.lookup_field],
+            viewed=self.action == "retrieve" if viewed is None else viewed,
+            queryset=self.base_queryset(),
+        )
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def reread(self, obj: models.Model) -> models.Model:
+        """A record a service returned, read back through the user's scope with everything
+        the output serializer needs."""
+        return self.get_queryset().get(pk=obj.pk)
+
+
+# --- who sees a record as a panel member, and who only as its referrer ------------------
+
+
+def _flag(condition: Q) -> SqlCase:
+    return SqlCase(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def referral_panel_view(user: User) -> models.Expression:
+    """True for referrals the user sees as a member of the panel (coordinator of its area,
+    lead of an agency involved in its case, auditor); False for one they see only because
+    they made it. A referrer is told the outcome, nothing else about a case."""
+    if user.is_auditor:
+        return Value(True, output_field=BooleanField())
+    if not (user.coordinator_area_ids or user.is_agency_lead):
+        return Value(False, output_field=BooleanField())
+    return _flag(Q(area_id__in=user.coordinator_area_ids) | case_scope(user, "case__"))
+
+
+def child_panel_view(user: User) -> models.Expression:
+    """As referral_panel_view, for a child: a referrer sees only what identifies the child
+    they referred, never what other agencies recorded about them."""
+    if user.is_auditor:
+        return Value(True, output_field=BooleanField())
+    if not (user.coordinator_area_ids or user.is_agency_lead):
+        return Value(False, output_field=BooleanField())
+    cases = Case.objects.visible_to(user).filter(child_id=OuterRef("pk"))
+    referrals = Referral.objects.filter(
+        area_id__in=user.coordinator_area_ids, child_id=OuterRef("pk")
+    )
+    return _flag(Q(Exists(cases)) | Q(Exists(referrals)))
+
+
+def case_visible(user: User, field: str = "case_id") -> Exists:
+    """Whether the case a row points at is one the user may see: a link to a case is
+    shown only then, so a case's reference never reaches someone outside it."""
+    return Exists(Case.objects.visible_to(user).filter(pk=OuterRef(field)))
+
+
+def view_field(value: str) -> serializers.Field:
+    """The ``view`` discriminator: which of a record's two shapes this is."""
+
+    @extend_schema_field({"type": "string", "enum": [value]})
+    class ViewField(serializers.Field):
+        def __init__(self, **kwargs: Any):
+            super().__init__(read_only=True, source="*", **kwargs)
+
+        def to_representation(self, instance: Any) -> str:
+            return value
+
+    return ViewField(help_text=f'"{value}" in this shape.')
+
+
+class ByViewSerializer(serializers.BaseSerializer):
+    """Writes each record in the shape the user may see: the ``panel`` serializer when the
+    queryset's ``panel_view`` annotation says so, else the ``referrer`` one."""
+
+    panel: type[serializers.Serializer]
+    referrer: type[serializers.Serializer]
+
+    def to_representation(self, instance: Any) -> dict:
+        chosen = self.panel if getattr(instance, "panel_view", False) else self.referrer
+        return chosen(instance, context=self.context).data
+
+
+# --- ids in input, resolved only among what the actor may act on -------------------------
+
+
+class ScopedIdField(serializers.PrimaryKeyRelatedField):
+    """An id looked up only among ``scope(context)``. An id out of scope gets the same
+    "does not exist" message as an id nobody has, so input never reveals what exists."""
+
+    def __init__(
+        self, model: type[models.Model], scope: Callable[[dict], Any], **kwargs: Any
+    ) -> None:
+        self.scope = scope
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.scope(self.context)
+
+
+def _user(context: Mapping[str, Any]) -> User:
+    return context["request"].user
+
+
+def visible_cases(context: Mapping[str, Any]) -> models.QuerySet:
+    return Case.objects.visible_to(_user(context))
+
+
+def visible_children(context: Mapping[str, Any]) -> models.QuerySet:
+    return Child.objects.visible_to(_user(context))
+
+
+# The same choices the web forms offer: agencies, people and Local Support Teams of the
+# area of the referral or case being acted on (``area_id`` in the serializer context).
+def area_agencies(context: Mapping[str, Any]) -> models.QuerySet:
+    return Agency.objects.filter(areas__id=context["area_id"])
+
+
+def area_people(context: Mapping[str, Any]) -> models.QuerySet:
+    return User.objects.filter(is_active=True, agency__areas__id=context["area_id"])
+
+
+def area_teams(context: Mapping[str, Any]) -> models.QuerySet:
+    return LocalSupportTeam.objects.filter(area_id=context["area_id"])
+
+
+def regroup(
+    error: DjangoValidationError, groups: Mapping[str, Collection[str]]
+) -> exceptions.ValidationError:
+    """A service's field errors nested the way the input was: e.g. a child's date of birth
+    under ``child`` and an indicator's missing evidence under ``answers``."""
+    flat = field_errors(error)
+    nested: dict[str, Any] = {}
+    for key, messages in flat.items():
+        group = next((name for name, keys in groups.items() if key in keys), None)
+        if group is None:
+            nested.setdefault(key, []).extend(messages)
+        else:
+            nested.setdefault(group, {})[key] = messages
+    return exceptions.ValidationError(nested)
+
+
+def optional_id(
+    model: type[models.Model], scope: Callable[[dict], Any], help_text: str
+) -> ScopedIdField:
+    return ScopedIdField(
+        model, scope, required=False, allow_null=True, default=None, help_text=help_text
+    )
+
+
+def optional_text(max_length: int | None = None, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", **kwargs
+    )
+
+
+# --- small summaries of related records --------------------------------------------------
+
+
+class CaseLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "reference"]
+
+
+class AreaSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "slug", "name"]
+
+
+class AgencySummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind"]
+
+
+class PersonSummarySerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+
+    def get_name(self, user: User) -> str:
+        return str(user)
+
+
+class ChildSummarySerializer(serializers.ModelSerializer):
+    """What identifies a child on another record. Age is derived from the date of birth
+    on each read, never stored."""
+
+    age = serializers.SerializerMethodField()
+    age_flags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "full_name",
+            "first_name",
+            "last_name",
+            "known_as",
+            "date_of_birth",
+            "age",
+            "age_flags",
+        ]
+
+    def get_age(self, child: Child) -> int:
+        return child.age()
+
+    def get_age_flags(self, child: Child) -> list[str]:
+        return child.age_flags()
+
+
+# --- risk-tool answers --------------------------------------------------------------------
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=RiskAnswer.Answer.choices)
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What was seen or heard. Needed when the answer is present.",
+    )
+    recency = serializers.ChoiceField(
+        choices=RiskAnswer.Recency.choices, required=False, allow_blank=True, default=""
+    )
+
+
+def answers_field(**kwargs: Any) -> serializers.DictField:
+    return serializers.DictField(
+        child=AnswerSerializer(),
+        help_text="Answers by indicator code (see /risk-tools/), e.g. "
+        '{"online-grooming": {"answer": "present", "evidence": "...", "recency": "0_6"}}. '
+        "Indicators left out are not answered.",
+        **kwargs,
+    )
+
+
+def active_matrix() -> RiskTool:
+    return RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+
+
+def check_indicator_codes(answers: Mapping[str, Any], tool: RiskTool) -> None:
+    """Unknown indicator codes are an unknown choice: refused with a message per code."""
+    codes = set(tool.indicators.values_list("code", flat=True))
+    unknown = {code: [f"Not an indicator of {tool}."] for code in answers if code not in codes}
+    if unknown:
+        raise serializers.ValidationError(unknown)
+
+
+def answer_inputs(answers: Mapping[str, Mapping[str, str]]) -> dict[str, AnswerInput]:
+    return {code: AnswerInput(**given) for code, given in answers.items()}
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409: the record changed, or is not in a state that allows this. Nothing was saved."""
+
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField(required=False)
+    current_status = serializers.CharField(required=False)
+
+
+def validated(
+    serializer_class: type[serializers.Serializer], request: Request, **context: Any
+) -> dict[str, Any]:
+    """Parse a request body with an input serializer; 400 with field errors if it fails."""
+    serializer = serializer_class(data=request.data, context={"request": request, **context})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

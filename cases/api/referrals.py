@@ -1,0 +1,435 @@
+"""Referrals over the API: making one (with the child and the Risk Factor Matrix answers)
+and the coordinator's triage of it.
+
+Someone who sees a referral only because they made it gets the ``referrer`` shape: what
+they sent, its status and where it went (``outcome_route``), nothing about the case, the
+reasons or who decided. Coordinators, leads of an involved agency and auditors get the
+``panel`` shape.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import Prefetch
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import services
+from cases.api.base import (
+    AgencySummarySerializer,
+    AreaSummarySerializer,
+    ByViewSerializer,
+    CaseLinkSerializer,
+    ChildSummarySerializer,
+    ConflictSerializer,
+    PersonSummarySerializer,
+    ScopedIdField,
+    ScopedViewSet,
+    active_matrix,
+    answer_inputs,
+    answers_field,
+    area_agencies,
+    area_people,
+    area_teams,
+    case_visible,
+    check_indicator_codes,
+    optional_id,
+    optional_text,
+    referral_panel_view,
+    regroup,
+    validated,
+    view_field,
+    visible_children,
+)
+from cases.models import Child, Referral, RiskAssessment, RiskLevel, YesNoUnknown
+from panel.models import Agency, Area, LocalSupportTeam, User
+
+# --- output -------------------------------------------------------------------------------
+
+
+class ReferralAssessmentSerializer(serializers.ModelSerializer):
+    tool = serializers.StringRelatedField()
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["id", "tool", "assessed_at", "computed_level", "override_level", "final_level"]
+
+
+REFERRAL_AS_SENT = [
+    "id",
+    "child",
+    "area",
+    "referred_at",
+    "referrer_role",
+    "referrer_contact",
+    "concerns",
+    "contact_in_person",
+    "contact_mobile_phone",
+    "contact_online",
+    "immediate_risk",
+    "police_contacted_at",
+    "police_contacted_by",
+    "police_incident_number",
+    "known_to_social_care",
+    "lead_social_worker",
+    "child_aware",
+    "child_agrees",
+    "parents_aware",
+    "parents_agree",
+    "consent_notes",
+    "legal_status",
+    "young_adult_reason",
+    "status",
+    "outcome_route",
+]
+
+
+class ReferralForReferrerSerializer(serializers.ModelSerializer):
+    """A referral seen by the person who made it: what they sent and the outcome."""
+
+    view = view_field("referrer")
+    child = ChildSummarySerializer()
+    area = AreaSummarySerializer()
+
+    class Meta:
+        model = Referral
+        fields = ["view", *REFERRAL_AS_SENT]
+
+
+class ReferralSerializer(ReferralForReferrerSerializer):
+    """A referral as the panel sees it, with the triage decision and the case it joined."""
+
+    view = view_field("panel")
+    referrer = PersonSummarySerializer()
+    referrer_agency = AgencySummarySerializer()
+    triaged_by = PersonSummarySerializer(allow_null=True)
+    case = serializers.SerializerMethodField()
+    assessment = serializers.SerializerMethodField(
+        help_text="The Risk Factor Matrix completed with the referral."
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "view",
+            *REFERRAL_AS_SENT,
+            "version",
+            "referrer",
+            "referrer_agency",
+            "outcome_reason",
+            "triaged_by",
+            "triaged_at",
+            "child_checked_at",
+            "case",
+            "assessment",
+        ]
+
+    @extend_schema_field(CaseLinkSerializer(allow_null=True))
+    def get_case(self, referral: Referral) -> dict | None:
+        # The case a referral joined may be in another area: name it only to those who may
+        # open it.
+        if referral.case_id is None or not getattr(referral, "case_visible", False):
+            return None
+        return CaseLinkSerializer(referral.case).data
+
+    @extend_schema_field(ReferralAssessmentSerializer(allow_null=True))
+    def get_assessment(self, referral: Referral) -> dict | None:
+        latest = next(iter(referral.assessments.all()), None)
+        return ReferralAssessmentSerializer(latest).data if latest else None
+
+
+class ReferralByViewSerializer(ByViewSerializer):
+    panel = ReferralSerializer
+    referrer = ReferralForReferrerSerializer
+
+
+REFERRAL_RESPONSE = PolymorphicProxySerializer(
+    component_name="ReferralRecord",
+    serializers={"panel": ReferralSerializer, "referrer": ReferralForReferrerSerializer},
+    resource_type_field_name="view",
+)
+
+# --- input --------------------------------------------------------------------------------
+
+
+def _yes_no(help_text: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN, help_text=help_text
+    )
+
+
+class NewChildSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    known_as = optional_text(100)
+    date_of_birth = serializers.DateField(
+        help_text="Under 18; 18 to 25 only with young_adult_reason."
+    )
+    gender = serializers.ChoiceField(choices=Child.Gender.choices)
+    area = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(), help_text="The area the child lives in: its panel triages."
+    )
+    ethnicity = optional_text(100)
+    school_or_setting = optional_text(200)
+    address = optional_text()
+
+
+class NewReferralSerializer(serializers.Serializer):
+    submission_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Any UUID the client makes once per referral. Sending the same one again "
+        "returns the first referral (200) and records nothing new.",
+    )
+    child = NewChildSerializer()
+    referrer_role = serializers.CharField(max_length=150)
+    referrer_contact = serializers.CharField(max_length=200)
+    concerns = serializers.CharField()
+    contact_in_person = serializers.BooleanField(default=False)
+    contact_mobile_phone = serializers.BooleanField(default=False)
+    contact_online = serializers.BooleanField(default=False)
+    immediate_risk = serializers.BooleanField(
+        default=False,
+        help_text="In immediate danger: call 999 first. Then record when police were "
+        "contacted, by whom and the incident number.",
+    )
+    police_contacted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    police_contacted_by = optional_text(150)
+    police_incident_number = optional_text(50)
+    known_to_social_care = _yes_no("Whether children's social care already know the child.")
+    lead_social_worker = optional_text(150)
+    child_aware = _yes_no("Whether the child knows of the referral.")
+    child_agrees = _yes_no("Whether the child agrees to it.")
+    parents_aware = _yes_no("Whether the parents or carers know of it.")
+    parents_agree = _yes_no("Whether the parents or carers agree to it.")
+    consent_notes = optional_text()
+    legal_status = serializers.ChoiceField(
+        choices=Referral.LegalStatus.choices, default=Referral.LegalStatus.NOT_KNOWN
+    )
+    young_adult_reason = optional_text(help_text="Needed when the person is 18 to 25.")
+    answers = answers_field(required=False, default=dict)
+    override_level = serializers.ChoiceField(
+        choices=RiskLevel.choices, required=False, allow_blank=True, default=""
+    )
+    override_reason = optional_text(help_text="Needed with override_level.")
+
+    def validate_answers(self, answers: dict) -> dict:
+        check_indicator_codes(answers, active_matrix())
+        return answers
+
+
+CHILD_FIELDS = frozenset(NewChildSerializer().fields)
+
+
+class AcceptSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the referral meets the panel's threshold.")
+    lead_agency = optional_id(Agency, area_agencies, "An agency of the referral's area.")
+    lead_professional = optional_id(User, area_people, "A person in an involved agency.")
+    local_support_team = optional_id(
+        LocalSupportTeam, area_teams, "A Local Support Team of the referral's area."
+    )
+    lst_contact = optional_text(150)
+    involved_agencies = ScopedIdField(
+        Agency,
+        area_agencies,
+        many=True,
+        required=False,
+        help_text="Agencies of the referral's area: their leads see the case.",
+    )
+
+
+class DecideSerializer(serializers.Serializer):
+    OUTCOMES = [
+        (Referral.Status.STEPPED_DOWN, "Step down to early help"),
+        (Referral.Status.REDIRECTED, "Redirect"),
+        (Referral.Status.NO_FURTHER_ACTION, "No further action"),
+    ]
+
+    outcome = serializers.ChoiceField(
+        choices=OUTCOMES, help_text="To accept to panel, POST to accept/."
+    )
+    route = serializers.ChoiceField(
+        choices=Referral.OutcomeRoute.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="stepped_down: eha or lst; redirected: front_door or s47; otherwise empty.",
+    )
+    reason = serializers.CharField()
+
+
+class LinkChildSerializer(serializers.Serializer):
+    child = ScopedIdField(
+        Child,
+        visible_children,
+        help_text="The existing record of this child, one you may see (see possible-duplicates/).",
+    )
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer):
+    children = ChildSummarySerializer(many=True)
+
+
+class ReferralFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Referral.Status.choices)
+    area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
+    immediate_risk = django_filters.BooleanFilter()
+    referred = django_filters.DateFromToRangeFilter(
+        field_name="referred_at", help_text="Referred on or after / on or before (dates)."
+    )
+
+    class Meta:
+        model = Referral
+        fields = ["status", "area", "immediate_risk", "referred"]
+
+
+# --- the viewset --------------------------------------------------------------------------
+
+CONFLICT = OpenApiResponse(ConflictSerializer, description="Already triaged: nothing saved.")
+
+
+@extend_schema_view(
+    list=extend_schema(responses=REFERRAL_RESPONSE),
+    retrieve=extend_schema(responses=REFERRAL_RESPONSE),
+)
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Referrals the user may see: coordinators their areas', agency leads those of their
+    agency's cases, referrers their own, auditors all."""
+
+    model = Referral
+    serializer_class = ReferralByViewSerializer
+    filterset_class = ReferralFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["referred_at"]
+
+    def base_queryset(self) -> models.QuerySet:
+        user = self.request.user
+        return (
+            Referral.objects.select_related(
+                "child", "area", "referrer", "referrer_agency", "triaged_by", "case"
+            )
+            .prefetch_related(
+                Prefetch(
+                    "assessments",
+                    queryset=RiskAssessment.objects.select_related("tool").order_by(
+                        "-assessed_at", "-id"
+                    ),
+                )
+            )
+            .annotate(panel_view=referral_panel_view(user), case_visible=case_visible(user))
+            .order_by("-referred_at", "-pk")
+        )
+
+    def present(self, referral: Referral) -> dict:
+        try:
+            shown = self.reread(referral)
+        except Referral.DoesNotExist:
+            # Someone who referred under a role that does not show them their own
+            # referrals (see cases.access) still sees what they sent.
+            shown = referral
+            shown.panel_view = False
+        return ReferralByViewSerializer(shown, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        request=NewReferralSerializer,
+        responses={
+            201: REFERRAL_RESPONSE,
+            200: OpenApiResponse(REFERRAL_RESPONSE, description="Same submission_token again."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        """Refer a child: the child's details, the referral and the Risk Factor Matrix
+        answers, saved together or not at all. Referrers, coordinators and agency leads."""
+        data = dict(validated(NewReferralSerializer, request))
+        token = data.pop("submission_token")
+        child_fields = dict(data.pop("child"))
+        answers = answer_inputs(data.pop("answers"))
+        # Only to tell a replay (200) from a new referral (201); the service decides.
+        replay = token is not None and Referral.objects.filter(submission_token=token).exists()
+        try:
+            referral = services.refer_new_child(
+                request.user,
+                child_fields=child_fields,
+                submission_token=token,
+                answers=answers,
+                **data,
+            )
+        except DjangoValidationError as error:
+            raise regroup(error, {"child": CHILD_FIELDS, "answers": set(answers)}) from None
+        return Response(
+            self.present(referral), status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=AcceptSerializer, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """Accept to panel: opens a case awaiting panel (or adds the referral to the child's
+        active case). Coordinators of the referral's area."""
+        referral = self.get_object()
+        data = validated(AcceptSerializer, request, area_id=referral.area_id)
+        services.accept_referral(
+            request.user,
+            referral=referral,
+            reason=data["reason"],
+            lead_agency=data["lead_agency"],
+            lead_professional=data["lead_professional"],
+            local_support_team=data["local_support_team"],
+            lst_contact=data["lst_contact"],
+            involved_agencies=data.get("involved_agencies", []),
+        )
+        return Response(self.present(referral))
+
+    @extend_schema(request=DecideSerializer, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str) -> Response:
+        """Any triage outcome but acceptance: step down to early help, redirect, or no
+        further action, with the reason. Coordinators of the referral's area."""
+        referral = self.get_object()
+        data = validated(DecideSerializer, request)
+        services.triage_referral(request.user, referral=referral, **data)
+        return Response(self.present(referral))
+
+    @extend_schema(request=LinkChildSerializer, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="link-child")
+    def link_child(self, request: Request, pk: str) -> Response:
+        """The referred child is one already known: move the referral to that record.
+        Coordinators of the referral's area, before triage."""
+        referral = self.get_object()
+        data = validated(LinkChildSerializer, request)
+        services.link_referral_to_child(request.user, referral=referral, child=data["child"])
+        return Response(self.present(referral))
+
+    @extend_schema(request=None, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="confirm-new-child")
+    def confirm_new_child(self, request: Request, pk: str) -> Response:
+        """The possible duplicates were checked and this is a new child. Coordinators of
+        the referral's area, before triage."""
+        referral = self.get_object()
+        services.confirm_new_child(request.user, referral=referral)
+        return Response(self.present(referral))
+
+    @extend_schema(responses=PossibleDuplicatesSerializer)
+    @action(detail=True, methods=["get"], url_path="possible-duplicates")
+    def possible_duplicates(self, request: Request, pk: str) -> Response:
+        """Children with the same folded name (or known-as) and date of birth as the
+        referred child. Coordinators of the referral's area only: a referrer is never shown
+        other children."""
+        referral = self.get_object()
+        if not services.coordinates(request.user, referral.area_id):
+            raise PermissionDenied("Only a coordinator of this area checks for duplicates.")
+        matches = services.possible_duplicates(referral.child, seen_by=request.user)
+        return Response(PossibleDuplicatesSerializer({"children": matches}).data)
