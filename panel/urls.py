@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from audit.api import AuditEventViewSet
+from cases.api.urls import router as cases_router
 from panel import api, views
 from panel.forms import SignInForm
 
@@ -11,13 +13,15 @@ admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"
 admin.site.index_title = "Reference data and people"
 
+# One router, so the API root at /api/v1/ lists every collection.
 router = DefaultRouter()
 router.register("areas", api.AreaViewSet)
+router.registry.extend(cases_router.registry)
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
     path("me/", api.me, name="me"),
     path("", include(router.urls)),
-    path("", include("cases.api.urls")),
 ]
 
 urlpatterns = [

@@ -13,4 +13,4 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("notes", NoteViewSet, basename="note")
 router.register("risk-tools", RiskToolViewSet, basename="risk-tool")
 
-urlpatterns = router.urls
+# Registered on the project router in panel/urls.py, so the API root lists them.

@@ -102,3 +102,22 @@ def test_the_export_is_csv_and_is_itself_audited(client):
     assert len(rows) - 1 == AuditEvent.objects.filter(case_reference=case.reference).count()
     export = AuditEvent.objects.get(verb="exported", actor=watcher)
     assert export.changes == {"filters": {"case_reference": case.reference}}
+
+
+def test_the_audit_api_is_for_auditors_only_and_filters(client):
+    from rest_framework.test import APIClient
+
+    case = make_case()
+    api = APIClient()
+    for user in [coordinator(), agency_lead(), referrer()]:
+        api.force_authenticate(user)
+        assert api.get("/api/v1/audit-events/").status_code == 403
+
+    api.force_authenticate(auditor())
+    body = api.get("/api/v1/audit-events/", {"case_reference": case.reference}).json()
+
+    assert body["count"] == AuditEvent.objects.filter(case_reference=case.reference).count()
+    assert {row["case_reference"] for row in body["results"]} == {case.reference}
+    assert api.post("/api/v1/audit-events/", {}).status_code == 405
+    event = body["results"][0]["id"]
+    assert api.delete(f"/api/v1/audit-events/{event}/").status_code == 405

@@ -1,0 +1,46 @@
+"""The audit trail over the API: auditors only, read-only, with the same filters as the
+auditor's search page."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from rest_framework import serializers, viewsets
+
+from audit.models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "at", "actor", "actor_label", "actor_agency", "actor_roles", "verb",
+            "object_type", "object_id", "case_reference", "changes", "request_id",
+            "client_address", "prev_hash", "hash",
+        ]  # fmt: skip
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    case_reference = django_filters.CharFilter(lookup_expr="iexact")
+    person = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
+    agency = django_filters.CharFilter(field_name="actor_agency", lookup_expr="icontains")
+    verb = django_filters.ChoiceFilter(choices=AuditEvent.Verb.choices)
+    at = django_filters.IsoDateTimeFromToRangeFilter(
+        help_text="at_after / at_before: ISO 8601 date-times."
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["case_reference", "person", "agency", "verb", "at", "object_type", "object_id"]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every change to case data, every look at a child's record, every sign-in: newest
+    first. For auditors only; events cannot be changed or deleted."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    queryset = AuditEvent.objects.none()
+
+    def get_queryset(self):
+        if not self.request.user.is_auditor:
+            raise PermissionDenied("The audit trail is for auditors.")
+        return AuditEvent.objects.order_by("-at", "-id")
