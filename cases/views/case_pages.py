@@ -40,6 +40,10 @@ def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if not (user.coordinator_area_ids or user.is_agency_lead or user.is_auditor):
+        raise PermissionDenied(
+            "The case list is for the panel: coordinators, agency leads, auditors."
+        )
     cases = selectors.case_list(user)
     visible_areas = Area.objects.filter(pk__in=cases.values("area_id"))
     visible_agencies = Agency.objects.filter(case_links__case__in=cases.values("pk")).distinct()
@@ -110,6 +114,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
+    if not (
+        services.coordinates(request.user, case.area_id)
+        or services.leads_involved_agency(request.user, case)
+    ):
+        raise PermissionDenied("You may not add notes to this case.")
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
