@@ -1,0 +1,223 @@
+"""Every write service leaves exactly the audit events it should (DESIGN.md rule 2).
+
+The table below names each service with its expected events; a new service that takes an
+``actor`` and is missing from the table fails test_every_write_service_is_covered."""
+
+import datetime as dt
+import inspect
+from collections import Counter
+
+import pytest
+
+from audit.models import AuditEvent
+from cases import services
+from cases.services import AnswerInput
+from tests.factories import (
+    AgencyFactory,
+    ChildFactory,
+    agency_lead,
+    coordinator,
+    make_case,
+    make_referral,
+    referrer,
+    staffordshire,
+    years_ago,
+)
+
+pytestmark = pytest.mark.django_db
+
+EVIDENCE = AnswerInput("present", "Fictional evidence.")
+
+
+def events_of(action) -> Counter:
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    action()
+    return Counter(AuditEvent.objects.filter(id__gt=before).values_list("verb", "object_type"))
+
+
+def _create_child():
+    services.create_child(
+        referrer(), first_name="Testchild", last_name="Audit-01", date_of_birth=years_ago(14),
+        gender="male", area=staffordshire(),
+    )  # fmt: skip
+
+
+def _submit_referral():
+    make_referral(answers={"hotspots": EVIDENCE})
+
+
+def _refer_new_child():
+    services.refer_new_child(
+        referrer(),
+        child_fields={
+            "first_name": "Testchild", "last_name": "Audit-02", "date_of_birth": years_ago(15),
+            "gender": "female", "area": staffordshire(),
+        },
+        referrer_role="Test role", referrer_contact="Test contact", concerns="Fictional.",
+        contact_online=True, answers={},
+    )  # fmt: skip
+
+
+def _triage():
+    referral = make_referral()
+    return lambda: services.triage_referral(
+        coordinator(), referral=referral, outcome="no_further_action", reason="Test."
+    )
+
+
+def _accept():
+    referral = make_referral()
+    agency = AgencyFactory()
+    return lambda: services.accept_referral(
+        coordinator(), referral=referral, reason="Test.", involved_agencies=[agency]
+    )
+
+
+def _confirm_new_child():
+    referral = make_referral()
+    return lambda: services.confirm_new_child(coordinator(), referral=referral)
+
+
+def _link_referral_to_child():
+    known = make_referral().child
+    referral = make_referral(child=ChildFactory(date_of_birth=known.date_of_birth))
+    return lambda: services.link_referral_to_child(coordinator(), referral=referral, child=known)
+
+
+def _record_assessment():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    return lambda: services.record_assessment(boss, case=case, answers={"disclosure": EVIDENCE})
+
+
+def _transition():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    return lambda: services.transition_case(boss, case=case, to_status="open")
+
+
+def _add_note():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    return lambda: services.add_note(boss, case=case, text="Fictional note.")
+
+
+def _add_action():
+    boss = coordinator()
+    agency = AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[agency])
+    return lambda: services.add_action(
+        boss, case=case, description="Test.", owning_agency=agency, due_date=dt.date(2030, 1, 1)
+    )
+
+
+def _update_action():
+    boss = coordinator()
+    agency = AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[agency])
+    action = services.add_action(
+        boss, case=case, description="Test.", owning_agency=agency, due_date=dt.date(2030, 1, 1)
+    )
+    return lambda: services.update_action(
+        agency_lead(agency), action=action, version=action.version, note="Progress."
+    )
+
+
+def _hold_review():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    review = case.reviews.get()
+    return lambda: services.hold_review(
+        boss, review=review, held_on=dt.date.today(), outcome="Test.", risk_level_after="low"
+    )
+
+
+def _set_case_team():
+    boss = coordinator()
+    agency = AgencyFactory()
+    case = make_case(coordinator_user=boss)
+    return lambda: services.set_case_team(
+        boss, case=case, version=case.version, involved_agencies=[agency], lead_agency=agency,
+        lead_professional=None, local_support_team=None,
+    )  # fmt: skip
+
+
+def immediate(action):
+    return lambda: action
+
+
+EXPECTED = {
+    "create_child": (immediate(_create_child), {("created", "cases.child"): 1}),
+    "submit_referral": (
+        immediate(_submit_referral),
+        # (the factory makes the child directly, so only the referral and its assessment)
+        {("created", "cases.referral"): 1, ("created", "cases.riskassessment"): 1},
+    ),
+    "refer_new_child": (
+        immediate(_refer_new_child),
+        {
+            ("created", "cases.child"): 1,
+            ("created", "cases.referral"): 1,
+            ("created", "cases.riskassessment"): 1,
+        },
+    ),
+    "triage_referral": (_triage, {("transitioned", "cases.referral"): 1}),
+    "accept_referral": (
+        _accept,
+        {
+            ("created", "cases.case"): 1,
+            ("updated", "cases.case"): 1,  # the involved agency
+            ("transitioned", "cases.referral"): 1,
+        },
+    ),
+    "confirm_new_child": (_confirm_new_child, {("updated", "cases.referral"): 1}),
+    "link_referral_to_child": (
+        _link_referral_to_child,
+        {("updated", "cases.referral"): 1, ("updated", "cases.child"): 1},
+    ),
+    "record_assessment": (
+        _record_assessment,
+        {("created", "cases.riskassessment"): 1, ("updated", "cases.case"): 1},
+    ),
+    "transition_case": (_transition, {("transitioned", "cases.case"): 1}),
+    "add_note": (_add_note, {("created", "cases.casenote"): 1}),
+    "add_action": (_add_action, {("created", "cases.action"): 1}),
+    "update_action": (_update_action, {("updated", "cases.action"): 1}),
+    "hold_review": (
+        _hold_review,
+        {("updated", "cases.review"): 1, ("created", "cases.review"): 1},
+    ),
+    "set_case_team": (_set_case_team, {("updated", "cases.case"): 1}),
+}
+
+
+def test_every_write_service_is_covered():
+    writes = {
+        name
+        for name, fn in inspect.getmembers(services, inspect.isfunction)
+        if fn.__module__ == services.__name__
+        and not name.startswith("_")
+        and next(iter(inspect.signature(fn).parameters), None) == "actor"
+    }
+    assert writes == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_service_records_exactly_its_events(name):
+    arrange, expected = EXPECTED[name]
+    action = arrange()
+
+    assert events_of(action) == Counter(expected)
+
+
+def test_a_refused_write_leaves_no_event_and_no_change():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(Exception):  # noqa: B017 - any refusal will do: nothing may be left
+        services.transition_case(boss, case=case, to_status="closed", closure_reason="bogus")
+
+    assert AuditEvent.objects.count() == before
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
