@@ -18,6 +18,16 @@ class NavItem:
 
 ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem(
+        "Refer a child",
+        "cases:referral-new",
+        roles=frozenset({"referrer", "coordinator", "agency_lead"}),
+    ),
+    NavItem(
+        "My referrals",
+        "cases:referral-list",
+        roles=frozenset({"referrer", "coordinator", "agency_lead"}),
+    ),
     NavItem("Triage", "cases:triage-queue", frozenset({"coordinator"})),
     NavItem("Cases", "cases:case-list", frozenset({"coordinator", "agency_lead", "auditor"})),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),

@@ -1,19 +1,199 @@
-"""WORK IN PROGRESS: being written now; replace every function below."""
+"""Referring a child: the form, its live risk-level preview, and the referrer's own list
+and view of what they sent. A referrer sees their referrals and the outcome, nothing else
+about a case; coordinators of the area are sent to the triage page instead."""
 
-from django.http import Http404
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import services
+from cases.access import get_for_user
+from cases.forms.referral import ReferralForm
+from cases.models import Referral, RiskAssessment, RiskLevel, RiskTool
+from panel.models import Area, LocalSupportTeam
+
+MATRIX = "risk-factor-matrix"
+PER_PAGE = 50
 
 
-def referral_list(request, *args, **kwargs):
-    raise Http404("not written yet")
+def _require_referrer(user) -> None:
+    if not services.can_refer(user):
+        raise PermissionDenied("You may not make referrals.")
+    if user.agency_id is None:
+        raise PermissionDenied("You need an agency before you can refer. Ask an administrator.")
 
 
-def new_referral(request, *args, **kwargs):
-    raise Http404("not written yet")
+def _form(data=None, initial=None) -> ReferralForm:
+    tool = RiskTool.objects.get(slug=MATRIX, is_active=True)
+    return ReferralForm(
+        data,
+        initial=initial,
+        tool=tool,
+        indicators=list(tool.indicators.order_by("order")),
+        areas=list(Area.objects.all()),
+    )
 
 
-def score_preview(request, *args, **kwargs):
-    raise Http404("not written yet")
+def _areas_to_show(form: ReferralForm) -> list[Area]:
+    """The chosen area's numbers, or every area's before one is chosen."""
+    chosen = form.chosen_area()
+    return [chosen] if chosen else list(form.areas.values())
 
 
-def referral_detail(request, *args, **kwargs):
-    raise Http404("not written yet")
+def _already_sent(request: HttpRequest) -> Referral | None:
+    """The referral this form already made, when it is submitted again."""
+    try:
+        token = uuid.UUID(request.POST.get("submission_token", ""))
+    except ValueError:
+        return None
+    return (
+        Referral.objects.visible_to(request.user)
+        .filter(submission_token=token, referrer=request.user)
+        .first()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_referral(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_referrer(user)
+    if request.method == "POST":
+        earlier = _already_sent(request)
+        if earlier is not None:
+            messages.info(request, "This referral had already been sent. It was not sent again.")
+            return redirect("cases:referral-detail", earlier.pk)
+        form = _form(request.POST)
+        if form.is_valid():
+            try:
+                referral = services.refer_new_child(
+                    user, tool=form.tool, **form.service_arguments()
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except IntegrityError:
+                # The same form sent twice at the same moment: the other request won.
+                earlier = _already_sent(request)
+                if earlier is None:
+                    raise
+                return redirect("cases:referral-detail", earlier.pk)
+            else:
+                messages.success(
+                    request,
+                    f"Referral sent to the {form.cleaned_data['area'].name} panel coordinators",
+                )
+                return redirect("cases:referral-detail", referral.pk)
+    else:
+        form = _form(
+            initial={
+                "submission_token": uuid.uuid4(),
+                "referrer_role": user.job_title,
+                "referrer_contact": user.phone or user.email,
+            },
+        )
+    return render(
+        request,
+        "cases/referrals/new.html",
+        {
+            "form": form,
+            "score": form.preview_score(),
+            "guidance_areas": _areas_to_show(form),
+        },
+    )
+
+
+@login_required
+@require_POST
+def score_preview(request: HttpRequest) -> HttpResponse:
+    """The form's live feedback (htmx): the level the tool's rules give the answers so far,
+    and who to call in the area chosen so far. Saves nothing."""
+    _require_referrer(request.user)
+    form = _form(request.POST)
+    return render(
+        request,
+        "cases/referrals/_score_preview.html",
+        {"form": form, "score": form.preview_score(), "guidance_areas": _areas_to_show(form)},
+    )
+
+
+@login_required
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own referrals, newest first, with their outcome."""
+    referrals = (
+        Referral.objects.visible_to(request.user)
+        .filter(referrer=request.user)
+        .select_related("child")
+        .order_by("-referred_at", "-pk")
+    )
+    page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/referrals/list.html",
+        {"page": page, "can_refer": services.can_refer(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the referrer sent, and the outcome: status and route only, never the
+    coordinator's reasons or anything about the case."""
+    user = request.user
+    if (
+        user.coordinator_area_ids
+        and Referral.objects.visible_to(user)
+        .filter(pk=pk, area_id__in=user.coordinator_area_ids)
+        .exists()
+    ):
+        # Not recorded as viewed here: the triage page records its own view.
+        return redirect(reverse("cases:triage-detail", args=[pk]))
+    referral = get_for_user(
+        Referral,
+        user,
+        pk,
+        viewed=True,
+        queryset=Referral.objects.select_related(
+            "child", "area", "referrer", "referrer_agency", "case"
+        ),
+    )
+    assessment = (
+        RiskAssessment.objects.visible_to(user)
+        .filter(referral=referral)
+        .select_related("tool")
+        .order_by("-assessed_at", "-id")
+        .first()
+    )
+    answers = (
+        list(assessment.answers.select_related("indicator").order_by("indicator__order"))
+        if assessment
+        else []
+    )
+    low = assessment is not None and assessment.final_level == RiskLevel.LOW
+    return render(
+        request,
+        "cases/referrals/detail.html",
+        {
+            "referral": referral,
+            "child": referral.child,
+            "assessment": assessment,
+            "present": [a for a in answers if a.answer == a.Answer.PRESENT],
+            "not_known": [a for a in answers if a.answer == a.Answer.UNKNOWN],
+            "not_present": [a for a in answers if a.answer == a.Answer.NOT_PRESENT],
+            "guidance_areas": [referral.area],
+            "early_help": low,
+            "local_support_teams": (
+                list(LocalSupportTeam.objects.filter(area_id=referral.area_id)) if low else []
+            ),
+        },
+    )
