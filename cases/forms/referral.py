@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.boundfield import BoundField
 from django.utils import timezone
 
 from cases import services
+from cases.forms.risk import RiskAnswersMixin
 from cases.models import (
     Child,
     Referral,
@@ -39,18 +38,6 @@ CONTACT_METHODS = [
     ("mobile_phone", "By mobile phone"),
     ("online", "Online"),
 ]
-
-BAND_LEGENDS = {
-    RiskIndicator.Band.VULNERABILITY: "Vulnerabilities",
-    RiskIndicator.Band.LOW: "Low-risk indicators",
-    RiskIndicator.Band.MEDIUM: "Medium-risk indicators",
-    RiskIndicator.Band.HIGH: "High-risk indicators",
-}
-
-BAND_HINTS = {
-    RiskIndicator.Band.VULNERABILITY: "Context for the panel. These do not raise the level on "
-    "their own, unless the indicator says so.",
-}
 
 # Service error keys that are not the name of a form field.
 SERVICE_FIELDS = {"police_contacted_at": "police_contacted_on"}
@@ -105,30 +92,7 @@ def _choice(label: str, choices, *, required: str, help_text: str = "") -> forms
     )
 
 
-@dataclass(frozen=True)
-class IndicatorRow:
-    indicator: RiskIndicator
-    answer: BoundField
-    evidence: BoundField
-    recency: BoundField
-
-    @property
-    def hint(self) -> str:
-        if self.indicator.minimum_level:
-            level = RiskLevel(self.indicator.minimum_level).label.lower()
-            return f"If present, the risk level is never below {level}."
-        return ""
-
-
-@dataclass(frozen=True)
-class Band:
-    band: str
-    legend: str
-    hint: str
-    rows: list[IndicatorRow]
-
-
-class ReferralForm(forms.Form):
+class ReferralForm(RiskAnswersMixin, forms.Form):
     # -- Immediate risk: asked first, because the answer changes what to do right now.
     immediate_risk = _choice(
         "Is the child at immediate risk of significant harm?",
@@ -278,28 +242,9 @@ class ReferralForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.tool = tool
-        self.indicators = list(indicators)
         self.areas = {str(area.pk): area for area in areas}
         self.fields["area"].choices = [(pk, area.name) for pk, area in self.areas.items()]
-        for indicator in self.indicators:
-            self.fields[f"answer_{indicator.code}"] = forms.ChoiceField(
-                label=indicator.label,
-                choices=RiskAnswer.Answer.choices,
-                widget=forms.RadioSelect,
-                required=False,
-                error_messages={"invalid_choice": "Choose present, not present or not known"},
-            )
-            self.fields[f"evidence_{indicator.code}"] = forms.CharField(
-                label="What was seen or heard",
-                widget=forms.Textarea(attrs={"rows": 3}),
-                required=False,
-            )
-            self.fields[f"recency_{indicator.code}"] = forms.ChoiceField(
-                label="How recently (optional)",
-                choices=[("", "Not known"), *RiskAnswer.Recency.choices],
-                required=False,
-                error_messages={"invalid_choice": "Choose how recently, or leave it as not known"},
-            )
+        self.add_indicator_fields(indicators)
 
     # -- Validation -----------------------------------------------------------------------
 
@@ -319,14 +264,7 @@ class ReferralForm(forms.Form):
             self.add_error(
                 "consent_notes", "Say why the child or their parents do not know or agree"
             )
-        for indicator in self.indicators:
-            if data.get(f"answer_{indicator.code}") == RiskAnswer.Answer.PRESENT and not data.get(
-                f"evidence_{indicator.code}"
-            ):
-                self.add_error(
-                    f"evidence_{indicator.code}",
-                    f"Say what was seen or heard ({indicator.label})",
-                )
+        self.clean_indicators(data)
         if data.get("override_level") and not data.get("override_reason"):
             self.add_error("override_reason", "Give the reason for using a different level")
         return data
@@ -369,26 +307,9 @@ class ReferralForm(forms.Form):
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError on the fields it is about."""
-        names = dict(SERVICE_FIELDS)
-        for indicator in self.indicators:
-            names[indicator.code] = f"evidence_{indicator.code}"
-        add_service_errors(self, error, names)
+        add_service_errors(self, error, SERVICE_FIELDS | self.indicator_error_fields())
 
     # -- What the service gets --------------------------------------------------------------
-
-    def answers(self) -> dict[str, services.AnswerInput]:
-        answers = {}
-        for indicator in self.indicators:
-            answer = self.cleaned_data.get(f"answer_{indicator.code}")
-            if not answer:
-                continue
-            present = answer == RiskAnswer.Answer.PRESENT
-            answers[indicator.code] = services.AnswerInput(
-                answer=answer,
-                evidence=self.cleaned_data[f"evidence_{indicator.code}"] if present else "",
-                recency=self.cleaned_data[f"recency_{indicator.code}"] if present else "",
-            )
-        return answers
 
     def service_arguments(self) -> dict:
         """Keyword arguments for services.refer_new_child (the tool is the caller's)."""
@@ -423,26 +344,6 @@ class ReferralForm(forms.Form):
         }
 
     # -- What the page shows ----------------------------------------------------------------
-
-    def matrix(self) -> list[Band]:
-        """The indicators grouped by band, in the tool's order, for rendering."""
-        bands = []
-        for band, _ in RiskIndicator.Band.choices:
-            rows = [
-                IndicatorRow(
-                    indicator=indicator,
-                    answer=self[f"answer_{indicator.code}"],
-                    evidence=self[f"evidence_{indicator.code}"],
-                    recency=self[f"recency_{indicator.code}"],
-                )
-                for indicator in self.indicators
-                if indicator.band == band
-            ]
-            if rows:
-                bands.append(
-                    Band(band, BAND_LEGENDS.get(band, band), BAND_HINTS.get(band, ""), rows)
-                )
-        return bands
 
     def error_summary(self) -> list[dict[str, str]]:
         """Every error, in the order of the page, with the id its link should focus."""

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 
 from cases import services
 from cases.forms.assessment import RiskToolForm
-from cases.forms.errors import add_service_errors
 from cases.models import Case, RiskTool
 from cases.scoring import score
 
@@ -37,7 +36,7 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
                     override_reason=form.cleaned_data["override_reason"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(
                     request,

@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from cases import selectors, services
 from cases.access import get_for_user
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
-from cases.forms.errors import add_service_errors
 from cases.models import Action, Case, Child, Referral, Review
 from cases.workflow import InvalidTransition, allowed_targets
 from panel.dates import london_today
 from panel.errors import Conflict
+from panel.forms_govuk import add_service_errors
 from panel.models import Agency, Area
 
 CASE_RELATED = ("child", "area", "lead_agency", "lead_professional__agency", "local_support_team")

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors, services
 from cases.access import get_for_user
-from cases.forms.errors import add_service_errors
 from cases.forms.triage import AcceptForm, DecideForm
 from cases.models import Child, Referral, RiskAnswer
 from panel.errors import Conflict
+from panel.forms_govuk import add_service_errors
 
 
 def _coordinator_only(request: HttpRequest) -> None:
