@@ -355,7 +355,7 @@ def test_a_present_indicator_needs_evidence_and_an_override_needs_a_reason(clien
 
     page = client.post(reverse("cases:case-assess", args=[case.pk]), data).content.decode()
 
-    assert "Say what was seen or heard: seen at known hotspots." in page
+    assert "Say what was seen or heard (Seen at known hotspots)" in page
     assert "Give the reason for overriding the computed risk level." in page
     assert case.assessments.count() == 1
 
