@@ -38,3 +38,18 @@ def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher.
     (tests/panel/test_settings.py checks the real list.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _audit_chain_still_verifies(request):
+    """After every test that touched the database, the audit chain still verifies: no
+    code path appends an event out of order or rewrites one. Tests that tamper on purpose
+    say so with @pytest.mark.breaks_audit_chain."""
+    yield
+    uses_db = {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("breaks_audit_chain"):
+        return
+    from audit.services import first_broken_event
+
+    broken, _ = first_broken_event()
+    assert broken is None, f"audit chain broken at event {broken.pk}"

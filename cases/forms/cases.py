@@ -1,8 +1,8 @@
 from django import forms
 
-from cases.forms.triage import AgencyChoiceField, PersonChoiceField, area_choices
+from cases.forms.triage import AgencyChoiceField, CaseTeamFields
 from cases.models import Case
-from panel.models import Agency, LocalSupportTeam, User
+from panel.models import Agency
 
 
 class CaseFilterForm(forms.Form):
@@ -64,26 +64,15 @@ class NoteForm(forms.Form):
     )
 
 
-class TeamForm(forms.Form):
+class TeamForm(CaseTeamFields):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    lead_agency = AgencyChoiceField(queryset=Agency.objects.none(), required=False)
-    lead_professional = PersonChoiceField(queryset=User.objects.none(), required=False)
-    local_support_team = forms.ModelChoiceField(
-        label="Local Support Team", queryset=LocalSupportTeam.objects.none(), required=False
-    )
-    lst_contact = forms.CharField(label="LST contact", max_length=150, required=False)
-    involved_agencies = forms.ModelMultipleChoiceField(
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "At least one agency must be involved."},
-        help_text="Adding an agency gives its leads access to this case at once; removing it "
-        "takes access away.",
-    )
 
-    def __init__(self, *args, area_id: int, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        agencies, people, teams = area_choices(area_id)
-        self.fields["lead_agency"].queryset = agencies
-        self.fields["involved_agencies"].queryset = agencies
-        self.fields["lead_professional"].queryset = people
-        self.fields["local_support_team"].queryset = teams
+        agencies = self.fields["involved_agencies"]
+        agencies.required = True
+        agencies.error_messages["required"] = "At least one agency must be involved."
+        agencies.help_text = (
+            "Adding an agency gives its leads access to this case at once; removing it takes "
+            "access away."
+        )

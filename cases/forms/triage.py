@@ -29,12 +29,10 @@ def area_choices(area_id: int):
     return agencies, people, teams
 
 
-class AcceptForm(forms.Form):
-    reason = forms.CharField(
-        label="Why the referral meets the threshold for the panel",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give the reason for accepting the referral."},
-    )
+class CaseTeamFields(forms.Form):
+    """Lead agency, lead professional, LST and involved agencies, offered from the area's
+    own agencies, people and teams only."""
+
     lead_agency = AgencyChoiceField(queryset=Agency.objects.none(), required=False)
     lead_professional = PersonChoiceField(queryset=User.objects.none(), required=False)
     local_support_team = forms.ModelChoiceField(
@@ -55,6 +53,15 @@ class AcceptForm(forms.Form):
         self.fields["involved_agencies"].queryset = agencies
         self.fields["lead_professional"].queryset = people
         self.fields["local_support_team"].queryset = teams
+
+
+class AcceptForm(CaseTeamFields):
+    reason = forms.CharField(
+        label="Why the referral meets the threshold for the panel",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for accepting the referral."},
+    )
+    field_order = ["reason"]
 
 
 class DecideForm(forms.Form):

@@ -42,9 +42,9 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(health.connection, "cursor", lambda: DownCursor())
-
-    response = client.get("/healthz")
+    with monkeypatch.context() as patch:
+        patch.setattr(health.connection, "cursor", lambda: DownCursor())
+        response = client.get("/healthz")
 
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
