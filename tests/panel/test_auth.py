@@ -88,3 +88,15 @@ def test_the_demo_strip_shows_only_in_demo_mode(client, settings):
 
     settings.DEMO_MODE = False
     assert "Fictional demo data only" not in client.get(reverse("login")).content.decode()
+
+
+def test_not_found_and_forbidden_pages_are_the_services_own(client):
+    client.force_login(referrer())
+
+    missing = client.get("/cases/999999/")
+    forbidden = client.get(reverse("cases:triage-queue"))
+
+    assert missing.status_code == 404
+    assert "Page not found" in missing.content.decode()
+    assert forbidden.status_code == 403
+    assert "You cannot do this" in forbidden.content.decode()
