@@ -568,6 +568,8 @@ class RiskAssessment(models.Model):
     override_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
     override_reason = models.TextField(blank=True)
     final_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    # The form's token: submitting it twice records one assessment.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = RiskAssessmentQuerySet.as_manager()
 
@@ -822,6 +824,8 @@ class CaseNote(models.Model):
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     text = models.TextField()
+    # The form's token: submitting it twice records one note.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = CaseChildQuerySet.as_manager()
 

@@ -209,6 +209,7 @@ def _assess(
     referral: Referral | None,
     case: Case | None,
     now: dt.datetime,
+    submission_token: uuid.UUID | None = None,
 ) -> RiskAssessment:
     _check_answers(tool, answers)
     if override_level and override_level not in RiskLevel.values:
@@ -231,6 +232,7 @@ def _assess(
         override_level=override_level,
         override_reason=override_reason.strip() if override_level else "",
         final_level=override_level or result.level,
+        submission_token=submission_token,
     )
     RiskAnswer.objects.bulk_create(
         [
@@ -579,15 +581,20 @@ def record_assessment(
     override_level: str = "",
     override_reason: str = "",
     tool: RiskTool | None = None,
+    submission_token: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> RiskAssessment:
     """A new risk assessment on a case. Coordinators of the case's area, and leads of an
     involved agency. Sets the case's risk level and re-sets the upcoming review by the new
-    level's cadence. Does not re-open a closed case. Records ``created`` and ``updated``."""
+    level's cadence. Does not re-open a closed case. The same form sent twice (same token)
+    records one. Records ``created`` and ``updated``."""
     _require(
         coordinates(actor, case.area_id) or leads_involved_agency(actor, case),
         "You may not assess this case.",
     )
+    existing = _already_submitted(RiskAssessment, submission_token, actor, "assessed_by")
+    if existing is not None:
+        return existing
     if case.status == Case.Status.CLOSED:
         raise ValidationError("This case is closed. Re-open it before a new assessment.")
     now = now or timezone.now()
@@ -604,6 +611,7 @@ def record_assessment(
             referral=None,
             case=locked,
             now=now,
+            submission_token=submission_token,
         )
         before = snapshot(locked, ["risk_level"])
         locked.risk_level = assessment.final_level
@@ -697,18 +705,47 @@ def transition_case(
     return locked
 
 
-def add_note(actor: User, *, case: Case, text: str, now: dt.datetime | None = None) -> CaseNote:
+def _already_submitted(model, token: uuid.UUID | None, actor: User, author_field: str):
+    """The record a form with this token already made, if any: a second submit of the same
+    form returns it instead of making another."""
+    if token is None:
+        return None
+    existing = model.objects.filter(submission_token=token).first()
+    if existing is not None:
+        _require(
+            getattr(existing, f"{author_field}_id") == actor.pk,
+            "That form was submitted by someone else.",
+        )
+    return existing
+
+
+def add_note(
+    actor: User,
+    *,
+    case: Case,
+    text: str,
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> CaseNote:
     """A case note. Coordinators of the case's area and leads of an involved agency.
-    Adding a note never re-opens a closed case. Records ``created``."""
+    Adding a note never re-opens a closed case. The same form sent twice (same token)
+    makes one note. Records ``created``."""
     _require(
         coordinates(actor, case.area_id) or leads_involved_agency(actor, case),
         "You may not add notes to this case.",
     )
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
+    existing = _already_submitted(CaseNote, submission_token, actor, "author")
+    if existing is not None:
+        return existing
     with transaction.atomic():
         note = CaseNote.objects.create(
-            case=case, author=actor, created_at=now or timezone.now(), text=text.strip()
+            case=case,
+            author=actor,
+            created_at=now or timezone.now(),
+            text=text.strip(),
+            submission_token=submission_token,
         )
         record(actor=actor, verb=Verb.CREATED, obj=note, case_reference=case.reference)
     return note

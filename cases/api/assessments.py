@@ -184,6 +184,11 @@ class NewAssessmentSerializer(serializers.Serializer):
         choices=RiskLevel.choices, required=False, allow_blank=True, default=""
     )
     override_reason = optional_text(help_text="Needed with override_level.")
+    submission_token = serializers.UUIDField(
+        required=False,
+        default=None,
+        help_text="Optional. Sending the same token again returns the first assessment.",
+    )
 
     def validate_answers(self, answers: dict) -> dict:
         check_indicator_codes(answers, active_matrix())
@@ -232,6 +237,7 @@ class AssessmentViewSet(
                 answers=answers,
                 override_level=data["override_level"],
                 override_reason=data["override_reason"],
+                submission_token=data["submission_token"],
             )
         except DjangoValidationError as error:
             raise regroup(error, {"answers": set(answers)}) from None
@@ -255,6 +261,11 @@ class NoteSerializer(serializers.ModelSerializer):
 class NewNoteSerializer(serializers.Serializer):
     case = ScopedIdField(Case, visible_cases, help_text="A case you may see.")
     text = serializers.CharField()
+    submission_token = serializers.UUIDField(
+        required=False,
+        default=None,
+        help_text="Optional. Sending the same token again returns the first note.",
+    )
 
 
 class NoteFilter(django_filters.FilterSet):
@@ -280,5 +291,10 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet)
         """Add a note to a case. Coordinators of the case's area and leads of an involved
         agency. A note on a closed case does not re-open it."""
         data = validated(NewNoteSerializer, request)
-        note = services.add_note(request.user, case=data["case"], text=data["text"])
+        note = services.add_note(
+            request.user,
+            case=data["case"],
+            text=data["text"],
+            submission_token=data["submission_token"],
+        )
         return Response(self.get_serializer(self.reread(note)).data, status=status.HTTP_201_CREATED)

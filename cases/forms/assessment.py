@@ -6,12 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cases.forms.cases import SubmitOnce
 from cases.forms.risk import RiskAnswersMixin
 from cases.models import RiskLevel, RiskTool
 from panel.forms_govuk import add_service_errors
 
 
-class RiskToolForm(RiskAnswersMixin, forms.Form):
+class RiskToolForm(RiskAnswersMixin, SubmitOnce):
     override_level = forms.ChoiceField(
         label="Do you want to use a different risk level?",
         choices=[("", "No, use the computed level"), *RiskLevel.choices],

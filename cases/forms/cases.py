@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 
 from cases.forms.triage import AgencyChoiceField, CaseTeamFields
@@ -56,7 +58,25 @@ class ReasonForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class SubmitOnce(forms.Form):
+    """A hidden token made when the form is shown: sending the same form twice (a double
+    click, a resubmitted page) makes one record."""
+
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form could not be sent. Reload the page and try again.",
+            "invalid": "This form could not be sent. Reload the page and try again.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+
+
+class NoteForm(SubmitOnce):
     text = forms.CharField(
         label="Add a case note",
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -34,6 +34,7 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
                     answers=answers,
                     override_level=form.cleaned_data["override_level"],
                     override_reason=form.cleaned_data["override_reason"],
+                    submission_token=form.cleaned_data["submission_token"],
                 )
             except ValidationError as error:
                 form.add_service_errors(error)

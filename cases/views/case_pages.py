@@ -122,7 +122,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.add_note(request.user, case=case, text=form.cleaned_data["text"])
+            services.add_note(request.user, case=case, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

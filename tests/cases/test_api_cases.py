@@ -536,3 +536,29 @@ def test_live_scoring_refuses_unknown_indicators_and_future_births(matrix):
         "answers": {"astrology": ["Not an indicator of Risk Factor Matrix v1."]},
         "date_of_birth": ["Date of birth must be in the past."],
     }
+
+
+def test_a_note_or_assessment_sent_twice_with_one_token_is_recorded_once():
+    import uuid
+
+    from tests.factories import coordinator, make_case
+
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    api = client_for(boss)
+    note = {"case": case.pk, "text": "Test note.", "submission_token": str(uuid.uuid4())}
+    assessment = {
+        "case": case.pk,
+        "answers": {"hotspots": {"answer": "present", "evidence": "Fictional evidence."}},
+        "submission_token": str(uuid.uuid4()),
+    }
+
+    first_note = api.post("/api/v1/notes/", note, format="json")
+    second_note = api.post("/api/v1/notes/", note, format="json")
+    first = api.post("/api/v1/assessments/", assessment, format="json")
+    second = api.post("/api/v1/assessments/", assessment, format="json")
+
+    assert first_note.json()["id"] == second_note.json()["id"]
+    assert first.json()["id"] == second.json()["id"]
+    assert CaseNote.objects.filter(case=case).count() == 1
+    assert RiskAssessment.objects.filter(case=case).count() == 2  # the referral's and one

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import connection
@@ -236,7 +237,10 @@ def test_a_note_on_a_closed_case_does_not_reopen_it(client):
     )
     client.force_login(boss)
 
-    client.post(reverse("cases:case-note", args=[case.pk]), {"text": "Test note after closure."})
+    client.post(
+        reverse("cases:case-note", args=[case.pk]),
+        {"text": "Test note after closure.", "submission_token": str(uuid.uuid4())},
+    )
 
     case.refresh_from_db()
     assert case.status == "closed"
@@ -248,7 +252,10 @@ def test_an_empty_note_is_refused(client):
     case = make_case(coordinator_user=boss)
     client.force_login(boss)
 
-    response = client.post(reverse("cases:case-note", args=[case.pk]), {"text": "  "})
+    response = client.post(
+        reverse("cases:case-note", args=[case.pk]),
+        {"text": "  ", "submission_token": str(uuid.uuid4())},
+    )
 
     assert "Write the note." in response.content.decode()
     assert case.notes.count() == 0
@@ -309,6 +316,7 @@ def _matrix_post(**answers) -> dict:
     from tests.factories import matrix_tool
 
     data = {f"answer_{i.code}": "unknown" for i in matrix_tool().indicators.all()}
+    data["submission_token"] = str(uuid.uuid4())
     for code, evidence in answers.items():
         data[f"answer_{code}"] = "present"
         data[f"evidence_{code}"] = evidence
@@ -368,3 +376,27 @@ def test_an_involved_agency_lead_may_assess_but_not_an_auditor(client):
     assert client.get(reverse("cases:case-assess", args=[case.pk])).status_code == 403
     client.force_login(agency_lead(police))
     assert client.get(reverse("cases:case-assess", args=[case.pk])).status_code == 200
+
+
+def test_a_note_sent_twice_is_recorded_once(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    form = {"text": "Test note.", "submission_token": str(uuid.uuid4())}
+
+    client.post(reverse("cases:case-note", args=[case.pk]), form)
+    client.post(reverse("cases:case-note", args=[case.pk]), form)
+
+    assert case.notes.count() == 1
+
+
+def test_an_assessment_sent_twice_is_recorded_once(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    form = _matrix_post(**{"hotspots": "Fictional evidence."})
+
+    client.post(reverse("cases:case-assess", args=[case.pk]), form)
+    client.post(reverse("cases:case-assess", args=[case.pk]), form)
+
+    assert case.assessments.count() == 2  # the referral's, and one new one
