@@ -45,9 +45,16 @@ def _audit_chain_still_verifies(request):
     """After every test that touched the database, the audit chain still verifies: no
     code path appends an event out of order or rewrites one. Tests that tamper on purpose
     say so with @pytest.mark.breaks_audit_chain."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db"}:
+        yield
+        return
+    # Set the database up before this fixture, so it is still open when the check runs.
+    committed = "transactional_db" in names or (marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if committed else "db")
     yield
-    uses_db = {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)
-    if not uses_db or request.node.get_closest_marker("breaks_audit_chain"):
+    if request.node.get_closest_marker("breaks_audit_chain"):
         return
     from audit.services import first_broken_event
 

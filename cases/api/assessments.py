@@ -20,10 +20,12 @@ from cases.api.base import (
     ScopedIdField,
     ScopedViewSet,
     active_matrix,
+    allowed,
     answer_inputs,
     answers_field,
     case_visible,
     check_indicator_codes,
+    may_panel_write,
     optional_text,
     regroup,
     validated,
@@ -228,6 +230,7 @@ class AssessmentViewSet(
         re-sets the upcoming review by the new level's cadence. An override needs a reason.
         Coordinators of the case's area and leads of an involved agency; not on a closed
         case."""
+        allowed(may_panel_write(request.user), "You may not assess cases.")
         data = validated(NewAssessmentSerializer, request)
         answers = answer_inputs(data["answers"])
         try:
@@ -290,6 +293,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet)
     def create(self, request: Request) -> Response:
         """Add a note to a case. Coordinators of the case's area and leads of an involved
         agency. A note on a closed case does not re-open it."""
+        allowed(may_panel_write(request.user), "You may not add case notes.")
         data = validated(NewNoteSerializer, request)
         note = services.add_note(
             request.user,

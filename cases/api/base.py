@@ -317,6 +317,18 @@ class ConflictSerializer(serializers.Serializer):
     current_status = serializers.CharField(required=False)
 
 
+def allowed(condition: bool, message: str) -> None:
+    """Who may act is checked before the body is read: someone who may not act is told so
+    (403) whatever they sent, and learns nothing from validation messages."""
+    if not condition:
+        raise exceptions.PermissionDenied(message)
+
+
+def may_panel_write(user: Any) -> bool:
+    """Notes and assessments are written by coordinators and agency leads, never auditors."""
+    return services.may_write(user) and bool(user.coordinator_area_ids or user.is_agency_lead)
+
+
 def validated(
     serializer_class: type[serializers.Serializer], request: Request, **context: Any
 ) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from cases.api.base import (
     PersonSummarySerializer,
     ScopedIdField,
     ScopedViewSet,
+    allowed,
     area_agencies,
     area_people,
     area_teams,
@@ -324,6 +325,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         closure reason, a summary and no open actions), or re-open it with a reason.
         Coordinators of the case's area."""
         case = self.get_object()
+        _coordinator(request, case)
         data = validated(TransitionSerializer, request)
         services.transition_case(request.user, case=case, **data)
         return Response(self.get_serializer(self.reread(case)).data)
@@ -342,6 +344,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         """Set the involved agencies, the lead agency and professional and the LST contact.
         Coordinators of the case's area."""
         case = self.get_object()
+        _coordinator(request, case)
         data = validated(TeamSerializer, request, area_id=case.area_id)
         services.set_case_team(request.user, case=case, **data)
         return Response(self.get_serializer(self.reread(case)).data)
+
+
+def _coordinator(request: Request, case: Case) -> None:
+    allowed(
+        services.coordinates(request.user, case.area_id),
+        "Only a coordinator of this area may do this.",
+    )

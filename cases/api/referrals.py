@@ -39,6 +39,7 @@ from cases.api.base import (
     ScopedIdField,
     ScopedViewSet,
     active_matrix,
+    allowed,
     answer_inputs,
     answers_field,
     area_agencies,
@@ -354,6 +355,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def create(self, request: Request) -> Response:
         """Refer a child: the child's details, the referral and the Risk Factor Matrix
         answers, saved together or not at all. Referrers, coordinators and agency leads."""
+        allowed(services.can_refer(request.user), "You may not make referrals.")
         data = dict(validated(NewReferralSerializer, request))
         token = data.pop("submission_token")
         child_fields = dict(data.pop("child"))
@@ -380,6 +382,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         """Accept to panel: opens a case awaiting panel (or adds the referral to the child's
         active case). Coordinators of the referral's area."""
         referral = self.get_object()
+        _triager(request, referral)
         data = validated(AcceptSerializer, request, area_id=referral.area_id)
         services.accept_referral(
             request.user,
@@ -399,6 +402,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         """Any triage outcome but acceptance: step down to early help, redirect, or no
         further action, with the reason. Coordinators of the referral's area."""
         referral = self.get_object()
+        _triager(request, referral)
         data = validated(DecideSerializer, request)
         services.triage_referral(request.user, referral=referral, **data)
         return Response(self.present(referral))
@@ -409,6 +413,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         """The referred child is one already known: move the referral to that record.
         Coordinators of the referral's area, before triage."""
         referral = self.get_object()
+        _triager(request, referral)
         data = validated(LinkChildSerializer, request)
         services.link_referral_to_child(request.user, referral=referral, child=data["child"])
         return Response(self.present(referral))
@@ -433,3 +438,10 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             raise PermissionDenied("Only a coordinator of this area checks for duplicates.")
         matches = services.possible_duplicates(referral.child, seen_by=request.user)
         return Response(PossibleDuplicatesSerializer({"children": matches}).data)
+
+
+def _triager(request: Request, referral: Referral) -> None:
+    allowed(
+        services.coordinates(request.user, referral.area_id),
+        "Only a coordinator of this area may triage this referral.",
+    )

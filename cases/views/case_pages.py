@@ -266,8 +266,16 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("referrer_agency", "case")
         .order_by("-referred_at")
     )
+    user = request.user
+    # Someone who sees this child only because they referred them is shown what identifies
+    # the child, never what the panel or other agencies hold (address, school, and so on).
+    panel_view = (
+        user.is_auditor
+        or bool(cases)
+        or any(r.area_id in user.coordinator_area_ids for r in referrals)
+    )
     return render(
         request,
         "cases/case/child.html",
-        {"child": child, "cases": cases, "referrals": referrals},
+        {"child": child, "cases": cases, "referrals": referrals, "panel_view": panel_view},
     )

@@ -400,3 +400,22 @@ def test_an_assessment_sent_twice_is_recorded_once(client):
     client.post(reverse("cases:case-assess", args=[case.pk]), form)
 
     assert case.assessments.count() == 2  # the referral's, and one new one
+
+
+def test_a_referrer_sees_only_what_identifies_the_child_they_referred(client):
+    from tests.factories import ChildFactory, make_referral
+
+    by = referrer()
+    child = ChildFactory(address="1 Fictional Road, Testtown", school_or_setting="Test Academy")
+    make_referral(by=by, child=child)
+    client.force_login(by)
+
+    page = client.get(reverse("cases:child-detail", args=[child.pk])).content.decode()
+
+    assert child.first_name in page
+    assert "1 Fictional Road" not in page
+    assert "Test Academy" not in page
+
+    client.force_login(coordinator())
+    page = client.get(reverse("cases:child-detail", args=[child.pk])).content.decode()
+    assert "1 Fictional Road" in page

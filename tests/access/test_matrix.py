@@ -1,0 +1,540 @@
+"""The authorization matrix: every URL pattern the project registers (web and API), for
+every role plus anonymous, checked against one table of expected statuses.
+
+The table is the access policy written out cell by cell (DESIGN.md rules 1, 8 and 10):
+need to know, out of scope is the same 404 as a record that does not exist, role-gated
+pages are 403, only the right people write, auditors change nothing, staff see no case
+data. A route missing from the table fails ``test_every_route_is_in_the_table``.
+
+Reading a row: ``GET(target, cells)`` / ``POST(target, cells)``, where ``target`` picks the
+record from the world and ``cells`` gives each role's status. ``signed_in(200, staff=403)``
+is "every signed-in role 200 but staff 403"; ``scoped(coord_a=200)`` is "every signed-in
+role 404 (out of scope) but coord_a 200". Anonymous is 302 to the sign-in page on the web
+and 401 on the API unless a row says otherwise. ``to("route")`` is a 302 to that route
+(for the same record unless told). POST rows send an empty body: people who may act get
+their validation result (a form again, a redirect, or 400), the others 403 or 404. Every
+404 is also compared with the same request for an id nobody has (999999): same status,
+same body, so existence never leaks.
+
+Where the code breaks the policy today the cell keeps the policy's value and the route is
+listed in KNOWN_BUGS with what the code gives: a strict xfail that the lead removes once
+the code is fixed. Any other mismatch on that route still fails the test.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import NoReverseMatch, URLResolver, get_resolver, include, path, reverse
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent
+from cases import services
+from notifications.models import Notification
+from notifications.services import notify
+from panel.models import Agency, Area, User
+from tests.factories import (
+    AgencyFactory,
+    ChildFactory,
+    UserFactory,
+    agency_lead,
+    auditor,
+    coordinator,
+    make_referral,
+    matrix_tool,
+    referrer,
+    staffordshire,
+    stoke,
+)
+
+ROLES = ("anon", "referrer", "lead_in", "lead_out", "coord_a", "coord_b", "auditor", "staff")
+SIGNED_IN = ROLES[1:]
+MISSING = 999999  # an id no record has
+ADMIN = "admin:"  # one rule covers every admin route; admin:index is the one requested
+API_ROUTES = ("v1:", "schema", "api-docs")
+
+
+# --- the world every row is checked against --------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    area_a: Area
+    area_b: Area
+    agency_in: Agency  # P: involved in the case
+    agency_out: Agency  # Q: serves the same area, not involved
+    r1: Any  # R0's referral, accepted by coord_a into the case
+    r2: Any  # R0's referral, pending triage
+    case: Any
+    child: Any  # the case's child (R1's)
+    child2: Any  # R2's child
+    assessment: Any  # recorded on the case by coord_a (not the referral's own)
+    tool: Any
+    notification: Notification  # coord_a's
+    event: AuditEvent
+
+
+@pytest.fixture
+def world() -> World:
+    area_a, area_b = staffordshire(), stoke()
+    agency_in = AgencyFactory(name="Test Agency Involved (fictional)")
+    agency_out = AgencyFactory(name="Test Agency Not Involved (fictional)")
+    agency_in.areas.add(area_a)
+    agency_out.areas.add(area_a)
+    users = {
+        "anon": None,
+        "referrer": referrer(),
+        "lead_in": agency_lead(agency_in),
+        "lead_out": agency_lead(agency_out),
+        "coord_a": coordinator(area_a),
+        "coord_b": coordinator(area_b),
+        "auditor": auditor(),
+        "staff": UserFactory(is_staff=True, is_superuser=True, agency=None),
+    }
+    tool = matrix_tool()
+    child = ChildFactory(area=area_a)
+    r1 = make_referral(by=users["referrer"], child=child)
+    case = services.accept_referral(
+        users["coord_a"],
+        referral=r1,
+        reason="Meets the panel threshold (fictional test).",
+        involved_agencies=[agency_in],
+    )
+    child2 = ChildFactory(area=area_a)
+    r2 = make_referral(by=users["referrer"], child=child2)
+    assessment = services.record_assessment(users["coord_a"], case=case, answers={})
+    notify(
+        recipients=[users["coord_a"]],
+        kind=Notification.Kind.REVIEW_DUE,
+        link=reverse("cases:case-detail", args=[case.pk]),
+        about=f"review:{case.pk}:matrix",
+        case_reference=case.reference,
+    )
+    return World(
+        users=users,
+        area_a=area_a,
+        area_b=area_b,
+        agency_in=agency_in,
+        agency_out=agency_out,
+        r1=r1,
+        r2=r2,
+        case=case,
+        child=child,
+        child2=child2,
+        assessment=assessment,
+        tool=tool,
+        notification=Notification.objects.get(
+            recipient=users["coord_a"], kind=Notification.Kind.REVIEW_DUE
+        ),
+        event=AuditEvent.objects.order_by("-id").first(),
+    )
+
+
+# --- the table's vocabulary ------------------------------------------------------------
+
+Kwargs = Callable[[World], dict]
+
+
+class Goes(NamedTuple):
+    """A redirect to ``route``: for the record ``pk(world)`` picks if given, else for the
+    record requested (routes that take a pk), else the route itself."""
+
+    route: str
+    pk: Callable[[World], int] | None = None
+    status: int = 302
+
+
+def to(route: str, pk: Callable[[World], int] | None = None) -> Goes:
+    return Goes(route, pk)
+
+
+Cell = int | Goes
+
+
+class Row(NamedTuple):
+    method: str
+    kwargs: Kwargs  # the URL's kwargs, from the world
+    body: dict | None
+    expect: dict[str, Cell]  # anonymous may be left out: see the module docstring
+    label: str = ""  # tells apart several rows for one route
+
+
+def signed_in(status: Cell, **others: Cell) -> dict[str, Cell]:
+    """Every signed-in role gets ``status`` except those named (``anon=`` too)."""
+    return {role: status for role in SIGNED_IN} | others
+
+
+def everyone(status: Cell, **others: Cell) -> dict[str, Cell]:
+    return signed_in(status, anon=status, **others)
+
+
+def scoped(**seen: Cell) -> dict[str, Cell]:
+    """A record: the roles named get their status, every other signed-in role 404."""
+    return signed_in(404, **seen)
+
+
+def GET(kwargs: Kwargs, expect: dict[str, Cell], label: str = "") -> Row:
+    return Row("GET", kwargs, None, expect, label)
+
+
+def POST(kwargs: Kwargs, expect: dict[str, Cell], label: str = "") -> Row:
+    return Row("POST", kwargs, {}, expect, label)
+
+
+def none(w: World) -> dict:
+    return {}
+
+
+def pk(name: str) -> Kwargs:
+    """The URL of the world's record ``name``."""
+    return lambda w: {"pk": getattr(w, name).pk}
+
+
+def link(referral: str, child: str) -> Kwargs:
+    return lambda w: {"pk": getattr(w, referral).pk, "child_pk": getattr(w, child).pk}
+
+
+def the_case(w: World) -> int:
+    return w.case.pk
+
+
+TRIAGE = to("cases:triage-detail")
+REFERRAL_PAGE = to("cases:referral-detail")
+ADMIN_LOGIN = to("admin:login")
+# R2 is pending: its referrer sees it and may not triage it. R1 is accepted onto the case:
+# the lead of the involved agency sees it too, and may not triage it either.
+PENDING = scoped(referrer=403, coord_a=200, auditor=403)
+ACCEPTED = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403)
+# Coordinator-only changes to the case: the lead of an involved agency and the auditor see
+# the case (403), everyone else does not (404).
+COORDINATOR_ONLY = scoped(lead_in=403, coord_a=200, auditor=403)
+# Creating an assessment or a note with no case named: coordinators and agency leads may
+# add them (to their own cases) and get 400; referrers, staff and auditors never may.
+CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403)
+# The case and what hangs off it: the involved lead, coord_a, the auditor.
+SEE_CASE = scoped(lead_in=200, coord_a=200, auditor=200)
+# R1 and its child (the case's child): the referrer, the involved lead, coord_a, the auditor.
+SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
+
+TABLE: dict[str, Row | list[Row]] = {
+    # --- the panel's own pages -----------------------------------------------------------
+    "home": GET(none, signed_in(200)),
+    # Signed in already: LoginView(redirect_authenticated_user=True) sends you home.
+    "login": GET(none, signed_in(to("home"), anon=200)),
+    # Sign-out is POST only (Django 5): a GET is 405 for everyone, signed in or not.
+    "logout": GET(none, everyone(405)),
+    "healthz": GET(none, everyone(200)),
+    ADMIN + "index": GET(none, everyone(ADMIN_LOGIN, staff=200)),
+    # --- referring -----------------------------------------------------------------------
+    # "My referrals" lists only what the user sent (empty for everyone else); not role-gated
+    # because whoever made a referral follows it whatever their role now (cases/access.py).
+    "cases:referral-list": GET(none, signed_in(200)),
+    "cases:referral-new": GET(none, signed_in(200, auditor=403, staff=403)),
+    "cases:referral-score": POST(none, signed_in(200, auditor=403, staff=403)),
+    "cases:referral-detail": [
+        GET(pk("r1"), SEE_R1 | {"coord_a": TRIAGE}, "accepted"),
+        GET(pk("r2"), scoped(referrer=200, coord_a=TRIAGE, auditor=200), "pending"),
+    ],
+    # --- triage --------------------------------------------------------------------------
+    # The queue is the coordinators' work list: auditors read each referral, not the queue.
+    "cases:triage-queue": GET(none, signed_in(403, coord_a=200, coord_b=200)),
+    "cases:triage-detail": [
+        GET(pk("r2"), scoped(referrer=REFERRAL_PAGE, coord_a=200, auditor=200), "pending"),
+        GET(pk("r1"), SEE_R1 | {"referrer": REFERRAL_PAGE}, "accepted"),
+    ],
+    # Already accepted (R1): the coordinator is told so on the triage page.
+    "cases:triage-confirm-new": [
+        POST(pk("r2"), PENDING | {"coord_a": TRIAGE}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
+    ],
+    # Not a possible duplicate: the coordinator is told so on the triage page.
+    "cases:triage-link-child": [
+        POST(link("r2", "child"), PENDING | {"coord_a": TRIAGE}, "pending"),
+        POST(link("r1", "child2"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
+    ],
+    "cases:triage-accept": [
+        POST(pk("r2"), PENDING, "pending"),
+        POST(pk("r1"), ACCEPTED, "accepted"),
+    ],
+    "cases:triage-decide": [
+        POST(pk("r2"), PENDING, "pending"),
+        POST(pk("r1"), ACCEPTED, "accepted"),
+    ],
+    # --- cases ---------------------------------------------------------------------------
+    "cases:case-list": GET(none, signed_in(200, referrer=403, staff=403)),
+    "cases:case-detail": GET(pk("case"), SEE_CASE),
+    # The lifecycle and team pages are forms for a write: GET them (the permission is
+    # checked before the method is looked at).
+    "cases:case-open": GET(pk("case"), COORDINATOR_ONLY),
+    "cases:case-close": GET(pk("case"), COORDINATOR_ONLY),
+    "cases:case-reopen": GET(pk("case"), COORDINATOR_ONLY),
+    "cases:case-team": GET(pk("case"), COORDINATOR_ONLY),
+    "cases:case-assess": GET(pk("case"), SEE_CASE | {"auditor": 403}),
+    "cases:case-note": POST(pk("case"), SEE_CASE | {"auditor": 403}),
+    "cases:child-detail": GET(pk("child"), SEE_R1),
+    # --- notifications -------------------------------------------------------------------
+    "notifications:list": GET(none, signed_in(200)),
+    "notifications:open": POST(
+        pk("notification"), scoped(coord_a=to("cases:case-detail", the_case))
+    ),
+    "notifications:read-all": POST(none, signed_in(to("notifications:list"))),
+    # --- the audit trail (auditors only) ---------------------------------------------------
+    "audit:search": GET(none, signed_in(403, auditor=200)),
+    "audit:export": GET(none, signed_in(403, auditor=200)),
+    # Audit pages are role-gated as a whole: 403 for every non-auditor before any lookup,
+    # the same for an id that does not exist, so nothing leaks.
+    "audit:case-history": GET(pk("case"), signed_in(403, auditor=200)),
+    "audit:child-viewers": GET(pk("child"), signed_in(403, auditor=200)),
+    # --- API: reference data -------------------------------------------------------------
+    "v1:api-root": GET(none, signed_in(200)),
+    "v1:me": GET(none, signed_in(200)),
+    "v1:area-list": GET(none, signed_in(200)),
+    "v1:area-detail": GET(pk("area_a"), signed_in(200)),
+    "v1:risk-tool-list": GET(none, signed_in(200)),
+    "v1:risk-tool-detail": GET(pk("tool"), signed_in(200)),
+    # A calculator that saves nothing: an empty body is invalid for anyone signed in.
+    "v1:risk-tool-score": POST(pk("tool"), signed_in(400)),
+    # The OpenAPI schema and its docs: signed-in users; anonymous 401 like the rest of the
+    # API (token authentication comes first, so it is never 403).
+    "schema": GET(none, signed_in(200)),
+    "api-docs": GET(none, signed_in(200)),
+    # --- API: case data ------------------------------------------------------------------
+    # Collections are scoped, not role-gated: each user gets what they may see (an empty
+    # page for staff), so they say nothing about what else exists.
+    "v1:child-list": GET(none, signed_in(200)),
+    "v1:child-detail": GET(pk("child"), SEE_R1),
+    "v1:referral-list": [
+        GET(none, signed_in(200), "list"),
+        # Referring: referrers, coordinators and agency leads (400 for the empty body).
+        POST(none, signed_in(400, auditor=403, staff=403), "create"),
+    ],
+    "v1:referral-detail": [
+        GET(pk("r1"), SEE_R1, "accepted"),
+        GET(pk("r2"), scoped(referrer=200, coord_a=200, auditor=200), "pending"),
+    ],
+    "v1:referral-accept": [
+        POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 400}, "accepted"),
+    ],
+    "v1:referral-decide": [
+        POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 400}, "accepted"),
+    ],
+    "v1:referral-link-child": [
+        POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 400}, "accepted"),
+    ],
+    # No body to validate: the coordinator's check is recorded (200), or refused because the
+    # referral is already triaged (409).
+    "v1:referral-confirm-new-child": [
+        POST(pk("r2"), PENDING, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 409}, "accepted"),
+    ],
+    # A triage tool: coordinators of the area only (the web triage page shows possible
+    # duplicates to them alone too), so auditors and referrers get 403.
+    "v1:referral-possible-duplicates": [
+        GET(pk("r2"), PENDING, "pending"),
+        GET(pk("r1"), ACCEPTED, "accepted"),
+    ],
+    "v1:case-list": GET(none, signed_in(200)),
+    "v1:case-detail": GET(pk("case"), SEE_CASE),
+    "v1:case-team": POST(pk("case"), COORDINATOR_ONLY | {"coord_a": 400}),
+    "v1:case-transition": POST(pk("case"), COORDINATOR_ONLY | {"coord_a": 400}),
+    "v1:assessment-list": [GET(none, signed_in(200), "list"), POST(none, CONTRIBUTE, "create")],
+    # Recorded on the case, not the referral's own assessment: nothing for the referrer.
+    "v1:assessment-detail": GET(pk("assessment"), SEE_CASE),
+    "v1:note-list": [GET(none, signed_in(200), "list"), POST(none, CONTRIBUTE, "create")],
+    # --- API: the audit trail ------------------------------------------------------------
+    "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
+    "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),
+}
+
+# Cells where the code breaks the policy today: case id -> {role: status the code gives}.
+# The table keeps the policy's value; each entry is a bug for the lead to fix. All of them
+# are the API validating the body before asking whether the user may act at all (a valid
+# body does get the service's 403), so someone with no right to act gets 400 and the
+# field errors instead of 403.
+KNOWN_BUGS: dict[str, dict[str, int]] = {}
+
+
+class KnownBug(AssertionError):
+    """Raised when the only cells that differ from the policy are those in KNOWN_BUGS."""
+
+
+def _show(cell: Cell) -> str:
+    return f"{cell.status} to {cell.route}" if isinstance(cell, Goes) else str(cell)
+
+
+def _rows(rows: Row | list[Row]) -> list[Row]:
+    return rows if isinstance(rows, list) else [rows]
+
+
+def matrix_cases() -> list:
+    params = []
+    for route, rows in TABLE.items():
+        for row in _rows(rows):
+            case_id = f"{route}[{row.label}]" if row.label else route
+            marks = []
+            if case_id in KNOWN_BUGS:
+                cells = "; ".join(
+                    f"{role} policy {_show(row.expect[role])}, code {got}"
+                    for role, got in KNOWN_BUGS[case_id].items()
+                )
+                marks = [pytest.mark.xfail(strict=True, raises=KnownBug, reason=cells)]
+            params.append(pytest.param(route, row, id=case_id, marks=marks))
+    return params
+
+
+# --- walking the URLconf ---------------------------------------------------------------
+
+
+def registered_routes(urlconf=None) -> dict[str, list[str]]:
+    """Every registered URL pattern: namespaced name -> its routes. DRF's format-suffix
+    variants share their route's name, so they are one entry. A pattern without a name is
+    listed as ``<unnamed: route>`` so it cannot slip past the table."""
+    found: dict[str, list[str]] = {}
+
+    def walk(patterns, namespace: str, prefix: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                inner = entry.namespace
+                joined = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+                walk(entry.url_patterns, joined, route)
+            else:
+                name = entry.name or f"<unnamed: {route}>"
+                found.setdefault(f"{namespace}:{name}" if namespace else name, []).append(route)
+
+    walk(get_resolver(urlconf).url_patterns, "", "")
+    return found
+
+
+def not_in_table(found: dict[str, list[str]]) -> list[str]:
+    """Routes the table does not cover: admin:* is covered by the one admin rule."""
+    return sorted(n for n in found if n not in TABLE and not n.startswith(ADMIN))
+
+
+# --- the tests -------------------------------------------------------------------------
+
+
+def test_every_route_is_in_the_table():
+    found = registered_routes()
+    assert ADMIN + "index" in found
+    missing = not_in_table(found)
+    stale = sorted(set(TABLE) - set(found))
+    assert missing == [], f"routes with no row in the access matrix: {missing}"
+    assert stale == [], f"rows for routes that no longer exist: {stale}"
+    files = [r for routes in found.values() for r in routes if r.startswith(("static", "media"))]
+    assert files == [], "static and media files are served by WhiteNoise, not URL patterns"
+
+
+def test_a_route_added_without_a_row_is_caught():
+    from panel import urls
+
+    extra = types.ModuleType("urls_with_new_routes")
+    extra.urlpatterns = [
+        *urls.urlpatterns,
+        path("new-page/", _a_view, name="new-page"),
+        path("nameless/", _a_view),
+        path("cases-extra/", include(([path("x/", _a_view, name="x")], "cases"))),
+    ]
+    assert not_in_table(registered_routes(extra)) == [
+        "<unnamed: nameless/>",
+        "cases:x",
+        "new-page",
+    ]
+
+
+def _a_view(request):
+    raise AssertionError("never called")
+
+
+def test_every_row_names_every_signed_in_role_and_nothing_else():
+    for route, rows in TABLE.items():
+        for row in _rows(rows):
+            assert set(SIGNED_IN) <= set(row.expect) <= set(ROLES), route
+
+
+# The django_db mark (not only the db fixture) so the database outlives conftest's autouse
+# audit-chain check, which runs after each test.
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "row"), matrix_cases())
+def test_access_matrix(route: str, row: Row, world: World, request):
+    api = route.startswith(API_ROUTES)
+    expect = {"anon": 401 if api else to("login")} | row.expect
+    kwargs = row.kwargs(world)
+    url = reverse(route, kwargs=kwargs)
+    known = KNOWN_BUGS.get(request.node.callspec.id, {})
+    unexpected, bugs = [], []
+    for role in ROLES:
+        client = _client(world.users[role], api)
+        response = _send(client, row, url, api)
+        problem = _mismatch(response, expect[role], world, kwargs)
+        if problem is None and response.status_code == 404 and "pk" in kwargs:
+            problem = _differs_from_missing(client, row, route, kwargs, response, api)
+        if problem is None:
+            continue
+        line = f"{role}: {problem}"
+        (bugs if known.get(role) == response.status_code else unexpected).append(line)
+    assert not unexpected, f"{route} {row.method} {url}: " + "; ".join(unexpected)
+    if bugs:
+        raise KnownBug(f"{route}: " + "; ".join(bugs))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _client(user: User | None, api: bool):
+    if api:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _send(client, row: Row, url: str, api: bool):
+    if row.method == "GET":
+        return client.get(url)
+    if api:
+        return client.post(url, row.body, format="json")
+    return client.post(url, row.body)
+
+
+def _mismatch(response, wanted: Cell, world: World, kwargs: dict) -> str | None:
+    status = wanted.status if isinstance(wanted, Goes) else wanted
+    if response.status_code != status:
+        return f"expected {_show(wanted)}, got {response.status_code}"
+    if isinstance(wanted, Goes):
+        if wanted.pk is not None:
+            target = reverse(wanted.route, kwargs={"pk": wanted.pk(world)})
+        else:
+            try:
+                target = reverse(wanted.route)
+            except NoReverseMatch:
+                target = reverse(wanted.route, kwargs={"pk": kwargs["pk"]})
+        went = urlsplit(response["Location"]).path
+        if went != target:
+            return f"expected a redirect to {target}, went to {response['Location']}"
+    return None
+
+
+def _differs_from_missing(client, row: Row, route: str, kwargs: dict, response, api: bool):
+    """Out of scope must read exactly like an id nobody has: same status, same body."""
+    missing = _send(client, row, reverse(route, kwargs=kwargs | {"pk": MISSING}), api)
+    if (missing.status_code, missing.content) != (404, response.content):
+        return (
+            f"404 differs from a missing id's ({missing.status_code}): "
+            f"{response.content[:120]!r} vs {missing.content[:120]!r}"
+        )
+    return None
