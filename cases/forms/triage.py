@@ -33,10 +33,17 @@ class CaseTeamFields(forms.Form):
     """Lead agency, lead professional, LST and involved agencies, offered from the area's
     own agencies, people and teams only."""
 
-    lead_agency = AgencyChoiceField(queryset=Agency.objects.none(), required=False)
-    lead_professional = PersonChoiceField(queryset=User.objects.none(), required=False)
+    lead_agency = AgencyChoiceField(
+        queryset=Agency.objects.none(), required=False, empty_label="Not named yet"
+    )
+    lead_professional = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Not named yet"
+    )
     local_support_team = forms.ModelChoiceField(
-        label="Local Support Team", queryset=LocalSupportTeam.objects.none(), required=False
+        label="Local Support Team",
+        queryset=LocalSupportTeam.objects.none(),
+        required=False,
+        empty_label="Not named yet",
     )
     lst_contact = forms.CharField(label="LST contact", max_length=150, required=False)
     involved_agencies = forms.ModelMultipleChoiceField(
