@@ -736,18 +736,27 @@ class Action(models.Model):
 
 
 class ActionUpdate(models.Model):
+    """One entry in an action's timeline: a progress note, a change of status, a
+    re-assignment. Never edited: a later entry says what changed next."""
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     note = models.TextField(blank=True)
     status_from = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
     status_to = models.CharField(max_length=20, choices=Action.Status.choices, blank=True)
+    # The action's version this entry produced: a form loaded at version N that comes back
+    # stale is shown the entries above N, i.e. exactly what changed while it was open.
+    action_version = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["action", "created_at", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(note="") | ~Q(status_to=""), name="action_update_says_something"
+            ),
+            models.UniqueConstraint(
+                fields=["action", "action_version"], name="action_update_one_per_version"
             ),
         ]
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case as SqlCase
+from django.urls import reverse
 
 from cases.models import (
     Action,
@@ -17,6 +19,7 @@ from cases.models import (
     Review,
     RiskAssessment,
 )
+from panel.dates import london_today
 from panel.models import User
 
 
@@ -62,6 +65,7 @@ class Entry:
     title: str
     detail: str = ""
     by: str = ""
+    url: str = ""
 
 
 def chronology(case: Case) -> list[Entry]:
@@ -108,6 +112,7 @@ def chronology(case: Case) -> list[Entry]:
                 f"Action agreed for {action.owning_agency}",
                 action.description,
                 str(action.created_by),
+                reverse("cases:action-detail", args=[action.pk]),
             )
         )
     updates = ActionUpdate.objects.filter(action__case=case).select_related(
@@ -117,7 +122,16 @@ def chronology(case: Case) -> list[Entry]:
         title = f"Action update ({update.action.owning_agency})"
         if update.status_to:
             title += f": {Action.Status(update.status_to).label.lower()}"
-        entries.append(Entry(update.created_at, "action", title, update.note, str(update.author)))
+        entries.append(
+            Entry(
+                update.created_at,
+                "action",
+                title,
+                update.note,
+                str(update.author),
+                reverse("cases:action-detail", args=[update.action_id]),
+            )
+        )
     for review in case.reviews.filter(status=Review.Status.HELD).select_related("held_by"):
         at = dt.datetime.combine(review.held_on, dt.time(12), tzinfo=dt.UTC)
         entries.append(
@@ -132,3 +146,79 @@ def chronology(case: Case) -> list[Entry]:
     for note in CaseNote.objects.filter(case=case).select_related("author"):
         entries.append(Entry(note.created_at, "note", "Case note", note.text, str(note.author)))
     return sorted(entries, key=lambda e: e.at)
+
+
+# --- actions and reviews ---------------------------------------------------------------
+
+
+def _flag(condition: Q) -> SqlCase:
+    return SqlCase(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def overdue_actions(today: dt.date | None = None) -> Q:
+    """Open actions past their due date in Europe/London: derived, never stored."""
+    return Q(status__in=Action.OPEN_STATUSES, due_date__lt=today or london_today())
+
+
+def overdue_reviews(today: dt.date | None = None) -> Q:
+    return Q(status=Review.Status.UPCOMING, due_date__lt=today or london_today())
+
+
+def actions_with_overdue(queryset: QuerySet[Action]) -> QuerySet[Action]:
+    """``overdue`` worked out in the query, so lists can filter and sort on it."""
+    return queryset.annotate(overdue=_flag(overdue_actions()))
+
+
+def reviews_with_overdue(queryset: QuerySet[Review]) -> QuerySet[Review]:
+    return queryset.annotate(overdue=_flag(overdue_reviews()))
+
+
+def has_work(user: User) -> bool:
+    """Coordinators and agency leads have work; auditors read and change nothing."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and not user.is_auditor
+        and (user.coordinator_area_ids or (user.is_agency_lead and user.agency_id))
+    )
+
+
+def work_actions(user: User) -> QuerySet[Action]:
+    """The actions that are the user's to follow: their agency's (agency leads) and every
+    action in the areas they coordinate (coordinators), among what they may see; overdue
+    first, then by due date."""
+    mine = Q(pk__in=[])
+    if user.is_agency_lead and user.agency_id:
+        mine |= Q(owning_agency_id=user.agency_id)
+    if user.coordinator_area_ids:
+        mine |= Q(case__area_id__in=user.coordinator_area_ids)
+    return (
+        actions_with_overdue(Action.objects.visible_to(user).filter(mine))
+        .select_related("case", "case__area", "owning_agency", "owner")
+        .order_by("-overdue", "due_date", "pk")
+    )
+
+
+def work_cases(user: User) -> QuerySet[Case]:
+    """The cases still active that the user may see (for an agency lead: those their agency
+    is involved in; for a coordinator: their areas'), the next review first."""
+    return (
+        case_list(user)
+        .exclude(status=Case.Status.CLOSED)
+        .order_by(F("next_review").asc(nulls_last=True), "pk")
+    )
+
+
+def reviews_due(user: User) -> QuerySet[Review]:
+    """Upcoming reviews in the areas the user coordinates, earliest due first."""
+    return (
+        reviews_with_overdue(
+            Review.objects.visible_to(user).filter(
+                status=Review.Status.UPCOMING, case__area_id__in=user.coordinator_area_ids
+            )
+        )
+        .select_related("case", "case__area", "case__child")
+        .order_by("due_date", "pk")
+    )

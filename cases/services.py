@@ -754,6 +754,58 @@ def add_note(
 # --- actions and reviews ---------------------------------------------------------------
 
 
+def can_add_action(user: User, case: Case) -> bool:
+    """Coordinators of the case's area agree actions (at panel or between meetings)."""
+    return coordinates(user, case.area_id) and case.status != Case.Status.CLOSED
+
+
+def can_update_action(user: User, action: Action) -> bool:
+    """Coordinators of the case's area, and leads of the owning agency while it is involved
+    in the case. (Only coordinators cancel or re-assign: see update_action.)"""
+    case = action.case
+    if coordinates(user, case.area_id):
+        return True
+    return user.agency_id == action.owning_agency_id and leads_involved_agency(user, case)
+
+
+def can_hold_review(user: User, review: Review) -> bool:
+    """Coordinators of the case's area hold its reviews."""
+    return coordinates(user, review.case.area_id)
+
+
+def _leads_of(agency_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, agency_id=agency_id, role_assignments__role=Role.AGENCY_LEAD
+        ).distinct()
+    )
+
+
+def _tell_owning_agency(action: Action, case: Case, about: str) -> None:
+    """The owning agency's leads hear of an action assigned to them: the case reference and
+    a link to the case page, which checks their access again. Nothing about the child."""
+    notify(
+        recipients=_leads_of(action.owning_agency_id),
+        kind=Notification.Kind.ACTION_ASSIGNED,
+        link=reverse("cases:case-detail", args=[case.pk]),
+        about=about,
+        case_reference=case.reference,
+    )
+
+
+def _assignment_errors(
+    case: Case, owning_agency: Agency | None, owner: User | None
+) -> dict[str, str]:
+    errors = {}
+    if owning_agency is None:
+        errors["owning_agency"] = "Choose the agency that owns the action."
+    elif not case.agency_links.filter(agency=owning_agency).exists():
+        errors["owning_agency"] = "Choose an agency involved in this case."
+    elif owner is not None and (owner.agency_id != owning_agency.pk or not owner.is_active):
+        errors["owner"] = "The owner must be an active member of the owning agency."
+    return errors
+
+
 def add_action(
     actor: User,
     *,
@@ -766,41 +818,50 @@ def add_action(
     four_p: str = "",
     now: dt.datetime | None = None,
 ) -> Action:
-    """Agree an action on a case. Coordinators of the case's area. The owning agency must be
-    involved in the case and the owner (if any) belong to it. Records ``created``."""
+    """Agree an action on a case. Coordinators of the case's area; not on a closed case
+    (adding one never re-opens it). The owning agency must be involved in the case and the
+    owner, if named, an active member of it. Records ``created`` and notifies the owning
+    agency's leads (``action_assigned``: the case reference and a link, nothing more)."""
     _require_coordinator(actor, case.area_id)
-    if case.status == Case.Status.CLOSED:
-        raise ValidationError("This case is closed. Re-open it before adding actions.")
-    errors = {}
-    if not case.agency_links.filter(agency=owning_agency).exists():
-        errors["owning_agency"] = "Choose an agency involved in this case."
-    if owner and owner.agency_id != owning_agency.pk:
-        errors["owner"] = "The owner must belong to the owning agency."
+    errors = _assignment_errors(case, owning_agency, owner)
+    if not description.strip():
+        errors["description"] = "Describe the action."
     if errors:
         raise ValidationError(errors)
-    action = Action(
-        case=case,
-        description=description.strip(),
-        owning_agency=owning_agency,
-        owner=owner,
-        due_date=due_date,
-        priority=priority,
-        four_p=four_p,
-        created_by=actor,
-    )
-    _clean(action)
     with transaction.atomic():
+        # Locked so a close that is checking for open actions cannot slip in between.
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status == Case.Status.CLOSED:
+            raise ValidationError("This case is closed. Re-open it before adding actions.")
+        action = Action(
+            case=locked,
+            description=description.strip(),
+            owning_agency=owning_agency,
+            owner=owner,
+            due_date=due_date,
+            priority=priority,
+            four_p=four_p,
+            created_by=actor,
+        )
+        _clean(action)
         action.save()
+        if now is not None:  # history from an import or the demo data
+            Action.objects.filter(pk=action.pk).update(created_at=now)
+            action.created_at = now
         record(
             actor=actor,
             verb=Verb.CREATED,
             obj=action,
-            case_reference=case.reference,
+            case_reference=locked.reference,
             changes={
                 "owning_agency": [None, str(owning_agency.pk)],
+                "owner": [None, str(owner.pk) if owner else None],
                 "due_date": [None, due_date.isoformat()],
+                "priority": [None, priority],
+                "four_p": [None, four_p or None],
             },
         )
+        _tell_owning_agency(action, locked, about=f"action:{action.pk}")
     return action
 
 
@@ -815,18 +876,17 @@ def update_action(
     cancel_reason: str = "",
     now: dt.datetime | None = None,
 ) -> Action:
-    """Progress an action: a note and/or a new status. Leads of the owning agency and
-    coordinators of the case's area; only coordinators cancel. ``version`` is the one the
-    user saw: a stale one raises Conflict and changes nothing. Records ``updated``."""
+    """Progress an action: a note and/or a new status (open, in progress, done with a
+    completion note). Leads of the owning agency and coordinators of the case's area; only
+    coordinators cancel, with a reason. A done or cancelled action keeps its status. The
+    status it already has is no change. ``version`` is the one the user saw: a stale one
+    raises Conflict and changes nothing. Records ``updated`` and a timeline entry."""
     case = action.case
-    is_coordinator = coordinates(actor, case.area_id)
     _require(
-        is_coordinator
-        or (
-            may_write(actor) and actor.is_agency_lead and actor.agency_id == action.owning_agency_id
-        ),
+        can_update_action(actor, action),
         "Only the owning agency's leads or a coordinator may update this action.",
     )
+    is_coordinator = coordinates(actor, case.area_id)
     now = now or timezone.now()
     with transaction.atomic():
         locked = Action.objects.select_for_update().get(pk=action.pk)
@@ -835,6 +895,8 @@ def update_action(
                 "Someone else updated this action while you were editing it.",
                 current_version=locked.version,
             )
+        if status == locked.status:
+            status = None
         before = snapshot(locked, ["status", "completion_note", "cancel_reason"])
         errors = {}
         if status and status not in Action.Status.values:
@@ -846,11 +908,7 @@ def update_action(
                 errors["cancel_reason"] = "Give the reason for cancelling the action."
         elif status == Action.Status.DONE and not completion_note.strip():
             errors["completion_note"] = "Say what was done."
-        if (
-            locked.status in (Action.Status.DONE, Action.Status.CANCELLED)
-            and status
-            and status != locked.status
-        ):
+        if locked.status not in Action.OPEN_STATUSES and status:
             errors["status"] = "This action is finished and cannot change status."
         if not status and not note.strip():
             errors["note"] = "Write a progress note or choose a new status."
@@ -874,6 +932,7 @@ def update_action(
             note=note.strip(),
             status_from=status_from if status else "",
             status_to=status or "",
+            action_version=locked.version,
         )
         record(
             actor=actor,
@@ -881,8 +940,116 @@ def update_action(
             obj=locked,
             case_reference=case.reference,
             changes=field_changes(before, snapshot(locked, before))
-            | ({"note": "changed"} if note else {}),
+            | ({"note": "changed"} if note.strip() else {}),
         )
+    return locked
+
+
+REASSIGNABLE = ("owning_agency", "owner", "due_date", "priority", "four_p")
+
+
+REASSIGNMENT_LABELS = {
+    "owning_agency": "Owning agency",
+    "owner": "Owner",
+    "due_date": "Due",
+    "priority": "Priority",
+    "four_p": "4 Ps",
+}
+
+
+def _assignment_shown(action: Action) -> dict[str, str]:
+    """An action's assignment in words, as the timeline shows it (names of agencies and
+    people, dates): what a reader of the action needs, nothing about the child."""
+    return {
+        "owning_agency": str(action.owning_agency),
+        "owner": str(action.owner or "none"),
+        "due_date": f"{action.due_date:%-d %b %Y}",
+        "priority": action.get_priority_display(),
+        "four_p": action.get_four_p_display() or "none",
+    }
+
+
+def _describe_reassignment(before: dict[str, str], after: dict[str, str]) -> str:
+    moved = [
+        f"{label}: {before[name]} → {after[name]}."
+        for name, label in REASSIGNMENT_LABELS.items()
+        if before[name] != after[name]
+    ]
+    return " ".join(["Re-assigned.", *moved])
+
+
+def reassign_action(
+    actor: User,
+    *,
+    action: Action,
+    version: int,
+    owning_agency: Agency,
+    owner: User | None,
+    due_date: dt.date,
+    priority: str,
+    four_p: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Action:
+    """Re-assign an open action: its owning agency, owner, due date, priority and 4 P.
+    Coordinators of the case's area. The agency must be involved in the case and the
+    owner, if named, an active member of it. ``version`` as the user saw it; stale raises
+    Conflict and changes nothing. Records ``updated`` with the fields changed and a
+    timeline entry saying what moved; a new owning agency's leads are notified
+    (``action_assigned``)."""
+    case = action.case
+    _require_coordinator(actor, case.area_id)
+    errors = _assignment_errors(case, owning_agency, owner)
+    if priority not in Action.Priority.values:
+        errors["priority"] = "Choose a priority."
+    if four_p not in Action.FourP.values:
+        errors["four_p"] = "Choose which of the 4 Ps the action serves."
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("owning_agency", "owner")
+            .get(pk=action.pk)
+        )
+        if locked.version != version:
+            raise Conflict(
+                "Someone else updated this action while you were editing it.",
+                current_version=locked.version,
+            )
+        if locked.status not in Action.OPEN_STATUSES:
+            raise ValidationError("This action is finished: it cannot be re-assigned.")
+        shown_before = _assignment_shown(locked)
+        old = snapshot(locked, REASSIGNABLE)
+        locked.owning_agency = owning_agency
+        locked.owner = owner
+        locked.due_date = due_date
+        locked.priority = priority
+        locked.four_p = four_p
+        changes = field_changes(old, snapshot(locked, REASSIGNABLE))
+        if not changes:
+            raise ValidationError("Nothing was changed: choose a new agency, owner or date.")
+        locked.version += 1
+        _clean(locked)
+        locked.save()
+        text = _describe_reassignment(shown_before, _assignment_shown(locked))
+        ActionUpdate.objects.create(
+            action=locked,
+            author=actor,
+            created_at=now,
+            note=f"{text}\n{note.strip()}" if note.strip() else text,
+            action_version=locked.version,
+        )
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            case_reference=case.reference,
+            changes=changes | ({"note": "changed"} if note.strip() else {}),
+        )
+        if "owning_agency" in changes:
+            _tell_owning_agency(locked, case, about=f"action:{locked.pk}:v{locked.version}")
     return locked
 
 
@@ -896,27 +1063,44 @@ def hold_review(
     attending_agencies: Iterable[Agency] = (),
     now: dt.datetime | None = None,
 ) -> Review:
-    """Record a held review and schedule the next one by the risk cadence. Coordinators of
-    the case's area. A changed level must come from a new assessment first. Records
-    ``updated`` for the review and ``created`` for the next one."""
-    case = review.case
-    _require_coordinator(actor, case.area_id)
+    """Record a held review and schedule the next one by the risk cadence from the day it
+    was held. Coordinators of the case's area. Attendance is by agency, from the agencies
+    involved in the case. The review confirms the case's current risk level: a different
+    level comes from a new risk assessment, recorded first (record_assessment), which
+    sets the case's level. Records ``updated`` for the review and ``created`` for the next
+    one."""
+    _require_coordinator(actor, review.case.area_id)
     now = now or timezone.now()
-    errors = {}
-    if held_on > _local(now):
-        errors["held_on"] = "A review cannot be held in the future."
-    if not outcome.strip():
-        errors["outcome"] = "Record the review's outcome."
-    if risk_level_after not in RiskLevel.values:
-        errors["risk_level_after"] = "Confirm the risk level."
-    elif risk_level_after != case.risk_level:
-        errors["risk_level_after"] = "The risk level changed: record a new assessment first."
-    if errors:
-        raise ValidationError(errors)
+    attending = {agency.pk: agency for agency in attending_agencies}
     with transaction.atomic():
+        # The case is locked so its level cannot change (a new assessment) while the
+        # review confirms it.
+        case = Case.objects.select_for_update().get(pk=review.case_id)
         locked = Review.objects.select_for_update().get(pk=review.pk)
         if locked.status != Review.Status.UPCOMING:
             raise Conflict("This review has already been held or cancelled.")
+        errors = {}
+        if held_on > _local(now):
+            errors["held_on"] = "The date the review was held must be today or in the past."
+        elif held_on < _local(case.opened_at):
+            errors["held_on"] = "The date the review was held must be after the case opened."
+        if not outcome.strip():
+            errors["outcome"] = "Record the review's outcome."
+        if risk_level_after not in RiskLevel.values:
+            errors["risk_level_after"] = "Confirm the risk level."
+        elif risk_level_after != case.risk_level:
+            current = RiskLevel(case.risk_level).label.lower()
+            errors["risk_level_after"] = (
+                f"The case's risk level is {current}. A different level is set by a new "
+                "risk assessment: record it first, then hold the review."
+            )
+        involved = set(case.agency_links.values_list("agency_id", flat=True))
+        if not attending:
+            errors["attending_agencies"] = "Select the agencies that attended the review."
+        elif not set(attending) <= involved:
+            errors["attending_agencies"] = "Choose agencies involved in this case."
+        if errors:
+            raise ValidationError(errors)
         next_due = review_due_after(risk_level_after, held_on)
         locked.status = Review.Status.HELD
         locked.held_on = held_on
@@ -926,16 +1110,29 @@ def hold_review(
         locked.held_by = actor
         _clean(locked)
         locked.save()
-        locked.attending_agencies.set(list(attending_agencies))
+        locked.attending_agencies.set(list(attending.values()))
         following = Review.objects.create(case=case, due_date=next_due)
         record(
             actor=actor,
             verb=Verb.UPDATED,
             obj=locked,
             case_reference=case.reference,
-            changes={"status": ["upcoming", "held"], "held_on": [None, held_on.isoformat()]},
+            changes={
+                "status": ["upcoming", "held"],
+                "held_on": [None, held_on.isoformat()],
+                "risk_level_after": [None, risk_level_after],
+                "attending_agencies": [None, sorted(attending)],
+                "next_due_date": [None, next_due.isoformat()],
+                "outcome": "changed",
+            },
         )
-        record(actor=actor, verb=Verb.CREATED, obj=following, case_reference=case.reference)
+        record(
+            actor=actor,
+            verb=Verb.CREATED,
+            obj=following,
+            case_reference=case.reference,
+            changes={"due_date": [None, next_due.isoformat()]},
+        )
     return locked
 
 

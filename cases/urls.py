@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import case_pages, referrals, triage
+from cases.views import actions, case_pages, referrals, reviews, triage
 
 app_name = "cases"
 
@@ -27,4 +27,14 @@ urlpatterns = [
     path("cases/<int:pk>/notes/", case_pages.add_note, name="case-note"),
     path("cases/<int:pk>/team/", case_pages.edit_team, name="case-team"),
     path("children/<int:pk>/", case_pages.child_detail, name="child-detail"),
+    # Actions: coordinators agree them; the owning agency's leads progress them.
+    path("cases/<int:pk>/actions/new/", actions.add_action, name="action-add"),
+    path("actions/<int:pk>/", actions.action_detail, name="action-detail"),
+    path("actions/<int:pk>/update/", actions.update_action, name="action-update"),
+    path("actions/<int:pk>/cancel/", actions.cancel_action, name="action-cancel"),
+    path("actions/<int:pk>/reassign/", actions.reassign_action, name="action-reassign"),
+    path("my-work/", actions.my_work, name="my-work"),
+    # Reviews (coordinators of the case's area).
+    path("reviews/due/", reviews.reviews_due, name="reviews-due"),
+    path("reviews/<int:pk>/hold/", reviews.hold_review, name="review-hold"),
 ]

@@ -1,5 +1,5 @@
 """Case data over the REST API (/api/v1/): children, referrals and their triage, cases,
-assessments, notes and the risk tools.
+assessments, notes, actions, reviews and the risk tools.
 
 Viewsets only parse input and call cases.services; every read goes through the models'
 ``visible_to(user)`` and single records through ``cases.access.get_for_user``, so a record

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from cases import services
 from cases.forms.assessment import RiskToolForm
-from cases.models import Case, RiskTool
+from cases.models import Case, Review, RiskTool
 from cases.scoring import score
 
 
@@ -44,9 +44,19 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
                     f"Risk assessed as {assessment.get_final_level_display().lower()}; "
                     "the next review date follows the new level.",
                 )
-                return redirect("cases:case-detail", pk=case.pk)
+                return _after_assessment(request, case)
     return render(
         request,
         "cases/case/assess.html",
         {"case": case, "form": form, "result": result, "tool": tool},
     )
+
+
+def _after_assessment(request: HttpRequest, case: Case) -> HttpResponse:
+    """Back to the case; or, when the coordinator came from holding a review whose level
+    changed (``?then=review``), back to that review, which now confirms the new level."""
+    if request.GET.get("then") == "review" and services.coordinates(request.user, case.area_id):
+        upcoming = case.reviews.filter(status=Review.Status.UPCOMING).first()
+        if upcoming is not None:
+            return redirect("cases:review-hold", pk=upcoming.pk)
+    return redirect("cases:case-detail", pk=case.pk)

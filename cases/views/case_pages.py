@@ -98,6 +98,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "coordinates": coordinates,
         "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
         "may_note": may_contribute,
+        # Coordinators agree actions and hold reviews (not on a closed case).
+        "may_add_action": coordinates and case.status != Case.Status.CLOSED,
+        "may_hold_review": coordinates and upcoming is not None,
         "targets": allowed_targets(case) if coordinates else [],
         "later_cases": later,
         "note_form": NoteForm(),

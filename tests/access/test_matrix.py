@@ -23,6 +23,7 @@ the code is fixed. Any other mismatch on that route still fails the test.
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class World:
     child: Any  # the case's child (R1's)
     child2: Any  # R2's child
     assessment: Any  # recorded on the case by coord_a (not the referral's own)
+    action: Any  # on the case, owned by agency P (lead_in's)
+    review: Any  # the case's upcoming review
     tool: Any
     notification: Notification  # coord_a's
     event: AuditEvent
@@ -110,6 +113,14 @@ def world() -> World:
     child2 = ChildFactory(area=area_a)
     r2 = make_referral(by=users["referrer"], child=child2)
     assessment = services.record_assessment(users["coord_a"], case=case, answers={})
+    action = services.add_action(
+        users["coord_a"],
+        case=case,
+        description="Fictional action for the access matrix.",
+        owning_agency=agency_in,
+        due_date=dt.date(2030, 1, 1),
+        four_p="protect",
+    )
     notify(
         recipients=[users["coord_a"]],
         kind=Notification.Kind.REVIEW_DUE,
@@ -129,6 +140,8 @@ def world() -> World:
         child=child,
         child2=child2,
         assessment=assessment,
+        action=action,
+        review=case.reviews.get(status="upcoming"),
         tool=tool,
         notification=Notification.objects.get(
             recipient=users["coord_a"], kind=Notification.Kind.REVIEW_DUE
@@ -220,6 +233,9 @@ COORDINATOR_ONLY = scoped(lead_in=403, coord_a=200, auditor=403)
 CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403)
 # The case and what hangs off it: the involved lead, coord_a, the auditor.
 SEE_CASE = scoped(lead_in=200, coord_a=200, auditor=200)
+# Progressing an action: the owning agency's lead (lead_in) and coord_a get their form again
+# for the empty body; the auditor sees it and may not (403); everyone else 404.
+PROGRESS = scoped(lead_in=200, coord_a=200, auditor=403)
 # R1 and its child (the case's child): the referrer, the involved lead, coord_a, the auditor.
 SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
 
@@ -279,6 +295,19 @@ TABLE: dict[str, Row | list[Row]] = {
     "cases:case-assess": GET(pk("case"), SEE_CASE | {"auditor": 403}),
     "cases:case-note": POST(pk("case"), SEE_CASE | {"auditor": 403}),
     "cases:child-detail": GET(pk("child"), SEE_R1),
+    # --- actions and reviews -------------------------------------------------------------
+    # Coordinators agree, cancel and re-assign actions; the owning agency's leads progress
+    # them; the involved lead and the auditor read them.
+    "cases:action-add": GET(pk("case"), COORDINATOR_ONLY),
+    "cases:action-detail": GET(pk("action"), SEE_CASE),
+    "cases:action-update": POST(pk("action"), PROGRESS),
+    "cases:action-cancel": POST(pk("action"), COORDINATOR_ONLY),
+    "cases:action-reassign": GET(pk("action"), COORDINATOR_ONLY),
+    "cases:review-hold": GET(pk("review"), COORDINATOR_ONLY),
+    # Work lists: My work is for those who have work (coordinators, agency leads; an
+    # auditor changes nothing, so has none); Reviews due is the coordinators' like triage.
+    "cases:my-work": GET(none, signed_in(403, lead_in=200, lead_out=200, coord_a=200, coord_b=200)),
+    "cases:reviews-due": GET(none, signed_in(403, coord_a=200, coord_b=200)),
     # --- notifications -------------------------------------------------------------------
     "notifications:list": GET(none, signed_in(200)),
     "notifications:open": POST(
@@ -351,6 +380,18 @@ TABLE: dict[str, Row | list[Row]] = {
     # Recorded on the case, not the referral's own assessment: nothing for the referrer.
     "v1:assessment-detail": GET(pk("assessment"), SEE_CASE),
     "v1:note-list": [GET(none, signed_in(200), "list"), POST(none, CONTRIBUTE, "create")],
+    # Adding an action with no case named: coordinators get 400, everyone else 403 (leads
+    # progress actions, they never add them).
+    "v1:action-list": [
+        GET(none, signed_in(200), "list"),
+        POST(none, signed_in(403, coord_a=400, coord_b=400), "create"),
+    ],
+    "v1:action-detail": GET(pk("action"), SEE_CASE),
+    "v1:action-update": POST(pk("action"), PROGRESS | {"lead_in": 400, "coord_a": 400}),
+    "v1:action-reassign": POST(pk("action"), COORDINATOR_ONLY | {"coord_a": 400}),
+    "v1:review-list": GET(none, signed_in(200)),
+    "v1:review-detail": GET(pk("review"), SEE_CASE),
+    "v1:review-hold": POST(pk("review"), COORDINATOR_ONLY | {"coord_a": 400}),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),

@@ -12,6 +12,7 @@ import pytest
 from audit.models import AuditEvent
 from cases import services
 from cases.services import AnswerInput
+from panel.dates import london_today
 from tests.factories import (
     AgencyFactory,
     ChildFactory,
@@ -123,13 +124,28 @@ def _update_action():
     )
 
 
+def _reassign_action():
+    boss = coordinator()
+    agency, other = AgencyFactory(), AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[agency, other])
+    action = services.add_action(
+        boss, case=case, description="Test.", owning_agency=agency, due_date=dt.date(2030, 1, 1)
+    )
+    return lambda: services.reassign_action(
+        boss, action=action, version=action.version, owning_agency=other, owner=None,
+        due_date=dt.date(2030, 2, 1), priority="high", four_p="protect",
+    )  # fmt: skip
+
+
 def _hold_review():
     boss = coordinator()
-    case = make_case(coordinator_user=boss)
+    agency = AgencyFactory()
+    case = make_case(coordinator_user=boss, agencies=[agency])
     review = case.reviews.get()
     return lambda: services.hold_review(
-        boss, review=review, held_on=dt.date.today(), outcome="Test.", risk_level_after="low"
-    )
+        boss, review=review, held_on=london_today(), outcome="Test.", risk_level_after="low",
+        attending_agencies=[agency],
+    )  # fmt: skip
 
 
 def _set_case_team():
@@ -183,6 +199,7 @@ EXPECTED = {
     "add_note": (_add_note, {("created", "cases.casenote"): 1}),
     "add_action": (_add_action, {("created", "cases.action"): 1}),
     "update_action": (_update_action, {("updated", "cases.action"): 1}),
+    "reassign_action": (_reassign_action, {("updated", "cases.action"): 1}),
     "hold_review": (
         _hold_review,
         {("updated", "cases.review"): 1, ("created", "cases.review"): 1},
