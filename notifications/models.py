@@ -30,13 +30,24 @@ class Notification(models.Model):
     # Who, what, which object and which due date: stored before anything is sent, so a
     # scan that runs twice notifies once.
     key = models.CharField(max_length=200, unique=True)
+    # A weekly digest's figures (numbers only, keyed by what they count), taken when the
+    # digest is made so its email says what the in-app entry says. Empty for the rest.
+    counts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The email sender's queue: rows not yet emailed, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_to_email",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=[k for k, _ in NotificationKind.choices]),

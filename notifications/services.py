@@ -4,7 +4,12 @@ due date), so asking twice creates one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import connections, router
+from django.utils import timezone
 
 from notifications.models import Notification
 from panel.models import Area, Role, User
@@ -21,6 +26,77 @@ def coordinators_of(area: Area | int) -> list[User]:
     )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification to create. ``about`` names the object and, for reminders, the due
+    date (``"review:7:2026-05-01"``); with the kind and the recipient it makes the key."""
+
+    recipient_id: int
+    kind: str
+    link: str
+    about: str
+    case_reference: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.recipient_id}:{self.about}"
+
+
+# One INSERT from a JSON array, whatever the number of rows: Django's bulk_create splits
+# rows into batches of 999 parameters on SQLite, so a scan's query count would grow with
+# the number of cases. ON CONFLICT on the unique key makes a second scan, a second worker
+# or a redelivered task create nothing, and rowcount says how many rows were new.
+_INSERT = {
+    "postgresql": """
+        INSERT INTO notifications_notification
+            (recipient_id, kind, case_reference, link, key, counts, created_at)
+        SELECT r.recipient_id, r.kind, r.case_reference, r.link, r.key, r.counts, %s
+        FROM jsonb_to_recordset(%s::jsonb) AS r(
+            recipient_id bigint, kind text, case_reference text, link text, key text,
+            counts jsonb
+        )
+        ON CONFLICT (key) DO NOTHING
+    """,
+    # SQLite needs the WHERE to tell the upsert clause from a join's ON.
+    "sqlite": """
+        INSERT INTO notifications_notification
+            (recipient_id, kind, case_reference, link, key, counts, created_at)
+        SELECT json_extract(value, '$.recipient_id'), json_extract(value, '$.kind'),
+            json_extract(value, '$.case_reference'), json_extract(value, '$.link'),
+            json_extract(value, '$.key'), json_extract(value, '$.counts'), %s
+        FROM json_each(%s) WHERE true
+        ON CONFLICT (key) DO NOTHING
+    """,
+}
+
+
+def create_notifications(notices: Iterable[Notice]) -> int:
+    """Create every notice whose key does not exist yet, in one statement; returns how many
+    were created. Call inside the transaction of whatever the notices report."""
+    unique = {notice.key: notice for notice in notices}
+    if not unique:
+        return 0
+    rows = [
+        {
+            "recipient_id": notice.recipient_id,
+            "kind": notice.kind,
+            "case_reference": notice.case_reference,
+            "link": notice.link,
+            "key": key,
+            "counts": dict(notice.counts),
+        }
+        for key, notice in unique.items()
+    ]
+    connection = connections[router.db_for_write(Notification)]
+    created_at = Notification._meta.get_field("created_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT[connection.vendor], [created_at, json.dumps(rows)])
+        return cursor.rowcount
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -33,18 +109,13 @@ def notify(
     inside the transaction of the change it reports. ``about`` identifies the object and,
     for reminders, the due date (for example ``"referral:12"`` or ``"review:7:2026-05-01"``).
     Returns how many were created."""
-    rows = [
-        Notification(
-            recipient=user,
+    return create_notifications(
+        Notice(
+            recipient_id=user.pk,
             kind=kind,
-            case_reference=case_reference,
             link=link,
-            key=f"{kind}:{user.pk}:{about}",
+            about=about,
+            case_reference=case_reference,
         )
         for user in recipients
-    ]
-    keys = [row.key for row in rows]
-    existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [row for row in rows if row.key not in existing]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    return len(fresh)
+    )

@@ -201,6 +201,9 @@ if not DEBUG:
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="safeguard-panel@localhost")
+# Seconds before a stuck mail server gives up: the email sender holds its claim on the
+# rows (a database transaction) while it talks to the server.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery. REDIS_URL (or CELERY_BROKER_URL) switches to Redis; without it a real worker and
 # beat still run on kombu's filesystem transport under var/celery.
@@ -226,6 +229,14 @@ else:
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Reminders and escalations (notifications/reminders.py): how far ahead a review or an
+# action counts as due soon, after how many days an overdue action goes to the
+# coordinators, and how often beat runs the scans and the email sender.
+REMINDER_REVIEW_DAYS_AHEAD = env.int("REMINDER_REVIEW_DAYS_AHEAD", default=7)
+REMINDER_ACTION_DAYS_AHEAD = env.int("REMINDER_ACTION_DAYS_AHEAD", default=3)
+ESCALATE_ACTION_OVERDUE_DAYS = env.int("ESCALATE_ACTION_OVERDUE_DAYS", default=7)
+REMINDER_SCAN_SECONDS = env.float("REMINDER_SCAN_SECONDS", default=15 * 60.0)
+NOTIFICATION_EMAIL_SECONDS = env.float("NOTIFICATION_EMAIL_SECONDS", default=60.0)
 # The fixed schedule: beat only triggers scans; what is due is read from the database.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {
@@ -235,6 +246,30 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Reminders and escalations. Scans are cheap (a constant handful of queries) and keyed,
+    # so running them often only means a reminder lands within minutes of becoming due
+    # (London midnight, or an action added with a close due date). A scan not started
+    # before the next one is queued expires instead of piling up behind a stopped worker.
+    "scan-reviews": {
+        "task": "notifications.tasks.scan_reviews",
+        "schedule": REMINDER_SCAN_SECONDS,
+        "options": {"expires": REMINDER_SCAN_SECONDS},
+    },
+    "scan-actions": {
+        "task": "notifications.tasks.scan_actions",
+        "schedule": REMINDER_SCAN_SECONDS,
+        "options": {"expires": REMINDER_SCAN_SECONDS},
+    },
+    # Mondays 07:00 in Europe/London (the Celery app's time zone), GMT or BST.
+    "weekly-digest": {
+        "task": "notifications.tasks.weekly_digest",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+    "send-notification-emails": {
+        "task": "notifications.tasks.send_notification_emails",
+        "schedule": NOTIFICATION_EMAIL_SECONDS,
+        "options": {"expires": NOTIFICATION_EMAIL_SECONDS},
     },
 }
 

@@ -1,3 +1,6 @@
+import datetime as dt
+import re
+
 import pytest
 from django.db import connection
 
@@ -60,3 +63,67 @@ def _audit_chain_still_verifies(request):
 
     broken, _ = first_broken_event()
     assert broken is None, f"audit chain broken at event {broken.pk}"
+
+
+@pytest.fixture(autouse=True)
+def _emails_never_name_a_child(request):
+    """Every email a test sends is checked for the name, known-as name and date of birth
+    of every child in that test's data: emails carry a case reference, the kind of
+    notification and a link, never a child's details (DESIGN rule 6). Children are
+    remembered as they are saved (names can change during a test) and, if any email was
+    sent, read from the database too (bulk-created ones send no signal)."""
+    from django.core import mail
+    from django.db.models.signals import post_save
+
+    children = []
+
+    def remember(sender, instance, **kwargs):
+        children.append(child_details(instance))
+
+    uid = "tests-emails-never-name-a-child"
+    post_save.connect(remember, sender="cases.Child", weak=False, dispatch_uid=uid)
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender="cases.Child", dispatch_uid=uid)
+    outbox = getattr(mail, "outbox", None) or []
+    if not outbox:
+        return
+    if {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames):
+        from cases.models import Child
+
+        children += [child_details(child) for child in Child.objects.all()]
+    found = child_details_in(outbox, children)
+    assert not found, f"emails carry a child's details: {found}"
+
+
+def child_details_in(messages, children: list[list[str]]) -> list[tuple[list[str], str]]:
+    """(recipients, detail) for each child's detail found, as a whole word and in any
+    case, in an email's subject or body."""
+    details = {detail for child in children for detail in child if detail}
+    found = []
+    for message in messages:
+        parts = [message.subject, message.body]
+        parts += [content for content, _ in getattr(message, "alternatives", [])]
+        text = "\n".join(str(part) for part in parts)
+        for detail in sorted(details):
+            pattern = rf"(?<![\w-]){re.escape(detail)}(?![\w-])"
+            if re.search(pattern, text, flags=re.IGNORECASE):
+                found.append((message.to, detail))
+    return found
+
+
+def child_details(child) -> list[str]:
+    born = child.date_of_birth
+    dates = [str(born)] if isinstance(born, str) else []
+    if isinstance(born, dt.date):
+        dates = [
+            born.isoformat(),
+            born.strftime("%d/%m/%Y"),
+            f"{born.day}/{born.month}/{born.year}",
+            f"{born.day} {born:%B %Y}",
+            f"{born.day} {born:%b %Y}",
+            f"{born:%d %B %Y}",
+            f"{born:%d %b %Y}",
+        ]
+    return [child.first_name, child.last_name, child.known_as, *dates]

@@ -1,0 +1,281 @@
+"""Reminders and escalations: what is due, read from the database, and who hears of it.
+
+Plain functions, called by the Celery tasks in ``notifications.tasks`` (and by tests). Each
+scan reads the due objects and the people to tell in a fixed number of queries, however
+many cases there are, and creates keyed notifications in one statement
+(``services.create_notifications``). A key is (kind, recipient, object, due date), so a scan
+run twice, on two workers at once or again after a redelivery creates nothing more, and a
+changed due date is a new reminder. "Today" is Europe/London's.
+
+The rules (days from settings):
+
+- a review due within ``REMINDER_REVIEW_DAYS_AHEAD`` days: the lead professional and the
+  area's coordinators;
+- a review overdue: the coordinators, again each full week it stays overdue;
+- an action due within ``REMINDER_ACTION_DAYS_AHEAD`` days, and once overdue: its owner
+  and the owning agency's leads; once overdue by ``ESCALATE_ACTION_OVERDUE_DAYS``, also the
+  area's coordinators (those not already told as owner or lead);
+- on Mondays, a digest for each coordinator: counts for their areas, no cases named.
+
+Closed cases are never reminded; done and cancelled actions, held and cancelled reviews
+never. People are told only while their link to the case is live: an active account, an
+agency still involved in the case, an owner still in the owning agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
+
+from cases.models import Action, Case, CaseAgency, Referral, Review
+from notifications.models import Notification
+from notifications.services import Notice, create_notifications
+from panel.dates import london_today
+from panel.models import Role, RoleAssignment, User
+
+log = logging.getLogger(__name__)
+
+ACTIVE_CASE = (Case.Status.AWAITING_PANEL, Case.Status.OPEN)
+
+
+def _days(name: str) -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, name))
+
+
+def _case_link(case_id: int) -> str:
+    return reverse("cases:case-detail", args=[case_id])
+
+
+def _coordinators_by_area(area_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Active coordinators of each area, in one query."""
+    by_area: dict[int, set[int]] = defaultdict(set)
+    rows = RoleAssignment.objects.filter(
+        role=Role.COORDINATOR, area_id__in=set(area_ids), user__is_active=True
+    ).values_list("area_id", "user_id")
+    for area_id, user_id in rows:
+        by_area[area_id].add(user_id)
+    return by_area
+
+
+def _leads_by_agency(agency_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Active agency leads of each agency, in one query."""
+    by_agency: dict[int, set[int]] = defaultdict(set)
+    rows = (
+        User.objects.filter(
+            is_active=True, role_assignments__role=Role.AGENCY_LEAD, agency_id__in=set(agency_ids)
+        )
+        .values_list("agency_id", "id")
+        .distinct()
+    )
+    for agency_id, user_id in rows:
+        by_agency[agency_id].add(user_id)
+    return by_agency
+
+
+def _involved(agency_field: str) -> Exists:
+    """Whether the agency in ``agency_field`` (of the row scanned) is involved in its case."""
+    return Exists(
+        CaseAgency.objects.filter(case_id=OuterRef("case_id"), agency_id=OuterRef(agency_field))
+    )
+
+
+def scan_reviews(today: dt.date | None = None) -> int:
+    """Reviews due soon or overdue on cases awaiting panel or open. Returns how many
+    notifications were created (0 when the scan has already run for today)."""
+    today = today or london_today()
+    with transaction.atomic():
+        reviews = list(
+            Review.objects.filter(
+                status=Review.Status.UPCOMING,
+                case__status__in=ACTIVE_CASE,
+                due_date__lte=today + _days("REMINDER_REVIEW_DAYS_AHEAD"),
+            ).values(
+                "id",
+                "due_date",
+                "case_id",
+                reference=F("case__reference"),
+                area_id=F("case__area_id"),
+                lead_id=F("case__lead_professional_id"),
+                lead_active=F("case__lead_professional__is_active"),
+                lead_involved=_involved("case__lead_professional__agency_id"),
+            )
+        )
+        if not reviews:
+            return 0
+        coordinators = _coordinators_by_area(r["area_id"] for r in reviews)
+        notices = []
+        for review in reviews:
+            due = review["due_date"]
+            if due >= today:
+                kind = Notification.Kind.REVIEW_DUE
+                about = f"review:{review['id']}:{due.isoformat()}"
+                recipients = set(coordinators[review["area_id"]])
+                if review["lead_id"] and review["lead_active"] and review["lead_involved"]:
+                    recipients.add(review["lead_id"])
+            else:
+                # A new key each full week overdue: week0 from the first day, week1 from
+                # the seventh, and so on.
+                kind = Notification.Kind.REVIEW_OVERDUE
+                weeks = (today - due).days // 7
+                about = f"review:{review['id']}:{due.isoformat()}:week{weeks}"
+                recipients = coordinators[review["area_id"]]
+            notices += [
+                Notice(
+                    recipient_id=user_id,
+                    kind=kind,
+                    link=_case_link(review["case_id"]),
+                    about=about,
+                    case_reference=review["reference"],
+                )
+                for user_id in recipients
+            ]
+        created = create_notifications(notices)
+    log.info("Review scan: %s reviews due or overdue, %s notifications new", len(reviews), created)
+    return created
+
+
+def scan_actions(today: dt.date | None = None) -> int:
+    """Open and in-progress actions due soon or overdue, on cases that are not closed.
+    Returns how many notifications were created."""
+    today = today or london_today()
+    escalate_after = settings.ESCALATE_ACTION_OVERDUE_DAYS
+    with transaction.atomic():
+        actions = list(
+            Action.objects.filter(
+                status__in=Action.OPEN_STATUSES,
+                case__status__in=ACTIVE_CASE,
+                due_date__lte=today + _days("REMINDER_ACTION_DAYS_AHEAD"),
+            ).values(
+                "id",
+                "due_date",
+                "case_id",
+                "owner_id",
+                "owning_agency_id",
+                reference=F("case__reference"),
+                area_id=F("case__area_id"),
+                owner_active=F("owner__is_active"),
+                owner_agency_id=F("owner__agency_id"),
+                agency_involved=_involved("owning_agency_id"),
+            )
+        )
+        if not actions:
+            return 0
+        leads = _leads_by_agency(a["owning_agency_id"] for a in actions)
+        coordinators = _coordinators_by_area(a["area_id"] for a in actions)
+        notices = []
+        for action in actions:
+            due = action["due_date"]
+            about = f"action:{action['id']}:{due.isoformat()}"
+            told: set[int] = set()
+            if action["agency_involved"]:
+                told |= leads[action["owning_agency_id"]]
+                owner_live = action["owner_active"] and (
+                    action["owner_agency_id"] == action["owning_agency_id"]
+                )
+                if action["owner_id"] and owner_live:
+                    told.add(action["owner_id"])
+            kind = Notification.Kind.ACTION_OVERDUE if due < today else Notification.Kind.ACTION_DUE
+            escalated = set()
+            if (today - due).days >= escalate_after:
+                escalated = coordinators[action["area_id"]] - told
+            for recipients, key_about in ((told, about), (escalated, f"{about}:escalated")):
+                notices += [
+                    Notice(
+                        recipient_id=user_id,
+                        kind=kind,
+                        link=_case_link(action["case_id"]),
+                        about=key_about,
+                        case_reference=action["reference"],
+                    )
+                    for user_id in recipients
+                ]
+        created = create_notifications(notices)
+    log.info("Action scan: %s actions due or overdue, %s notifications new", len(actions), created)
+    return created
+
+
+# What a coordinator's digest counts, in the order the email lists them.
+DIGEST_FIGURES = (
+    "referrals_to_triage",
+    "active_cases",
+    "reviews_due_soon",
+    "reviews_overdue",
+    "actions_due_soon",
+    "actions_overdue",
+)
+
+
+def weekly_digest(today: dt.date | None = None) -> int:
+    """One digest a coordinator each ISO week: counts for the areas they coordinate, a link
+    to the case list, no case named. Returns how many digests were created."""
+    today = today or london_today()
+    year, week, _ = today.isocalendar()
+    with transaction.atomic():
+        areas_of: dict[int, set[int]] = defaultdict(set)
+        rows = RoleAssignment.objects.filter(
+            role=Role.COORDINATOR, user__is_active=True
+        ).values_list("user_id", "area_id")
+        for user_id, area_id in rows:
+            areas_of[user_id].add(area_id)
+        if not areas_of:
+            return 0
+        per_area = _figures_by_area(today)
+        notices = []
+        for user_id, area_ids in areas_of.items():
+            total: Counter = Counter()
+            for area_id in area_ids:
+                total.update(per_area[area_id])
+            notices.append(
+                Notice(
+                    recipient_id=user_id,
+                    kind=Notification.Kind.WEEKLY_DIGEST,
+                    link=reverse("cases:case-list"),
+                    about=f"digest:{year}-W{week:02d}",
+                    counts={name: total[name] for name in DIGEST_FIGURES},
+                )
+            )
+        created = create_notifications(notices)
+    log.info("Weekly digest %s-W%02d: %s digests new", year, week, created)
+    return created
+
+
+def _figures_by_area(today: dt.date) -> dict[int, Counter]:
+    """Every digest figure, per area, in four queries."""
+    per_area: dict[int, Counter] = defaultdict(Counter)
+    referrals = (
+        Referral.objects.filter(status=Referral.Status.SUBMITTED)
+        .values("area_id")
+        .annotate(n=Count("id"))
+    )
+    for row in referrals:
+        per_area[row["area_id"]]["referrals_to_triage"] = row["n"]
+    cases = Case.objects.filter(status__in=ACTIVE_CASE).values("area_id").annotate(n=Count("id"))
+    for row in cases:
+        per_area[row["area_id"]]["active_cases"] = row["n"]
+    for model, prefix, statuses, ahead in (
+        (Review, "reviews", [Review.Status.UPCOMING], "REMINDER_REVIEW_DAYS_AHEAD"),
+        (Action, "actions", list(Action.OPEN_STATUSES), "REMINDER_ACTION_DAYS_AHEAD"),
+    ):
+        rows = (
+            model.objects.filter(
+                status__in=statuses,
+                case__status__in=ACTIVE_CASE,
+                due_date__lte=today + _days(ahead),
+            )
+            .values(area=F("case__area_id"))
+            .annotate(
+                due_soon=Count("id", filter=Q(due_date__gte=today)),
+                overdue=Count("id", filter=Q(due_date__lt=today)),
+            )
+        )
+        for row in rows:
+            per_area[row["area"]][f"{prefix}_due_soon"] = row["due_soon"]
+            per_area[row["area"]][f"{prefix}_overdue"] = row["overdue"]
+    return per_area
