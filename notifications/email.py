@@ -43,10 +43,10 @@ EMAIL_WITHIN = dt.timedelta(days=3)
 DIGEST_LINES = (
     ("referrals_to_triage", "Referrals awaiting triage", "cases:triage-queue"),
     ("active_cases", "Cases awaiting panel or open", "cases:case-list"),
-    ("reviews_due_soon", "Reviews due in the next {review_days} days", "cases:case-list"),
-    ("reviews_overdue", "Reviews overdue", "cases:case-list"),
-    ("actions_due_soon", "Actions due in the next {action_days} days", "cases:case-list"),
-    ("actions_overdue", "Actions overdue", "cases:case-list"),
+    ("reviews_due_soon", "Reviews due in the next {review_days} days", "cases:reviews-due"),
+    ("reviews_overdue", "Reviews overdue", "cases:reviews-due"),
+    ("actions_due_soon", "Actions due in the next {action_days} days", "cases:my-work"),
+    ("actions_overdue", "Actions overdue", "cases:my-work"),
 )
 
 

@@ -53,6 +53,10 @@ def _case_link(case_id: int) -> str:
     return reverse("cases:case-detail", args=[case_id])
 
 
+def _action_link(action_id: int) -> str:
+    return reverse("cases:action-detail", args=[action_id])
+
+
 def _coordinators_by_area(area_ids: Iterable[int]) -> dict[int, set[int]]:
     """Active coordinators of each area, in one query."""
     by_area: dict[int, set[int]] = defaultdict(set)
@@ -190,7 +194,7 @@ def scan_actions(today: dt.date | None = None) -> int:
                     Notice(
                         recipient_id=user_id,
                         kind=kind,
-                        link=_case_link(action["case_id"]),
+                        link=_action_link(action["id"]),
                         about=key_about,
                         case_reference=action["reference"],
                     )
