@@ -148,7 +148,8 @@ def test_an_action_due_in_3_days_reminds_its_owner_and_the_agency_leads(team, ti
     assert told(ACTION_DUE) == {team.owner.pk, team.lead.pk}
     assert f"action_due:{team.owner.pk}:action:{action.pk}:2026-05-07" in keys()
     # The reminder opens the action itself, which checks access again.
-    assert set(Notification.objects.values_list("link", flat=True)) == {f"/actions/{action.pk}/"}
+    reminders = Notification.objects.filter(kind=ACTION_DUE)
+    assert set(reminders.values_list("link", flat=True)) == {f"/actions/{action.pk}/"}
 
 
 def test_an_action_due_in_4_days_reminds_nobody_yet(team, time_machine):
