@@ -816,13 +816,18 @@ def add_action(
     owner: User | None = None,
     priority: str = Action.Priority.NORMAL,
     four_p: str = "",
+    submission_token: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Action:
     """Agree an action on a case. Coordinators of the case's area; not on a closed case
     (adding one never re-opens it). The owning agency must be involved in the case and the
-    owner, if named, an active member of it. Records ``created`` and notifies the owning
-    agency's leads (``action_assigned``: the case reference and a link, nothing more)."""
+    owner, if named, an active member of it. The same form sent twice (same token) agrees
+    one action. Records ``created`` and notifies the owning agency's leads
+    (``action_assigned``: the case reference and a link, nothing more)."""
     _require_coordinator(actor, case.area_id)
+    existing = _already_submitted(Action, submission_token, actor, "created_by")
+    if existing is not None:
+        return existing
     errors = _assignment_errors(case, owning_agency, owner)
     if not description.strip():
         errors["description"] = "Describe the action."
@@ -842,6 +847,7 @@ def add_action(
             priority=priority,
             four_p=four_p,
             created_by=actor,
+            submission_token=submission_token,
         )
         _clean(action)
         action.save()

@@ -145,6 +145,11 @@ class NewActionSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(
         choices=Action.Priority.choices, default=Action.Priority.NORMAL
     )
+    submission_token = serializers.UUIDField(
+        required=False,
+        default=None,
+        help_text="Optional. Sending the same token again returns the first action.",
+    )
     four_p = serializers.ChoiceField(
         choices=Action.FourP.choices, help_text="Which of the 4 Ps the action serves."
     )

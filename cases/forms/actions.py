@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import QuerySet
 
+from cases.forms.cases import SubmitOnce
 from cases.forms.triage import AgencyChoiceField, PersonChoiceField
 from cases.models import Action, Case
 from panel.forms_govuk import DateField, error_anchor
@@ -124,7 +125,7 @@ class AssignmentFields(forms.Form):
         return cleaned
 
 
-class AddActionForm(ErrorSummary, AssignmentFields):
+class AddActionForm(ErrorSummary, SubmitOnce, AssignmentFields):
     description = forms.CharField(
         label="What needs to be done",
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -2,6 +2,7 @@
 cancelling and re-assigning it, and two people editing it at once."""
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -71,6 +72,7 @@ def action_form(agency: Agency, **overrides) -> dict:
         "due_date_year": "2030",
         "priority": "high",
         "four_p": "protect",
+        "submission_token": str(uuid.uuid4()),
     }
     return form | overrides
 
@@ -516,3 +518,13 @@ def test_the_error_summary_links_to_the_field_to_fix(client, setting):
     assert page.startswith("<!DOCTYPE html>") and "<title>Error: Add an action" in page
     assert '<a href="#id_due_date_day">Due date must be a real date</a>' in page
     assert '<a href="#id_four_p_0">Choose which of the 4 Ps the action serves.</a>' in page
+
+
+def test_the_add_action_form_sent_twice_agrees_one_action(client, setting):
+    client.force_login(setting.boss)
+    form = action_form(setting.police)
+
+    client.post(reverse("cases:action-add", args=[setting.case.pk]), form)
+    client.post(reverse("cases:action-add", args=[setting.case.pk]), form)
+
+    assert setting.case.actions.count() == 1

@@ -198,8 +198,9 @@ def test_two_workers_at_once_notify_once_and_email_each_notification_once(team, 
     database = WorkerDatabase(tmp_path)
     database.publish()
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    # Each scan pauses 3 s inside its transaction, so the other worker's run overlaps it.
-    env = worker_env(database, tmp_path, TEST_SCAN_PAUSE_SECONDS="3")
+    # Each scan pauses 6 s inside its transaction, so the other worker's run overlaps it even
+    # on a loaded machine (a worker can take a few seconds to fetch its task).
+    env = worker_env(database, tmp_path, TEST_SCAN_PAUSE_SECONDS="6")
     for name in ("first", "second"):
         workers.append(Worker(tmp_path, f"{name}-{queue}", env, "-Q", queue))
     for worker in workers:
