@@ -40,7 +40,7 @@ from cases.models import (
 )
 from cases.scoring import score
 from notifications.models import Notification
-from notifications.services import coordinators_of, notify
+from notifications.services import coordinators_of, leads_of, notify
 from panel.dates import LONDON, age_on
 from panel.errors import Conflict
 from panel.models import Agency, Area, LocalSupportTeam, Role, User
@@ -773,19 +773,11 @@ def can_hold_review(user: User, review: Review) -> bool:
     return coordinates(user, review.case.area_id)
 
 
-def _leads_of(agency_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, agency_id=agency_id, role_assignments__role=Role.AGENCY_LEAD
-        ).distinct()
-    )
-
-
 def _tell_owning_agency(action: Action, case: Case, about: str) -> None:
     """The owning agency's leads hear of an action assigned to them: the case reference and
     a link to the case page, which checks their access again. Nothing about the child."""
     notify(
-        recipients=_leads_of(action.owning_agency_id),
+        recipients=leads_of(action.owning_agency_id),
         kind=Notification.Kind.ACTION_ASSIGNED,
         link=reverse("cases:case-detail", args=[case.pk]),
         about=about,
@@ -1236,6 +1228,15 @@ def link_referral_to_child(
     return locked
 
 
+# The team's fields as the audit trail names them, and the column each one is read from.
+TEAM_FIELDS = {
+    "lead_agency": "lead_agency_id",
+    "lead_professional": "lead_professional_id",
+    "local_support_team": "local_support_team_id",
+    "lst_contact": "lst_contact",
+}
+
+
 def set_case_team(
     actor: User,
     *,
@@ -1285,10 +1286,7 @@ def set_case_team(
                     + ", ".join(sorted(busy))
                 }
             )
-        fields = ["lead_agency", "lead_professional", "local_support_team", "lst_contact"]
-        before = {
-            name: getattr(locked, f"{name}_id", None) or getattr(locked, name) for name in fields
-        }
+        before = {name: getattr(locked, attr) for name, attr in TEAM_FIELDS.items()}
         locked.lead_agency = lead_agency
         locked.lead_professional = lead_professional
         locked.local_support_team = local_support_team
@@ -1299,9 +1297,7 @@ def set_case_team(
         locked.agency_links.filter(agency_id__in=removed).delete()
         for agency_id in set(wanted) - current:
             CaseAgency.objects.create(case=locked, agency_id=agency_id, added_by=actor)
-        after = {
-            name: getattr(locked, f"{name}_id", None) or getattr(locked, name) for name in fields
-        }
+        after = {name: getattr(locked, attr) for name, attr in TEAM_FIELDS.items()}
         changes = field_changes(before, after)
         if set(wanted) != current:
             changes["involved_agencies"] = [sorted(current), sorted(wanted)]

@@ -26,6 +26,15 @@ def coordinators_of(area: Area | int) -> list[User]:
     )
 
 
+def leads_of(agency_id: int) -> list[User]:
+    """Active agency leads of an agency: who hears of actions assigned to it."""
+    return list(
+        User.objects.filter(
+            is_active=True, agency_id=agency_id, role_assignments__role=Role.AGENCY_LEAD
+        ).distinct()
+    )
+
+
 @dataclass(frozen=True)
 class Notice:
     """One notification to create. ``about`` names the object and, for reminders, the due
