@@ -212,7 +212,7 @@ def test_every_write_service_is_covered():
     writes = {
         name
         for name, fn in inspect.getmembers(services, inspect.isfunction)
-        if fn.__module__ == services.__name__
+        if fn.__module__.startswith(f"{services.__name__}.")
         and not name.startswith("_")
         and next(iter(inspect.signature(fn).parameters), None) == "actor"
     }

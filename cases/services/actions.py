@@ -1,0 +1,323 @@
+"""Actions agreed for a case: add, update, re-assign."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import field_changes, record, snapshot
+from cases.models import (
+    Action,
+    ActionUpdate,
+    Case,
+)
+from cases.services.common import (
+    Verb,
+    _already_submitted,
+    _clean,
+    _require,
+    _require_coordinator,
+    coordinates,
+    leads_involved_agency,
+)
+from notifications.models import Notification
+from notifications.services import leads_of, notify
+from panel.errors import Conflict
+from panel.models import Agency, User
+
+
+def can_add_action(user: User, case: Case) -> bool:
+    """Coordinators of the case's area agree actions (at panel or between meetings)."""
+    return coordinates(user, case.area_id) and case.status != Case.Status.CLOSED
+
+
+def can_update_action(user: User, action: Action) -> bool:
+    """Coordinators of the case's area, and leads of the owning agency while it is involved
+    in the case. (Only coordinators cancel or re-assign: see update_action.)"""
+    case = action.case
+    if coordinates(user, case.area_id):
+        return True
+    return user.agency_id == action.owning_agency_id and leads_involved_agency(user, case)
+
+
+def _tell_owning_agency(action: Action, case: Case, about: str) -> None:
+    """The owning agency's leads hear of an action assigned to them: the case reference and
+    a link to the case page, which checks their access again. Nothing about the child."""
+    notify(
+        recipients=leads_of(action.owning_agency_id),
+        kind=Notification.Kind.ACTION_ASSIGNED,
+        link=reverse("cases:case-detail", args=[case.pk]),
+        about=about,
+        case_reference=case.reference,
+    )
+
+
+def _assignment_errors(
+    case: Case, owning_agency: Agency | None, owner: User | None
+) -> dict[str, str]:
+    errors = {}
+    if owning_agency is None:
+        errors["owning_agency"] = "Choose the agency that owns the action."
+    elif not case.agency_links.filter(agency=owning_agency).exists():
+        errors["owning_agency"] = "Choose an agency involved in this case."
+    elif owner is not None and (owner.agency_id != owning_agency.pk or not owner.is_active):
+        errors["owner"] = "The owner must be an active member of the owning agency."
+    return errors
+
+
+def add_action(
+    actor: User,
+    *,
+    case: Case,
+    description: str,
+    owning_agency: Agency,
+    due_date: dt.date,
+    owner: User | None = None,
+    priority: str = Action.Priority.NORMAL,
+    four_p: str = "",
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Action:
+    """Agree an action on a case. Coordinators of the case's area; not on a closed case
+    (adding one never re-opens it). The owning agency must be involved in the case and the
+    owner, if named, an active member of it. The same form sent twice (same token) agrees
+    one action. Records ``created`` and notifies the owning agency's leads
+    (``action_assigned``: the case reference and a link, nothing more)."""
+    _require_coordinator(actor, case.area_id)
+    existing = _already_submitted(Action, submission_token, actor, "created_by")
+    if existing is not None:
+        return existing
+    errors = _assignment_errors(case, owning_agency, owner)
+    if not description.strip():
+        errors["description"] = "Describe the action."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        # Locked so a close that is checking for open actions cannot slip in between.
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status == Case.Status.CLOSED:
+            raise ValidationError("This case is closed. Re-open it before adding actions.")
+        action = Action(
+            case=locked,
+            description=description.strip(),
+            owning_agency=owning_agency,
+            owner=owner,
+            due_date=due_date,
+            priority=priority,
+            four_p=four_p,
+            created_by=actor,
+            submission_token=submission_token,
+        )
+        _clean(action)
+        action.save()
+        if now is not None:  # history from an import or the demo data
+            Action.objects.filter(pk=action.pk).update(created_at=now)
+            action.created_at = now
+        record(
+            actor=actor,
+            verb=Verb.CREATED,
+            obj=action,
+            case_reference=locked.reference,
+            changes={
+                "owning_agency": [None, str(owning_agency.pk)],
+                "owner": [None, str(owner.pk) if owner else None],
+                "due_date": [None, due_date.isoformat()],
+                "priority": [None, priority],
+                "four_p": [None, four_p or None],
+            },
+        )
+        _tell_owning_agency(action, locked, about=f"action:{action.pk}")
+    return action
+
+
+def update_action(
+    actor: User,
+    *,
+    action: Action,
+    version: int,
+    status: str | None = None,
+    note: str = "",
+    completion_note: str = "",
+    cancel_reason: str = "",
+    now: dt.datetime | None = None,
+) -> Action:
+    """Progress an action: a note and/or a new status (open, in progress, done with a
+    completion note). Leads of the owning agency and coordinators of the case's area; only
+    coordinators cancel, with a reason. A done or cancelled action keeps its status. The
+    status it already has is no change. ``version`` is the one the user saw: a stale one
+    raises Conflict and changes nothing. Records ``updated`` and a timeline entry."""
+    case = action.case
+    _require(
+        can_update_action(actor, action),
+        "Only the owning agency's leads or a coordinator may update this action.",
+    )
+    is_coordinator = coordinates(actor, case.area_id)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Action.objects.select_for_update().get(pk=action.pk)
+        if locked.version != version:
+            raise Conflict(
+                "Someone else updated this action while you were editing it.",
+                current_version=locked.version,
+            )
+        if status == locked.status:
+            status = None
+        before = snapshot(locked, ["status", "completion_note", "cancel_reason"])
+        errors = {}
+        if status and status not in Action.Status.values:
+            errors["status"] = "Choose a status."
+        elif status == Action.Status.CANCELLED:
+            if not is_coordinator:
+                raise PermissionDenied("Only a coordinator may cancel an action.")
+            if not cancel_reason.strip():
+                errors["cancel_reason"] = "Give the reason for cancelling the action."
+        elif status == Action.Status.DONE and not completion_note.strip():
+            errors["completion_note"] = "Say what was done."
+        if locked.status not in Action.OPEN_STATUSES and status:
+            errors["status"] = "This action is finished and cannot change status."
+        if not status and not note.strip():
+            errors["note"] = "Write a progress note or choose a new status."
+        if errors:
+            raise ValidationError(errors)
+        status_from = locked.status
+        if status:
+            locked.status = status
+            if status == Action.Status.DONE:
+                locked.completion_note = completion_note.strip()
+                locked.completed_at = now
+            if status == Action.Status.CANCELLED:
+                locked.cancel_reason = cancel_reason.strip()
+        locked.version += 1
+        _clean(locked)
+        locked.save()
+        ActionUpdate.objects.create(
+            action=locked,
+            author=actor,
+            created_at=now,
+            note=note.strip(),
+            status_from=status_from if status else "",
+            status_to=status or "",
+            action_version=locked.version,
+        )
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            case_reference=case.reference,
+            changes=field_changes(before, snapshot(locked, before))
+            | ({"note": "changed"} if note.strip() else {}),
+        )
+    return locked
+
+
+REASSIGNABLE = ("owning_agency", "owner", "due_date", "priority", "four_p")
+
+
+REASSIGNMENT_LABELS = {
+    "owning_agency": "Owning agency",
+    "owner": "Owner",
+    "due_date": "Due",
+    "priority": "Priority",
+    "four_p": "4 Ps",
+}
+
+
+def _assignment_shown(action: Action) -> dict[str, str]:
+    """An action's assignment in words, as the timeline shows it (names of agencies and
+    people, dates): what a reader of the action needs, nothing about the child."""
+    return {
+        "owning_agency": str(action.owning_agency),
+        "owner": str(action.owner or "none"),
+        "due_date": f"{action.due_date:%-d %b %Y}",
+        "priority": action.get_priority_display(),
+        "four_p": action.get_four_p_display() or "none",
+    }
+
+
+def _describe_reassignment(before: dict[str, str], after: dict[str, str]) -> str:
+    moved = [
+        f"{label}: {before[name]} → {after[name]}."
+        for name, label in REASSIGNMENT_LABELS.items()
+        if before[name] != after[name]
+    ]
+    return " ".join(["Re-assigned.", *moved])
+
+
+def reassign_action(
+    actor: User,
+    *,
+    action: Action,
+    version: int,
+    owning_agency: Agency,
+    owner: User | None,
+    due_date: dt.date,
+    priority: str,
+    four_p: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Action:
+    """Re-assign an open action: its owning agency, owner, due date, priority and 4 P.
+    Coordinators of the case's area. The agency must be involved in the case and the
+    owner, if named, an active member of it. ``version`` as the user saw it; stale raises
+    Conflict and changes nothing. Records ``updated`` with the fields changed and a
+    timeline entry saying what moved; a new owning agency's leads are notified
+    (``action_assigned``)."""
+    case = action.case
+    _require_coordinator(actor, case.area_id)
+    errors = _assignment_errors(case, owning_agency, owner)
+    if priority not in Action.Priority.values:
+        errors["priority"] = "Choose a priority."
+    if four_p not in Action.FourP.values:
+        errors["four_p"] = "Choose which of the 4 Ps the action serves."
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("owning_agency", "owner")
+            .get(pk=action.pk)
+        )
+        if locked.version != version:
+            raise Conflict(
+                "Someone else updated this action while you were editing it.",
+                current_version=locked.version,
+            )
+        if locked.status not in Action.OPEN_STATUSES:
+            raise ValidationError("This action is finished: it cannot be re-assigned.")
+        shown_before = _assignment_shown(locked)
+        old = snapshot(locked, REASSIGNABLE)
+        locked.owning_agency = owning_agency
+        locked.owner = owner
+        locked.due_date = due_date
+        locked.priority = priority
+        locked.four_p = four_p
+        changes = field_changes(old, snapshot(locked, REASSIGNABLE))
+        if not changes:
+            raise ValidationError("Nothing was changed: choose a new agency, owner or date.")
+        locked.version += 1
+        _clean(locked)
+        locked.save()
+        text = _describe_reassignment(shown_before, _assignment_shown(locked))
+        ActionUpdate.objects.create(
+            action=locked,
+            author=actor,
+            created_at=now,
+            note=f"{text}\n{note.strip()}" if note.strip() else text,
+            action_version=locked.version,
+        )
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            case_reference=case.reference,
+            changes=changes | ({"note": "changed"} if note.strip() else {}),
+        )
+        if "owning_agency" in changes:
+            _tell_owning_agency(locked, case, about=f"action:{locked.pk}:v{locked.version}")
+    return locked

@@ -1,0 +1,115 @@
+"""Intake: a referral for a new child, and settling which child a referral is about
+(a new child, or one already known) at triage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record
+from cases.models import (
+    Child,
+    Referral,
+    RiskAssessment,
+)
+from cases.services.children import create_child
+from cases.services.common import Verb, _require, _require_coordinator
+from cases.services.referrals import submit_referral
+from panel.errors import Conflict
+from panel.models import User
+
+
+def refer_new_child(
+    actor: User,
+    *,
+    child_fields: Mapping[str, object],
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+    **referral_fields,
+) -> Referral:
+    """The referral form: record the child and the referral together, or neither. Same
+    callers and records as create_child and submit_referral. A form submitted twice (same
+    token) returns the first referral and creates nothing."""
+    if submission_token:
+        existing = Referral.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            _require(existing.referrer_id == actor.pk, "That form was submitted by someone else.")
+            return existing
+    now = now or timezone.now()
+    with transaction.atomic():
+        child = create_child(
+            actor,
+            **child_fields,
+            young_adult_reason=str(referral_fields.get("young_adult_reason", "")),
+            now=now,
+        )
+        return submit_referral(
+            actor, child=child, submission_token=submission_token, now=now, **referral_fields
+        )
+
+
+def _referral_awaiting_triage(actor: User, referral: Referral) -> Referral:
+    _require_coordinator(actor, referral.area_id)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.status != Referral.Status.SUBMITTED:
+        raise Conflict("This referral has already been triaged.", current_version=locked.version)
+    return locked
+
+
+def confirm_new_child(
+    actor: User, *, referral: Referral, now: dt.datetime | None = None
+) -> Referral:
+    """The coordinator has looked at the possible duplicates and this is a new child.
+    Coordinators of the referral's area. Records ``updated``."""
+    with transaction.atomic():
+        locked = _referral_awaiting_triage(actor, referral)
+        locked.child_checked_by = actor
+        locked.child_checked_at = now or timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["child_checked_by", "child_checked_at", "version"])
+        record(actor=actor, verb=Verb.UPDATED, obj=locked, changes={"child_checked": [None, "new"]})
+    return locked
+
+
+def link_referral_to_child(
+    actor: User, *, referral: Referral, child: Child, now: dt.datetime | None = None
+) -> Referral:
+    """The referred child is one already known: move the referral (and its assessment) to
+    that record. The duplicate record made by the form is removed if nothing else uses it.
+    Coordinators of the referral's area. Records ``updated``."""
+    if child.pk == referral.child_id:
+        raise ValidationError({"child": "The referral is already about this child."})
+    with transaction.atomic():
+        locked = _referral_awaiting_triage(actor, referral)
+        duplicate = Child.objects.select_for_update().get(pk=locked.child_id)
+        locked.child = child
+        locked.child_checked_by = actor
+        locked.child_checked_at = now or timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["child", "child_checked_by", "child_checked_at", "version"])
+        RiskAssessment.objects.filter(referral=locked).update(child=child)
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            changes={"child": [duplicate.pk, child.pk]},
+        )
+        in_use = (
+            duplicate.referrals.exists()
+            or duplicate.cases.exists()
+            or duplicate.assessments.exists()
+        )
+        if not in_use:
+            record(
+                actor=actor,
+                verb=Verb.UPDATED,
+                obj=duplicate,
+                changes={"removed_as_duplicate_of": [None, child.pk]},
+            )
+            duplicate.delete()
+    return locked
