@@ -564,10 +564,14 @@ class RiskAssessment(models.Model):
     tool = models.ForeignKey(RiskTool, on_delete=models.PROTECT, related_name="assessments")
     assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assessments")
     assessed_at = models.DateTimeField()
-    computed_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    # Null when no risk indicator was answered: "not assessed", never "low". The final
+    # level is null only then, and only without a professional override.
+    computed_level = models.CharField(
+        max_length=10, choices=RiskLevel.choices, null=True, blank=True
+    )
     override_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
     override_reason = models.TextField(blank=True)
-    final_level = models.CharField(max_length=10, choices=RiskLevel.choices)
+    final_level = models.CharField(max_length=10, choices=RiskLevel.choices, null=True, blank=True)
     # The form's token: submitting it twice records one assessment.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -582,16 +586,25 @@ class RiskAssessment(models.Model):
                 name="assessment_for_referral_or_case",
             ),
             models.CheckConstraint(
-                condition=Q(computed_level__in=values(RiskLevel))
-                & Q(final_level__in=values(RiskLevel))
+                condition=(Q(computed_level__isnull=True) | Q(computed_level__in=values(RiskLevel)))
+                & (Q(final_level__isnull=True) | Q(final_level__in=values(RiskLevel)))
                 & Q(override_level__in=["", *values(RiskLevel)]),
                 name="assessment_levels_valid",
             ),
+            # Spelled out with isnull: in SQL a comparison with NULL passes a CHECK.
             models.CheckConstraint(
-                condition=(Q(override_level="", final_level=F("computed_level")))
+                condition=Q(
+                    override_level="", computed_level__isnull=True, final_level__isnull=True
+                )
+                | Q(
+                    override_level="",
+                    computed_level__isnull=False,
+                    final_level__isnull=False,
+                    final_level=F("computed_level"),
+                )
                 | (
                     ~Q(override_level="")
-                    & Q(final_level=F("override_level"))
+                    & Q(final_level__isnull=False, final_level=F("override_level"))
                     & ~Q(override_reason="")
                 ),
                 name="assessment_override_has_reason",
@@ -599,11 +612,17 @@ class RiskAssessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tool} on {self.assessed_at:%d %b %Y}: {self.get_final_level_display()}"
+        level = self.get_final_level_display() if self.final_level else "Not assessed"
+        return f"{self.tool} on {self.assessed_at:%d %b %Y}: {level}"
 
     @property
     def is_override(self) -> bool:
         return bool(self.override_level)
+
+    @property
+    def assessed(self) -> bool:
+        """A level was given: answers the rules could score, or a professional override."""
+        return self.final_level is not None
 
 
 class RiskAnswerAnswer(models.TextChoices):

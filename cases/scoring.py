@@ -13,16 +13,37 @@ from dataclasses import dataclass, field
 
 from cases.models import RISK_ORDER, RiskAnswer, RiskIndicator, RiskLevel, RiskTool
 
+NOT_ASSESSED = "Not assessed"
+
 
 @dataclass(frozen=True)
 class Score:
-    level: str
+    """What the rules say. ``level`` is None when no risk indicator was answered present or
+    not present: an unanswered matrix is "not assessed", never "low"."""
+
+    level: str | None
     reasons: list[str] = field(default_factory=list)
     present: int = 0
+    answered: int = 0
+
+    @property
+    def assessed(self) -> bool:
+        return self.level is not None
 
     @property
     def label(self) -> str:
-        return RiskLevel(self.level).label
+        return RiskLevel(self.level).label if self.level else NOT_ASSESSED
+
+
+def answered_indicators(indicators: Iterable[RiskIndicator], answers: Mapping[str, str]) -> int:
+    """How many risk indicators (not vulnerabilities, which are context) were answered
+    present or not present. "Not known" and blank are not answers to score on."""
+    given = {RiskAnswer.Answer.PRESENT, RiskAnswer.Answer.NOT_PRESENT}
+    return sum(
+        1
+        for i in indicators
+        if i.band != RiskIndicator.Band.VULNERABILITY and answers.get(i.code) in given
+    )
 
 
 def _at_least(level: str, floor: str) -> str:
@@ -42,7 +63,17 @@ def score_matrix(
     (``rules.never_low_under_age``), or an indicator with a minimum level such as a
     learning disability: never below that level. Vulnerabilities alone add context, not
     score. "Unknown" answers do not count as present.
+
+    With no risk indicator answered present or not present the matrix is not assessed:
+    no level at all, so nothing unanswered is ever shown or acted on as low.
     """
+    indicators = list(indicators)
+    answered = answered_indicators(indicators, answers)
+    if not answered:
+        return Score(
+            level=None,
+            reasons=["No risk indicator answered present or not present: not assessed"],
+        )
     rules = tool.rules or {}
     low_for_medium = int(rules.get("low_indicators_for_medium", 5))
     never_low_under = int(rules.get("never_low_under_age", 13))
@@ -83,7 +114,7 @@ def score_matrix(
                 reasons.append(f"{indicator.label}: never below {floor}")
             level = raised
 
-    return Score(level=str(level), reasons=reasons, present=len(present))
+    return Score(level=str(level), reasons=reasons, present=len(present), answered=answered)
 
 
 SCORERS = {RiskTool.Scoring.MATRIX: score_matrix}

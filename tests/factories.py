@@ -127,6 +127,12 @@ def matrix_tool() -> RiskTool:
     return tool
 
 
+# What make_referral answers by default: one risk indicator answered "not present", so
+# the matrix is assessed (low; under 13, medium). Pass answers={} for a referral sent with
+# the matrix unanswered ("not assessed").
+ANSWERED = {"hotspots": services.AnswerInput("not_present")}
+
+
 def make_referral(
     *, by: User | None = None, child: Child | None = None, answers=None, **kwargs
 ) -> Referral:
@@ -142,7 +148,8 @@ def make_referral(
         "legal_status": "none",
     }
     fields.update(kwargs)
-    return services.submit_referral(by, child=child, answers=answers or {}, **fields)
+    answers = ANSWERED if answers is None else answers
+    return services.submit_referral(by, child=child, answers=answers, **fields)
 
 
 def make_case(

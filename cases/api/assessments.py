@@ -88,7 +88,12 @@ class ScoreRequestSerializer(serializers.Serializer):
 
 
 class ScoreSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=RiskLevel.choices)
+    level = serializers.ChoiceField(
+        choices=RiskLevel.choices,
+        allow_null=True,
+        help_text="null when no risk indicator is answered present or not present: not "
+        "assessed, never low.",
+    )
     label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     present = serializers.IntegerField(help_text="How many indicators are present.")

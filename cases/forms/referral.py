@@ -13,9 +13,11 @@ from collections.abc import Sequence
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from cases import services
+from cases.advice import EarlyHelp, early_help_advice
 from cases.forms.risk import RiskAnswersMixin
 from cases.models import (
     Child,
@@ -387,6 +389,26 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
         if not answers and age is None:
             return None
         return score(self.tool, answers, age, indicators=self.indicators)
+
+    def preview_early_help(self, result: Score | None) -> EarlyHelp | None:
+        """The early-help advice for the answers so far (cases.advice decides). Until
+        immediate risk is answered "no" there is none: a child who may be in danger now is
+        never told that early help may do."""
+        if not self.is_bound or result is None:
+            return None
+        override = self.data.get(self.add_prefix("override_level"))
+        return early_help_advice(
+            level=override if override in RiskLevel.values else result.level,
+            immediate_risk=self.data.get(self.add_prefix("immediate_risk")) != "no",
+            child_agrees=self.data.get(self.add_prefix("child_agrees"), ""),
+            parents_agree=self.data.get(self.add_prefix("parents_agree"), ""),
+        )
+
+    def only_checking(self) -> ReferralForm:
+        """ "Work out the risk level" without JavaScript: show the answers again with their
+        level and advice, without judging the unfinished form as if it had been sent."""
+        self._errors = ErrorDict()
+        return self
 
     def emergency_first(self) -> bool:
         """Immediate risk was ticked on a form that came back with errors: the 999 message

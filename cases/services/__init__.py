@@ -14,6 +14,7 @@ from cases.services.actions import (
     update_action,
 )
 from cases.services.assessments import (
+    assess_referral,
     record_assessment,
 )
 from cases.services.children import (
@@ -38,6 +39,7 @@ from cases.services.intake import (
 )
 from cases.services.lifecycle import (
     add_note,
+    closure_assessment,
     set_case_team,
     transition_case,
 )
@@ -59,11 +61,13 @@ __all__ = [
     "accept_referral",
     "add_action",
     "add_note",
+    "assess_referral",
     "can_add_action",
     "can_hold_review",
     "can_refer",
     "can_update_action",
     "check_date_of_birth",
+    "closure_assessment",
     "confirm_new_child",
     "coordinates",
     "create_child",

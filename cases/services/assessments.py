@@ -22,18 +22,20 @@ from cases.models import (
     RiskLevel,
     RiskTool,
 )
-from cases.scoring import score
+from cases.scoring import answered_indicators, score
 from cases.services.common import (
     AnswerInput,
     Verb,
     _already_submitted,
     _local,
     _require,
+    _require_coordinator,
     coordinates,
     leads_involved_agency,
     review_due_after,
 )
 from panel.dates import age_on
+from panel.errors import Conflict
 from panel.models import User
 
 
@@ -49,6 +51,18 @@ def _check_answers(tool: RiskTool, answers: Mapping[str, AnswerInput]) -> None:
             errors[code] = "Say what was seen or heard for each indicator marked present."
     if errors:
         raise ValidationError(errors)
+
+
+NOT_ANSWERED = (
+    "Answer at least one risk indicator present or not present. An unanswered Risk Factor "
+    "Matrix is not an assessment."
+)
+
+
+def _require_answered(tool: RiskTool, answers: Mapping[str, AnswerInput]) -> None:
+    given = {code: a.answer for code, a in answers.items()}
+    if not answered_indicators(tool.indicators.all(), given):
+        raise ValidationError({"answers": NOT_ANSWERED})
 
 
 def _assess(
@@ -127,8 +141,9 @@ def record_assessment(
 ) -> RiskAssessment:
     """A new risk assessment on a case. Coordinators of the case's area, and leads of an
     involved agency. Sets the case's risk level and re-sets the upcoming review by the new
-    level's cadence. Does not re-open a closed case. The same form sent twice (same token)
-    records one. Records ``created`` and ``updated``."""
+    level's cadence, so an all-unanswered matrix (no level) is refused. Does not re-open a
+    closed case. The same form sent twice (same token) records one. Records ``created``
+    and ``updated``."""
     _require(
         coordinates(actor, case.area_id) or leads_involved_agency(actor, case),
         "You may not assess this case.",
@@ -140,6 +155,8 @@ def record_assessment(
         raise ValidationError("This case is closed. Re-open it before a new assessment.")
     now = now or timezone.now()
     tool = tool or RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+    _check_answers(tool, answers)
+    _require_answered(tool, answers)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         assessment = _assess(
@@ -173,3 +190,49 @@ def record_assessment(
             changes=field_changes(before, snapshot(locked, ["risk_level"])) | review_changes,
         )
     return assessment
+
+
+def assess_referral(
+    actor: User,
+    *,
+    referral: Referral,
+    answers: Mapping[str, AnswerInput],
+    override_level: str = "",
+    override_reason: str = "",
+    tool: RiskTool | None = None,
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> RiskAssessment:
+    """The coordinator's risk assessment of a referral at triage, typically one sent with
+    the matrix unanswered ("not assessed"), so that it can be accepted with a level.
+    Coordinators of the referral's area, while it awaits triage. Needs at least one risk
+    indicator answered, or a professional override with its reason. The latest assessment
+    is the one acceptance uses. The same form sent twice (same token) records one.
+    Records ``created``."""
+    _require_coordinator(actor, referral.area_id)
+    existing = _already_submitted(RiskAssessment, submission_token, actor, "assessed_by")
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    tool = tool or RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+    _check_answers(tool, answers)
+    if not override_level:
+        _require_answered(tool, answers)
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.status != Referral.Status.SUBMITTED:
+            raise Conflict(
+                "This referral has already been triaged.", current_version=locked.version
+            )
+        return _assess(
+            actor,
+            child=locked.child,
+            tool=tool,
+            answers=answers,
+            override_level=override_level,
+            override_reason=override_reason,
+            referral=locked,
+            case=None,
+            now=now,
+            submission_token=submission_token,
+        )

@@ -19,6 +19,8 @@ from cases.models import (
     CaseNote,
     CaseTransition,
     Review,
+    RiskAssessment,
+    RiskLevel,
 )
 from cases.services.common import (
     Verb,
@@ -35,6 +37,38 @@ from panel.errors import Conflict
 from panel.models import Agency, LocalSupportTeam, User
 
 
+def closure_assessment(case: Case) -> tuple[RiskAssessment | None, bool]:
+    """The case's latest risk assessment, and whether it is current enough to close on
+    "risk reduced or removed": made on or after the day its latest review was held (or,
+    before any review was held, the latest there is). A read, for the closure screen and
+    the close service alike."""
+    latest = case.assessments.order_by("-assessed_at", "-id").first()
+    last_held = (
+        case.reviews.filter(status=Review.Status.HELD, held_on__isnull=False)
+        .order_by("-held_on")
+        .values_list("held_on", flat=True)
+        .first()
+    )
+    current = latest is not None and (last_held is None or _local(latest.assessed_at) >= last_held)
+    return latest, current
+
+
+def _check_risk_reduced(case: Case) -> str:
+    """Why the case may not close as "risk reduced or removed" now, or "" if it may."""
+    latest, current = closure_assessment(case)
+    needed = "To close because the risk is reduced or removed, record a new risk assessment"
+    if latest is None or latest.final_level is None:
+        return f"{needed} first."
+    if not current:
+        return f"{needed} first: the last one was made before the latest review was held."
+    if RiskLevel.HIGH in (latest.final_level, case.risk_level):
+        return (
+            "The current risk level is high, so the risk is not reduced or removed. Record a "
+            "new assessment, or choose another reason."
+        )
+    return ""
+
+
 def transition_case(
     actor: User,
     *,
@@ -47,8 +81,9 @@ def transition_case(
 ) -> Case:
     """Move a case through its lifecycle (see cases.workflow). Coordinators of the case's
     area. Closing needs a closure reason, a summary and no open actions, and cancels the
-    upcoming review; re-opening needs a reason and schedules a review. Records
-    ``transitioned``."""
+    upcoming review; closing as "risk reduced or removed" also needs a current assessment
+    (see closure_assessment) that is not high; re-opening needs a reason and schedules a
+    review. Records ``transitioned``."""
     _require_coordinator(actor, case.area_id)
     now = now or timezone.now()
     with transaction.atomic():
@@ -64,6 +99,10 @@ def transition_case(
                 )
             if locked.actions.filter(status__in=Action.OPEN_STATUSES).exists():
                 errors["actions"] = "Every action must be done or cancelled before the case closes."
+            if closure_reason == Case.ClosureReason.RISK_REDUCED:
+                refused = _check_risk_reduced(locked)
+                if refused:
+                    errors["closure_reason"] = refused
         elif name == "reopen" and not reason.strip():
             errors["reason"] = "Give the reason for re-opening the case."
         if errors:

@@ -21,7 +21,6 @@ from cases.models import (
     Referral,
     Review,
     RiskAssessment,
-    RiskLevel,
     RiskTool,
 )
 from cases.services.assessments import _assess
@@ -226,6 +225,19 @@ def next_case_reference(year: int) -> str:
     return f"CSE-{year}-{counter.last_number:04d}"
 
 
+NOT_ASSESSED_TO_ACCEPT = (
+    "The risk has not been assessed: no risk indicator was answered. Record a risk "
+    "assessment (or a professional judgement with its reason) before accepting the referral."
+)
+
+
+def _level_to_accept_with(assessment: RiskAssessment | None) -> str:
+    """A case always has a risk level, so a referral is accepted only once assessed."""
+    if assessment is None or assessment.final_level is None:
+        raise ValidationError({"assessment": NOT_ASSESSED_TO_ACCEPT})
+    return assessment.final_level
+
+
 def accept_referral(
     actor: User,
     *,
@@ -241,7 +253,8 @@ def accept_referral(
     """Accept a referral to panel. Coordinators of the referral's area. A child with an
     active case has the referral added to it; otherwise a new case is opened (awaiting
     panel), linked to the child's latest closed case if any, with its first review due by
-    the risk cadence. Records ``created`` for the case and ``transitioned`` for the
+    the risk cadence. A referral whose risk is not assessed is refused until a coordinator
+    assesses it (assess_referral). Records ``created`` for the case and ``transitioned`` for the
     referral."""
     _require_coordinator(actor, referral.area_id)
     if not reason.strip():
@@ -274,7 +287,7 @@ def accept_referral(
                 }
             )
         assessment = locked.assessments.order_by("-assessed_at", "-id").first()
-        level = assessment.final_level if assessment else RiskLevel.LOW
+        level = _level_to_accept_with(assessment)
         case = (
             Case.objects.select_for_update()
             .filter(child_id=locked.child_id)

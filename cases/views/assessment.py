@@ -54,9 +54,14 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
 
 def _after_assessment(request: HttpRequest, case: Case) -> HttpResponse:
     """Back to the case; or, when the coordinator came from holding a review whose level
-    changed (``?then=review``), back to that review, which now confirms the new level."""
-    if request.GET.get("then") == "review" and services.coordinates(request.user, case.area_id):
+    changed (``?then=review``), back to that review, which now confirms the new level; or
+    back to the closure screen it was asked for from (``?then=close``)."""
+    then = request.GET.get("then")
+    if then == "review" and services.coordinates(request.user, case.area_id):
         upcoming = case.reviews.filter(status=Review.Status.UPCOMING).first()
         if upcoming is not None:
             return redirect("cases:review-hold", pk=upcoming.pk)
+    if then == "close" and services.coordinates(request.user, case.area_id):
+        # Closing as "risk reduced or removed" needs this assessment: back to the closure.
+        return redirect("cases:case-close", pk=case.pk)
     return redirect("cases:case-detail", pk=case.pk)

@@ -200,11 +200,17 @@ def close_case(request: HttpRequest, pk: int) -> HttpResponse:
     open_actions = list(
         case.actions.filter(status__in=Action.OPEN_STATUSES).select_related("owning_agency")
     )
-    last = case.assessments.order_by("-assessed_at", "-id").first()
+    last, current = services.closure_assessment(case)
     return render(
         request,
         "cases/case/close.html",
-        {"case": case, "form": form, "open_actions": open_actions, "last_assessment": last},
+        {
+            "case": case,
+            "form": form,
+            "open_actions": open_actions,
+            "last_assessment": last,
+            "assessment_current": current,
+        },
     )
 
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import services
 from cases.access import get_for_user
+from cases.advice import EarlyHelp, early_help_advice
 from cases.forms.referral import ReferralForm
-from cases.models import Referral, RiskAssessment, RiskLevel, RiskTool
+from cases.models import Referral, RiskAssessment, RiskTool
 from panel.models import Area, LocalSupportTeam
 
 MATRIX = "risk-factor-matrix"
@@ -50,6 +51,27 @@ def _areas_to_show(form: ReferralForm) -> list[Area]:
     return [chosen] if chosen else list(form.areas.values())
 
 
+def _local_support_teams(early_help: EarlyHelp | None, areas: list[Area]) -> list:
+    if early_help is None or not early_help.consented:
+        return []
+    return list(LocalSupportTeam.objects.filter(area__in=areas))
+
+
+def _form_context(form: ReferralForm) -> dict:
+    """The form's level so far and the advice that goes with it: the same for the page,
+    the page shown again, and the live htmx preview."""
+    result = form.preview_score()
+    early_help = form.preview_early_help(result)
+    areas = _areas_to_show(form)
+    return {
+        "form": form,
+        "score": result,
+        "early_help": early_help,
+        "local_support_teams": _local_support_teams(early_help, areas),
+        "guidance_areas": areas,
+    }
+
+
 def _already_sent(request: HttpRequest) -> Referral | None:
     """The referral this form already made, when it is submitted again."""
     try:
@@ -74,6 +96,9 @@ def new_referral(request: HttpRequest) -> HttpResponse:
             messages.info(request, "This referral had already been sent. It was not sent again.")
             return redirect("cases:referral-detail", earlier.pk)
         form = _form(request.POST)
+        if "check" in request.POST:
+            # "Work out the risk level" (the no-JavaScript preview): nothing is sent.
+            return render(request, "cases/referrals/new.html", _form_context(form.only_checking()))
         if form.is_valid():
             try:
                 referral = services.refer_new_child(
@@ -101,15 +126,7 @@ def new_referral(request: HttpRequest) -> HttpResponse:
                 "referrer_contact": user.phone or user.email,
             },
         )
-    return render(
-        request,
-        "cases/referrals/new.html",
-        {
-            "form": form,
-            "score": form.preview_score(),
-            "guidance_areas": _areas_to_show(form),
-        },
-    )
+    return render(request, "cases/referrals/new.html", _form_context(form))
 
 
 @login_required
@@ -118,11 +135,8 @@ def score_preview(request: HttpRequest) -> HttpResponse:
     """The form's live feedback (htmx): the level the tool's rules give the answers so far,
     and who to call in the area chosen so far. Saves nothing."""
     _require_referrer(request.user)
-    form = _form(request.POST)
     return render(
-        request,
-        "cases/referrals/_score_preview.html",
-        {"form": form, "score": form.preview_score(), "guidance_areas": _areas_to_show(form)},
+        request, "cases/referrals/_score_preview.html", _form_context(_form(request.POST))
     )
 
 
@@ -179,7 +193,12 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if assessment
         else []
     )
-    low = assessment is not None and assessment.final_level == RiskLevel.LOW
+    early_help = early_help_advice(
+        level=assessment.final_level if assessment else None,
+        immediate_risk=referral.immediate_risk,
+        child_agrees=referral.child_agrees,
+        parents_agree=referral.parents_agree,
+    )
     return render(
         request,
         "cases/referrals/detail.html",
@@ -191,9 +210,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "not_known": [a for a in answers if a.answer == a.Answer.UNKNOWN],
             "not_present": [a for a in answers if a.answer == a.Answer.NOT_PRESENT],
             "guidance_areas": [referral.area],
-            "early_help": low,
-            "local_support_teams": (
-                list(LocalSupportTeam.objects.filter(area_id=referral.area_id)) if low else []
-            ),
+            "early_help": early_help,
+            "local_support_teams": _local_support_teams(early_help, [referral.area]),
         },
     )

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors, services
 from cases.access import get_for_user
+from cases.forms.assessment import RiskToolForm
 from cases.forms.triage import AcceptForm, DecideForm
-from cases.models import Child, Referral, RiskAnswer
+from cases.models import Child, Referral, RiskAnswer, RiskTool
+from cases.scoring import score
 from panel.errors import Conflict
 from panel.forms_govuk import add_service_errors
 
@@ -153,6 +155,48 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Referral accepted to panel: case {case.reference}.")
             return redirect("cases:case-detail", pk=case.pk)
     return _render_detail(request, referral, accept_form=form)
+
+
+@login_required
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assess the risk of a referral awaiting triage (one sent "not assessed" cannot be
+    accepted until it is): the matrix, or a professional judgement with its reason."""
+    referral = _triaging(request, pk)
+    if referral.status != Referral.Status.SUBMITTED:
+        messages.error(request, "This referral has already been triaged.")
+        return redirect("cases:triage-detail", pk=pk)
+    tool = RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+    form = RiskToolForm(request.POST or None, tool=tool)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if "check" in request.POST:
+            result = score(tool, {c: a.answer for c, a in answers.items()}, referral.child.age())
+        else:
+            try:
+                assessment = services.assess_referral(
+                    request.user,
+                    referral=referral,
+                    answers=answers,
+                    override_level=form.cleaned_data["override_level"],
+                    override_reason=form.cleaned_data["override_reason"],
+                    submission_token=form.cleaned_data["submission_token"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except Conflict as error:
+                messages.error(request, str(error))
+                return redirect("cases:triage-detail", pk=pk)
+            else:
+                messages.success(
+                    request, f"Risk assessed as {assessment.get_final_level_display().lower()}."
+                )
+                return redirect("cases:triage-detail", pk=pk)
+    return render(
+        request,
+        "cases/triage/assess.html",
+        {"referral": referral, "child": referral.child, "form": form, "result": result},
+    )
 
 
 @login_required

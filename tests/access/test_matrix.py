@@ -41,6 +41,7 @@ from notifications.models import Notification
 from notifications.services import notify
 from panel.models import Agency, Area, User
 from tests.factories import (
+    ANSWERED,
     AgencyFactory,
     ChildFactory,
     UserFactory,
@@ -112,7 +113,7 @@ def world() -> World:
     )
     child2 = ChildFactory(area=area_a)
     r2 = make_referral(by=users["referrer"], child=child2)
-    assessment = services.record_assessment(users["coord_a"], case=case, answers={})
+    assessment = services.record_assessment(users["coord_a"], case=case, answers=ANSWERED)
     action = services.add_action(
         users["coord_a"],
         case=case,
@@ -274,6 +275,11 @@ TABLE: dict[str, Row | list[Row]] = {
     "cases:triage-link-child": [
         POST(link("r2", "child"), PENDING | {"coord_a": TRIAGE}, "pending"),
         POST(link("r1", "child2"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
+    ],
+    # Assessing a referral's risk at triage: a form (GET); once triaged, back to its page.
+    "cases:triage-assess": [
+        GET(pk("r2"), PENDING, "pending"),
+        GET(pk("r1"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
     ],
     "cases:triage-accept": [
         POST(pk("r2"), PENDING, "pending"),

@@ -14,6 +14,7 @@ from cases import services
 from cases.services import AnswerInput
 from panel.dates import london_today
 from tests.factories import (
+    ANSWERED,
     AgencyFactory,
     ChildFactory,
     agency_lead,
@@ -55,7 +56,7 @@ def _refer_new_child():
             "gender": "female", "area": staffordshire(),
         },
         referrer_role="Test role", referrer_contact="Test contact", concerns="Fictional.",
-        contact_online=True, answers={},
+        contact_online=True, answers=ANSWERED,
     )  # fmt: skip
 
 
@@ -89,6 +90,14 @@ def _record_assessment():
     boss = coordinator()
     case = make_case(coordinator_user=boss)
     return lambda: services.record_assessment(boss, case=case, answers={"disclosure": EVIDENCE})
+
+
+def _assess_referral():
+    referral = make_referral(answers={})
+    boss = coordinator()
+    return lambda: services.assess_referral(
+        boss, referral=referral, answers={"disclosure": EVIDENCE}
+    )
 
 
 def _transition():
@@ -195,6 +204,7 @@ EXPECTED = {
         _record_assessment,
         {("created", "cases.riskassessment"): 1, ("updated", "cases.case"): 1},
     ),
+    "assess_referral": (_assess_referral, {("created", "cases.riskassessment"): 1}),
     "transition_case": (_transition, {("transitioned", "cases.case"): 1}),
     "add_note": (_add_note, {("created", "cases.casenote"): 1}),
     "add_action": (_add_action, {("created", "cases.action"): 1}),

@@ -14,6 +14,7 @@ from cases.models import Case, CaseNote, CaseTransition, RiskAssessment
 from panel.dates import london_today
 from tests.cases.test_api import area_agency, client_for, events
 from tests.factories import (
+    ANSWERED,
     ChildFactory,
     UserFactory,
     agency_lead,
@@ -208,7 +209,7 @@ def test_the_case_record_takes_the_same_queries_for_1_or_30_actions_and_assessme
             owner=UserFactory(agency=police),
             due_date=london_today(),
         )
-        services.record_assessment(user, case=case, answers={})
+        services.record_assessment(user, case=case, answers=ANSWERED)
     api = client_for(user)
 
     with django_assert_num_queries(_detail_queries()):
@@ -401,7 +402,11 @@ def test_an_assessment_override_without_a_reason_is_refused():
 
     response = client_for(coordinator(staffordshire())).post(
         "/api/v1/assessments/",
-        {"case": case.pk, "answers": {}, "override_level": "high"},
+        {
+            "case": case.pk,
+            "answers": {"hotspots": {"answer": "not_present"}},
+            "override_level": "high",
+        },
         format="json",
     )
 
@@ -562,3 +567,23 @@ def test_a_note_or_assessment_sent_twice_with_one_token_is_recorded_once():
     assert first.json()["id"] == second.json()["id"]
     assert CaseNote.objects.filter(case=case).count() == 1
     assert RiskAssessment.objects.filter(case=case).count() == 2  # the referral's and one
+
+
+# --- issue 8, point 3 -----------------------------------------------------------------------
+
+
+def test_closing_a_high_risk_case_as_risk_reduced_is_a_400():
+    case = make_case(answers=_answers("controlled-by-adult"))
+
+    response = transition(
+        coordinator(staffordshire()),
+        case,
+        to_status="closed",
+        closure_reason="risk_reduced",
+        closure_summary="Fictional summary.",
+    )
+
+    assert response.status_code == 400
+    assert "high" in response.json()["closure_reason"][0]
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"

@@ -497,3 +497,45 @@ def test_a_referral_of_another_area_is_not_found_by_its_coordinator_guessing():
     response = client_for(coordinator(staffordshire())).get(f"/api/v1/referrals/{referral.pk}/")
 
     assert response.json() == NOT_FOUND
+
+
+# --- issue 8, point 2: an unanswered matrix is not assessed, and not accepted -------------
+
+
+def test_a_referral_with_the_matrix_unanswered_has_null_levels(matrix):
+    response = refer(referrer(), referral_body(answers={"hotspots": {"answer": "unknown"}}))
+
+    assert response.status_code == 201
+    referral = Referral.objects.get(pk=response.json()["id"])
+    body = client_for(coordinator(staffordshire())).get(f"/api/v1/referrals/{referral.pk}/")
+    assessment = body.json()["assessment"]
+    assert assessment["computed_level"] is None
+    assert assessment["final_level"] is None
+
+
+def test_accepting_a_not_assessed_referral_is_a_400_naming_why(matrix):
+    referral = make_referral(answers={})
+    before = AuditEvent.objects.count()
+
+    response = client_for(coordinator(staffordshire())).post(
+        f"/api/v1/referrals/{referral.pk}/accept/",
+        {"reason": "Meets the threshold (fictional)."},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "not been assessed" in response.json()["assessment"][0]
+    assert not Case.objects.exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_score_endpoint_gives_no_level_for_an_unanswered_matrix(matrix):
+    response = client_for(referrer()).post(
+        f"/api/v1/risk-tools/{matrix.pk}/score/",
+        {"answers": {"hotspots": {"answer": "unknown"}}, "date_of_birth": str(years_ago(11))},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["level"] is None
+    assert response.json()["label"] == "Not assessed"

@@ -419,3 +419,69 @@ def test_a_referrer_sees_only_what_identifies_the_child_they_referred(client):
     client.force_login(coordinator())
     page = client.get(reverse("cases:child-detail", args=[child.pk])).content.decode()
     assert "1 Fictional Road" in page
+
+
+# --- issue 8, point 3: closing as "risk reduced" needs a current assessment, not high ------
+
+
+def test_the_closure_screen_shows_the_last_level_and_when_before_confirming(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:case-close", args=[case.pk])).content.decode()
+
+    last = case.assessments.get()
+    assert "Last assessment" in page
+    assert f"assessed {last.assessed_at:%-d %b %Y}" in page
+    assert "risk is reduced or removed" in page
+    assert f"{reverse('cases:case-assess', args=[case.pk])}?then=close" in page
+
+
+def test_a_high_case_is_not_closed_as_risk_reduced_from_the_screen(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    client.post(
+        reverse("cases:case-assess", args=[case.pk]),
+        _matrix_post(**{"controlled-by-adult": "Fictional evidence."}),
+    )
+
+    page = client.get(reverse("cases:case-close", args=[case.pk])).content.decode()
+    assert "The current risk level is high." in page
+    response = client.post(
+        reverse("cases:case-close", args=[case.pk]),
+        {"closure_reason": "risk_reduced", "closure_summary": "Fictional summary."},
+    )
+
+    assert response.status_code == 200
+    assert "The current risk level is high, so the risk is not reduced" in (
+        response.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
+
+
+def test_an_assessment_made_from_the_closure_screen_returns_to_it(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+    data = _matrix_post()
+    data["answer_hotspots"] = "not_present"
+
+    response = client.post(f"{reverse('cases:case-assess', args=[case.pk])}?then=close", data)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:case-close", args=[case.pk])
+
+
+def test_an_all_unanswered_assessment_of_a_case_is_refused_on_the_page(client):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    client.force_login(boss)
+
+    response = client.post(reverse("cases:case-assess", args=[case.pk]), _matrix_post())
+
+    assert response.status_code == 200
+    assert "An unanswered Risk Factor Matrix is not an assessment" in response.content.decode()
+    assert case.assessments.count() == 1

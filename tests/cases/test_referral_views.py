@@ -17,6 +17,7 @@ from notifications.models import Notification
 from panel.dates import LONDON, london_today
 from panel.models import Area
 from tests.factories import (
+    LocalSupportTeamFactory,
     agency_lead,
     auditor,
     coordinator,
@@ -344,7 +345,11 @@ def test_police_contact_in_the_future_is_refused(client, signed_in):
         ({"answer_missing-late": "present"}, "low", "1 low indicator(s) present"),
         ({"answer_online-grooming": "present"}, "medium", "1 medium indicator(s) present"),
         ({"answer_disclosure": "present"}, "high", "Disclosure of sexual exploitation"),
-        (_date("date_of_birth", years_ago(11)), "medium", "Under 13: never rated low"),
+        (
+            {**_date("date_of_birth", years_ago(11)), "answer_hotspots": "not_present"},
+            "medium",
+            "Under 13: never rated low",
+        ),
         (
             {"answer_learning-disability": "present", "answer_missing-late": "present"},
             "medium",
@@ -639,3 +644,151 @@ def test_the_list_runs_a_fixed_number_of_queries(client, signed_in, count):
     # session, user, roles, the header's unread notifications, the count for the pages,
     # one page of referrals with their children
     assert len(queries) == 6, "\n".join(q["sql"][:90] for q in queries)
+
+
+# --- issue 8, point 1: early help is advised only for a low, assessed, non-urgent referral --
+
+
+IMMEDIATE = {
+    "immediate_risk": "yes",
+    **_date("police_contacted_on", london_today() - dt.timedelta(days=1)),
+    "police_contacted_time": "14:30",
+    "police_contacted_by": "Test User-0001",
+    "police_incident_number": "TEST-0001",
+}
+
+
+def test_an_immediate_risk_referral_is_never_advised_early_help_and_is_told_999(client, signed_in):
+    response = client.post(NEW, form_data(**IMMEDIATE))  # one low indicator: level low
+
+    assert RiskAssessment.objects.get().final_level == "low"
+    page = text_of(client.get(response["Location"]))
+    assert "Early help" not in page
+    assert "Early Help Assessment" not in page
+    emergency = page[page.index('id="emergency-numbers"') :][:2500]
+    assert "If the child is in immediate danger, call" in emergency
+    assert 'href="tel:999"' in emergency
+    assert "101" in emergency  # the area's police non-emergency number, from its row
+    assert "First Response" in emergency and "0800 1313 126" in emergency
+
+
+def test_the_area_numbers_on_the_immediate_risk_page_come_from_the_area_row(client, signed_in):
+    Area.objects.filter(pk=staffordshire().pk).update(
+        front_door_phone="0800 0000 001", police_non_emergency="0101 000"
+    )
+
+    response = client.post(NEW, form_data(**IMMEDIATE))
+
+    page = text_of(client.get(response["Location"]))
+    assert "0800 0000 001" in page and "0101 000" in page
+
+
+def preview(client, **changes) -> str:
+    data = {
+        "immediate_risk": "no",
+        "answer_missing-late": "present",
+        "area": str(staffordshire().pk),
+        "child_agrees": "yes",
+        "parents_agree": "no",
+    }
+    data.update(changes)
+    data = {key: value for key, value in data.items() if value is not None}
+    response = client.post(SCORE, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_the_live_level_advises_early_help_before_sending_a_low_referral(client, signed_in):
+    LocalSupportTeamFactory(area=staffordshire(), name="Test LST Early-01", phone="01234 111111")
+
+    page = preview(client)
+
+    assert "app-risk-tag--low" in page
+    assert "Early help may be better than a panel referral" in page
+    assert "Early Help Assessment (EHA)" in page
+    assert "Local Support Team" in page
+    assert "Test LST Early-01" in page and "01234 111111" in page
+    assert nothing_saved()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"immediate_risk": "yes"},
+        {"immediate_risk": None},  # not answered yet: never assume the child is safe
+        {"answer_online-grooming": "present"},  # medium
+        {"answer_missing-late": None},  # not assessed
+        {"answer_missing-late": "unknown"},  # not assessed
+        {"override_level": "medium", "override_reason": "Fictional."},
+        _date("date_of_birth", years_ago(11)),  # under 13: never low
+    ],
+    ids=["immediate", "immediate-unanswered", "medium", "blank", "unknown", "override", "u13"],
+)
+def test_the_live_level_gives_no_early_help_advice_unless_low_assessed_and_not_urgent(
+    client, signed_in, changes
+):
+    page = preview(client, **changes)
+
+    assert "Early help" not in page
+
+
+def test_the_live_level_shows_an_unanswered_matrix_as_not_assessed(client, signed_in):
+    page = preview(client, **{"answer_missing-late": "unknown", "answer_looked-after": "present"})
+
+    assert "Not assessed" in page
+    assert "app-risk-tag--low" not in page
+
+
+def test_early_help_needs_the_consent_of_the_young_person_or_a_parent(client, signed_in):
+    page = preview(client, child_agrees="no", parents_agree="unknown")
+
+    assert "Early help may be better" not in page
+    assert "Early help needs consent" in page
+    assert "First Response" in page and "0800 1313 126" in page
+
+    assert "Early help may be better" in preview(client, child_agrees="no", parents_agree="yes")
+
+
+def test_without_javascript_working_out_the_level_shows_the_advice_and_sends_nothing(
+    client, signed_in
+):
+    response = client.post(NEW, form_data(concerns="", check="1"))
+
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "There is a problem" not in page
+    risk_box = page[page.index('id="risk-level"') :][:4000]
+    assert "app-risk-tag--low" in risk_box
+    assert "Early help may be better than a panel referral" in risk_box
+    assert 'name="check"' in page
+    assert nothing_saved()
+
+
+def test_the_sent_page_says_early_help_needs_consent_when_neither_agrees(client, signed_in):
+    response = client.post(
+        NEW,
+        form_data(child_agrees="no", parents_agree="no", consent_notes="Fictional reason."),
+    )
+
+    page = text_of(client.get(response["Location"]))
+    assert "Early help may be better" not in page
+    assert "Early help needs consent" in page
+
+
+# --- issue 8, point 2: an unanswered matrix is "Not assessed" on the referral ---------------
+
+
+def test_a_referral_sent_with_the_matrix_unanswered_is_not_assessed_not_low(client, signed_in):
+    data = form_data(**{"answer_looked-after": "present", "evidence_looked-after": "F."})
+    for name in ["answer_missing-late", "evidence_missing-late", "recency_missing-late"]:
+        data.pop(name)
+    data["answer_hotspots"] = "unknown"
+
+    response = client.post(NEW, data)
+
+    assessment = RiskAssessment.objects.get()
+    assert (assessment.computed_level, assessment.final_level) == (None, None)
+    page = text_of(client.get(response["Location"]))
+    assert "Not assessed" in page
+    assert "app-risk-tag--low" not in page
+    assert "Early help" not in page

@@ -10,6 +10,7 @@ from cases import services
 from cases.models import Case, Referral, Review
 from cases.services import AnswerInput
 from cases.workflow import InvalidTransition
+from panel.dates import london_today
 from panel.errors import Conflict
 from tests.factories import (
     AgencyFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     make_referral,
     referrer,
     staffordshire,
+    stoke,
     years_ago,
 )
 
@@ -296,3 +298,168 @@ def test_auditors_change_nothing_whatever_else_they_hold():
 
     with pytest.raises(PermissionDenied):
         services.add_note(both, case=case, text="Fictional.")
+
+
+# --- issue 8, point 2: an unanswered matrix is not assessed, never low ---------------------
+
+
+def test_a_referral_with_the_matrix_unanswered_is_not_assessed():
+    referral = make_referral(
+        answers={
+            "hotspots": AnswerInput("unknown"),
+            "learning-disability": AnswerInput("present", "Fictional."),  # context only
+        }
+    )
+
+    assessment = referral.assessments.get()
+    assert assessment.computed_level is None
+    assert assessment.final_level is None
+    assert not assessment.assessed
+
+
+def test_a_matrix_answered_all_not_present_is_low(matrix):
+    answers = {
+        i.code: AnswerInput("not_present") for i in matrix.indicators.exclude(band="vulnerability")
+    }
+
+    assert make_referral(answers=answers).assessments.get().final_level == "low"
+
+
+def test_an_under_13_keeps_the_never_low_floor_once_assessed():
+    young = ChildFactory(date_of_birth=years_ago(11))
+
+    assessment = make_referral(child=young).assessments.get()  # answered: nothing present
+
+    assert assessment.final_level == "medium"
+
+
+def test_a_not_assessed_referral_is_not_accepted_until_a_coordinator_assesses_it():
+    boss = coordinator()
+    referral = make_referral(answers={})
+
+    with pytest.raises(ValidationError) as error:
+        services.accept_referral(boss, referral=referral, reason="Fictional.")
+
+    assert "not been assessed" in error.value.message_dict["assessment"][0]
+    assert not Case.objects.exists()
+    referral.refresh_from_db()
+    assert referral.status == "submitted"
+
+    services.assess_referral(
+        boss,
+        referral=referral,
+        answers={"online-grooming": AnswerInput("present", "Fictional evidence.")},
+    )
+    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+
+    assert case.risk_level == "medium"
+
+
+def test_a_coordinator_may_assess_a_referral_by_professional_judgement_with_a_reason():
+    boss = coordinator()
+    referral = make_referral(answers={})
+
+    with pytest.raises(ValidationError) as error:
+        services.assess_referral(boss, referral=referral, answers={})
+    assert "answers" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.assess_referral(boss, referral=referral, answers={}, override_level="high")
+
+    assessment = services.assess_referral(
+        boss,
+        referral=referral,
+        answers={},
+        override_level="high",
+        override_reason="Fictional: police intelligence shared at triage.",
+    )
+    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+
+    assert (assessment.computed_level, assessment.final_level) == (None, "high")
+    assert case.risk_level == "high"
+
+
+def test_only_the_areas_coordinators_assess_a_referral_and_only_while_it_awaits_triage():
+    referral = make_referral(answers={})
+    answered = {"hotspots": AnswerInput("not_present")}
+    for outsider in [referrer(), agency_lead(), auditor(), coordinator(stoke())]:
+        with pytest.raises(PermissionDenied):
+            services.assess_referral(outsider, referral=referral, answers=answered)
+    boss = coordinator()
+    services.triage_referral(boss, referral=referral, outcome="no_further_action", reason="F.")
+
+    with pytest.raises(Conflict):
+        services.assess_referral(boss, referral=referral, answers=answered)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"hotspots": AnswerInput("unknown")}, {"looked-after": AnswerInput("present", "F.")}],
+    ids=["blank", "unknown", "vulnerability-only"],
+)
+def test_an_unanswered_matrix_on_a_case_is_refused(answers):
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+
+    with pytest.raises(ValidationError) as error:
+        services.record_assessment(boss, case=case, answers=answers)
+
+    assert "not an assessment" in error.value.message_dict["answers"][0]
+    assert case.assessments.count() == 1
+
+
+# --- issue 8, point 3: closing as "risk reduced" needs a current assessment, not high ------
+
+
+RISK_REDUCED = {"closure_reason": "risk_reduced", "closure_summary": "Fictional summary."}
+HIGH = {"controlled-by-adult": AnswerInput("present", "Fictional.")}
+LOW = {"hotspots": AnswerInput("not_present")}
+
+
+def test_a_case_assessed_high_does_not_close_as_risk_reduced():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss, answers=HIGH)
+
+    with pytest.raises(ValidationError) as error:
+        services.transition_case(boss, case=case, to_status="closed", **RISK_REDUCED)
+
+    assert "high" in error.value.message_dict["closure_reason"][0]
+    case.refresh_from_db()
+    assert case.status == "awaiting_panel"
+    # Another reason, recorded as such, is still possible.
+    services.transition_case(
+        boss, case=case, to_status="closed", closure_reason="moved_out", closure_summary="F."
+    )
+
+
+def test_closing_as_risk_reduced_needs_an_assessment_since_the_latest_review():
+    boss = coordinator()
+    agency = AgencyFactory()
+    opened = timezone.now() - dt.timedelta(days=30)
+    case = make_case(coordinator_user=boss, agencies=[agency], now=opened)
+    services.hold_review(
+        boss,
+        review=case.reviews.get(),
+        held_on=london_today(),
+        outcome="Fictional outcome.",
+        risk_level_after="low",
+        attending_agencies=[agency],
+    )
+
+    with pytest.raises(ValidationError) as error:
+        services.transition_case(boss, case=case, to_status="closed", **RISK_REDUCED)
+    assert "before the latest review" in error.value.message_dict["closure_reason"][0]
+
+    services.record_assessment(boss, case=case, answers=LOW)
+    closed = services.transition_case(boss, case=case, to_status="closed", **RISK_REDUCED)
+
+    assert closed.status == "closed"
+    assert closed.risk_level == "low"
+
+
+def test_a_new_high_assessment_at_closure_refuses_risk_reduced():
+    boss = coordinator()
+    case = make_case(coordinator_user=boss)
+    services.record_assessment(boss, case=case, answers=HIGH)
+
+    with pytest.raises(ValidationError):
+        services.transition_case(boss, case=case, to_status="closed", **RISK_REDUCED)

@@ -251,3 +251,125 @@ def test_a_16_and_a_17_year_old_are_accepted_without_warning(client):
         )
         assert response.status_code == 302
     assert Case.objects.count() == 2
+
+
+# --- issue 8, point 2: a referral sent with the matrix unanswered is "Not assessed" ---------
+
+
+def _not_assessed_under_13():
+    return make_referral(
+        child=ChildFactory(first_name="Testchild-Unanswered", date_of_birth=years_ago(11)),
+        answers={"hotspots": AnswerInput("unknown")},
+    )
+
+
+def test_the_queue_shows_an_unanswered_referral_as_not_assessed_beside_under_13(client):
+    boss = coordinator()
+    _not_assessed_under_13()
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:triage-queue")).content.decode()
+
+    row = page[page.index("Testchild-Unanswered") :].split("</tr>")[0]
+    assert "Under 13" in row
+    assert "Not assessed" in row
+    assert "app-risk-tag--" not in row  # neither low nor the under-13 floor's medium
+
+
+def test_the_triage_page_says_not_assessed_and_offers_to_assess_before_accepting(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:triage-detail", args=[referral.pk])).content.decode()
+
+    top = page[: page.index("The child</h2>")]
+    assert "Not assessed" in top and "Under 13" in top
+    assert reverse("cases:triage-assess", args=[referral.pk]) in page
+
+
+def test_accepting_a_not_assessed_referral_is_refused_with_a_message(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("cases:triage-accept", args=[referral.pk]),
+        {"reason": "Meets the threshold (fictional)."},
+    )
+
+    assert response.status_code == 200
+    assert "The risk has not been assessed" in response.content.decode()
+    assert not Case.objects.exists()
+    referral.refresh_from_db()
+    assert referral.status == "submitted"
+
+
+def test_the_assess_page_has_the_matrix_and_a_back_link(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    response = client.get(reverse("cases:triage-assess", args=[referral.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="answer_hotspots"' in page and 'name="answer_disclosure"' in page
+    assert 'class="govuk-back-link"' in page
+    assert reverse("cases:triage-detail", args=[referral.pk]) in page
+
+
+def _assess_form(client, referral, **data):
+    page = client.get(reverse("cases:triage-assess", args=[referral.pk])).content.decode()
+    token = page.split('name="submission_token" value="')[1].split('"')[0]
+    return client.post(
+        reverse("cases:triage-assess", args=[referral.pk]), {"submission_token": token, **data}
+    )
+
+
+def test_an_unanswered_assessment_at_triage_is_refused(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    response = _assess_form(client, referral, **{"answer_hotspots": "unknown"})
+
+    assert response.status_code == 200
+    assert "An unanswered Risk Factor Matrix is not an assessment" in response.content.decode()
+    assert referral.assessments.count() == 1
+
+
+def test_once_assessed_at_triage_the_referral_is_accepted_with_that_level(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    response = _assess_form(client, referral, **{"answer_hotspots": "not_present"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:triage-detail", args=[referral.pk])
+    latest = referral.assessments.order_by("-assessed_at", "-id").first()
+    assert (latest.computed_level, latest.assessed_by) == ("medium", boss)  # under 13
+    page = client.get(response["Location"]).content.decode()
+    assert "app-risk-tag--medium" in page
+    client.post(
+        reverse("cases:triage-accept", args=[referral.pk]),
+        {"reason": "Meets the threshold (fictional)."},
+    )
+    assert Case.objects.get().risk_level == "medium"
+
+
+def test_a_professional_judgement_at_triage_needs_its_reason(client):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+
+    refused = _assess_form(client, referral, override_level="high")
+    done = _assess_form(
+        client, referral, override_level="high", override_reason="Fictional: police view."
+    )
+
+    assert refused.status_code == 200
+    assert done.status_code == 302
+    latest = referral.assessments.order_by("-assessed_at", "-id").first()
+    assert (latest.computed_level, latest.final_level) == (None, "high")

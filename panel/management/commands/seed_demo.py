@@ -422,13 +422,23 @@ class Command(BaseCommand):
                     completion_note="Fictional: completed.",
                     now=heard + dt.timedelta(days=30),
                 )
+            closed_on = heard + dt.timedelta(days=60)
+            if level == "high":
+                # A child still at high risk is never closed as "risk reduced".
+                reason = Case.ClosureReason.MOVED_OUT
+                summary = "Fictional: moved out of the area; transferred to that panel."
+            else:
+                # Closing as "risk reduced" needs the final level recorded at closure.
+                services.record_assessment(boss, case=case, answers=answers, now=closed_on)
+                reason = Case.ClosureReason.RISK_REDUCED
+                summary = "Fictional: risk reduced; the young person is engaging."
             services.transition_case(
                 boss,
                 case=case,
                 to_status="closed",
-                closure_reason=Case.ClosureReason.RISK_REDUCED,
-                closure_summary="Fictional: risk reduced; the young person is engaging.",
-                now=heard + dt.timedelta(days=60),
+                closure_reason=reason,
+                closure_summary=summary,
+                now=closed_on,
             )
             if spec["index"] == len(PLAN) - 1:
                 self.re_refer(case, teacher, boss, answers)
