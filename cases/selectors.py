@@ -19,6 +19,7 @@ from cases.models import (
     Review,
     RiskAssessment,
 )
+from cases.scoring import NOT_ASSESSED
 from panel.dates import london_today
 from panel.models import User
 
@@ -92,8 +93,13 @@ def chronology(case: Case) -> list[Entry]:
                 )
             )
     for assessment in case.assessments.select_related("tool", "assessed_by"):
-        title = f"Risk assessed: {assessment.get_final_level_display()}"
-        detail = f"{assessment.tool}; computed {assessment.get_computed_level_display().lower()}"
+        # An unanswered matrix has no computed level (and, without an override, no level).
+        final = assessment.get_final_level_display() if assessment.final_level else NOT_ASSESSED
+        computed = (
+            assessment.get_computed_level_display() if assessment.computed_level else NOT_ASSESSED
+        )
+        title = f"Risk assessed: {final}"
+        detail = f"{assessment.tool}; computed {computed.lower()}"
         if assessment.is_override:
             detail += f"; professional override: {assessment.override_reason}"
         entries.append(

@@ -34,6 +34,7 @@ from cases.api.base import (
 from cases.models import (
     Case,
     CaseNote,
+    Referral,
     RiskAnswer,
     RiskAssessment,
     RiskIndicator,
@@ -184,8 +185,29 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return CaseLinkSerializer(assessment.case).data
 
 
+def visible_referrals(context: dict) -> models.QuerySet:
+    return Referral.objects.visible_to(context["request"].user)
+
+
 class NewAssessmentSerializer(serializers.Serializer):
-    case = ScopedIdField(Case, visible_cases, help_text="A case you may see.")
+    case = ScopedIdField(
+        Case,
+        visible_cases,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A case you may see.",
+    )
+    referral = ScopedIdField(
+        Referral,
+        visible_referrals,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Instead of a case: a referral awaiting triage in an area you coordinate, "
+        "for instance one sent with the matrix unanswered (not assessed), so that it can be "
+        "accepted.",
+    )
     answers = answers_field()
     override_level = serializers.ChoiceField(
         choices=RiskLevel.choices, required=False, allow_blank=True, default=""
@@ -200,6 +222,11 @@ class NewAssessmentSerializer(serializers.Serializer):
     def validate_answers(self, answers: dict) -> dict:
         check_indicator_codes(answers, active_matrix())
         return answers
+
+    def validate(self, data: dict) -> dict:
+        if (data["case"] is None) == (data["referral"] is None):
+            raise serializers.ValidationError({"case": "Give a case or a referral, not both."})
+        return data
 
 
 class AssessmentFilter(django_filters.FilterSet):
@@ -232,21 +259,27 @@ class AssessmentViewSet(
     @extend_schema(request=NewAssessmentSerializer, responses={201: AssessmentSerializer})
     def create(self, request: Request) -> Response:
         """A new Risk Factor Matrix assessment on a case: it sets the case's risk level and
-        re-sets the upcoming review by the new level's cadence. An override needs a reason.
+        re-sets the upcoming review by the new level's cadence. Or, with ``referral``, a
+        coordinator's assessment of a referral awaiting triage. An unanswered matrix (no
+        risk indicator present or not present) is refused. An override needs a reason.
         Coordinators of the case's area and leads of an involved agency; not on a closed
         case."""
         allowed(may_panel_write(request.user), "You may not assess cases.")
         data = validated(NewAssessmentSerializer, request)
         answers = answer_inputs(data["answers"])
+        given = {
+            "answers": answers,
+            "override_level": data["override_level"],
+            "override_reason": data["override_reason"],
+            "submission_token": data["submission_token"],
+        }
         try:
-            assessment = services.record_assessment(
-                request.user,
-                case=data["case"],
-                answers=answers,
-                override_level=data["override_level"],
-                override_reason=data["override_reason"],
-                submission_token=data["submission_token"],
-            )
+            if data["referral"] is not None:
+                assessment = services.assess_referral(
+                    request.user, referral=data["referral"], **given
+                )
+            else:
+                assessment = services.record_assessment(request.user, case=data["case"], **given)
         except DjangoValidationError as error:
             raise regroup(error, {"answers": set(answers)}) from None
         return Response(

@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     agency_lead,
     coordinator,
+    make_case,
     make_referral,
     referrer,
     staffordshire,
@@ -539,3 +540,48 @@ def test_the_score_endpoint_gives_no_level_for_an_unanswered_matrix(matrix):
     assert response.status_code == 200
     assert response.json()["level"] is None
     assert response.json()["label"] == "Not assessed"
+
+
+def test_a_coordinator_assesses_a_not_assessed_referral_then_accepts_it(matrix):
+    referral = make_referral(answers={})
+    api = client_for(coordinator(staffordshire()))
+
+    blank = api.post(
+        "/api/v1/assessments/", {"referral": referral.pk, "answers": {}}, format="json"
+    )
+    assessed = api.post(
+        "/api/v1/assessments/",
+        {"referral": referral.pk, "answers": {"hotspots": {"answer": "not_present"}}},
+        format="json",
+    )
+    accepted = api.post(
+        f"/api/v1/referrals/{referral.pk}/accept/",
+        {"reason": "Meets the threshold (fictional)."},
+        format="json",
+    )
+
+    assert blank.status_code == 400
+    assert "not an assessment" in str(blank.json())
+    assert assessed.status_code == 201
+    assert assessed.json()["final_level"] == "low"
+    assert accepted.status_code == 200
+    assert Case.objects.get().risk_level == "low"
+
+
+def test_an_assessment_names_a_case_or_a_referral_not_both(matrix):
+    referral = make_referral()
+    body = {"referral": referral.pk, "answers": {"hotspots": {"answer": "not_present"}}}
+
+    response = client_for(coordinator(staffordshire())).post(
+        "/api/v1/assessments/", {**body, "case": None}, format="json"
+    )
+    other = client_for(coordinator(stoke())).post("/api/v1/assessments/", body, format="json")
+    both = client_for(coordinator(staffordshire())).post(
+        "/api/v1/assessments/", {**body, "case": make_case().pk}, format="json"
+    )
+
+    assert both.status_code == 400
+    assert both.json() == {"case": ["Give a case or a referral, not both."]}
+    assert response.status_code == 201
+    assert other.status_code == 400  # another area's referral: not found, like a missing id
+    assert "referral" in other.json()

@@ -8,13 +8,14 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases import services
-from cases.models import Case
+from cases.models import Case, Referral
 from tests.factories import (
     AgencyFactory,
     agency_lead,
     auditor,
     coordinator,
     make_case,
+    make_referral,
     referrer,
     staffordshire,
     stoke,
@@ -485,3 +486,20 @@ def test_an_all_unanswered_assessment_of_a_case_is_refused_on_the_page(client):
     assert response.status_code == 200
     assert "An unanswered Risk Factor Matrix is not an assessment" in response.content.decode()
     assert case.assessments.count() == 1
+
+
+def test_a_case_accepted_on_a_professional_judgement_alone_shows_its_history(client):
+    boss = coordinator()
+    referral = make_referral(answers={})
+    services.assess_referral(
+        boss, referral=referral, answers={}, override_level="medium", override_reason="F."
+    )
+    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+    client.force_login(boss)
+
+    response = client.get(reverse("cases:case-detail", args=[case.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "computed not assessed" in page
+    assert Referral.objects.get().status == "accepted"

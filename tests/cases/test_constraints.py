@@ -166,6 +166,25 @@ def test_an_override_needs_a_reason_and_the_final_level_follows_it():
     )
 
 
+def test_a_level_is_null_only_when_not_assessed_and_not_overridden():
+    assessed = make_referral().assessments.get()
+    not_assessed = make_referral(answers={}).assessments.get()
+    update = RiskAssessment.objects.filter
+
+    assert (not_assessed.computed_level, not_assessed.final_level) == (None, None)
+    refused(lambda: update(pk=assessed.pk).update(final_level=None))
+    refused(lambda: update(pk=assessed.pk).update(computed_level=None))
+    refused(lambda: update(pk=not_assessed.pk).update(final_level="low"))
+    refused(
+        lambda: update(pk=not_assessed.pk).update(
+            override_level="high", override_reason="Fictional."
+        )
+    )
+    update(pk=not_assessed.pk).update(
+        override_level="high", override_reason="Fictional.", final_level="high"
+    )
+
+
 def test_a_present_indicator_has_evidence():
     referral = make_referral(answers={})
     assessment = referral.assessments.get()
@@ -208,3 +227,25 @@ def test_a_child_with_a_case_cannot_be_deleted_even_with_raw_sql():
         # Foreign keys are checked at commit; ask for the check now.
         connection.check_constraints()
     assert Child.objects.filter(pk=case.child_id).exists()
+
+
+def test_the_migration_turns_unanswered_lows_into_not_assessed():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0008_assessment_not_assessed")
+    unanswered = make_referral(answers={}).assessments.get()
+    overridden = make_referral(answers={}).assessments.get()
+    answered = make_referral().assessments.get()
+    # As saved before: an unanswered matrix scored low.
+    RiskAssessment.objects.filter(pk=unanswered.pk).update(computed_level="low", final_level="low")
+    RiskAssessment.objects.filter(pk=overridden.pk).update(
+        computed_level="low", override_level="high", override_reason="F.", final_level="high"
+    )
+
+    migration.unanswered_is_not_assessed(apps, None)
+
+    levels = dict(RiskAssessment.objects.values_list("pk", "final_level"))
+    assert levels == {unanswered.pk: None, overridden.pk: "high", answered.pk: "low"}
+    assert RiskAssessment.objects.get(pk=overridden.pk).computed_level is None
