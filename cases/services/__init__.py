@@ -19,6 +19,7 @@ from cases.services.assessments import (
 from cases.services.children import (
     check_date_of_birth,
     create_child,
+    cross_area_strong_matches,
     possible_duplicates,
 )
 from cases.services.common import (
@@ -34,7 +35,9 @@ from cases.services.common import (
 from cases.services.intake import (
     confirm_new_child,
     link_referral_to_child,
+    live_merge,
     refer_new_child,
+    undo_child_merge,
 )
 from cases.services.lifecycle import (
     add_note,
@@ -67,9 +70,11 @@ __all__ = [
     "confirm_new_child",
     "coordinates",
     "create_child",
+    "cross_area_strong_matches",
     "hold_review",
     "leads_involved_agency",
     "link_referral_to_child",
+    "live_merge",
     "may_write",
     "next_case_reference",
     "possible_duplicates",
@@ -81,5 +86,6 @@ __all__ = [
     "submit_referral",
     "transition_case",
     "triage_referral",
+    "undo_child_merge",
     "update_action",
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import record
 from cases.models import (
     Child,
+    ChildMerge,
     Referral,
     RiskAssessment,
 )
@@ -77,19 +78,26 @@ def confirm_new_child(
 
 
 def link_referral_to_child(
-    actor: User, *, referral: Referral, child: Child, now: dt.datetime | None = None
+    actor: User,
+    *,
+    referral: Referral,
+    child: Child,
+    reason: str = "",
+    now: dt.datetime | None = None,
 ) -> Referral:
     """The referred child is one already known: move the referral (and its assessment) to
-    that record. The duplicate record made by the form is removed if nothing else uses it.
-    Coordinators of the referral's area. Records ``updated``."""
+    that record. The record the form made is kept, marked merged by a ChildMerge, so the
+    link can be undone (undo_child_merge). Coordinators of the referral's area, before
+    triage. Records ``updated`` on the referral and ``created`` for the merge."""
     if child.pk == referral.child_id:
         raise ValidationError({"child": "The referral is already about this child."})
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _referral_awaiting_triage(actor, referral)
         duplicate = Child.objects.select_for_update().get(pk=locked.child_id)
         locked.child = child
         locked.child_checked_by = actor
-        locked.child_checked_at = now or timezone.now()
+        locked.child_checked_at = now
         locked.version += 1
         locked.save(update_fields=["child", "child_checked_by", "child_checked_at", "version"])
         RiskAssessment.objects.filter(referral=locked).update(child=child)
@@ -99,17 +107,80 @@ def link_referral_to_child(
             obj=locked,
             changes={"child": [duplicate.pk, child.pk]},
         )
-        in_use = (
-            duplicate.referrals.exists()
-            or duplicate.cases.exists()
-            or duplicate.assessments.exists()
+        merge = ChildMerge.objects.create(
+            from_child=duplicate,
+            into_child=child,
+            referral=locked,
+            reason=reason.strip()[:300],
+            by=actor,
+            at=now,
         )
-        if not in_use:
-            record(
-                actor=actor,
-                verb=Verb.UPDATED,
-                obj=duplicate,
-                changes={"removed_as_duplicate_of": [None, child.pk]},
+        record(
+            actor=actor,
+            verb=Verb.CREATED,
+            obj=merge,
+            changes={
+                "from_child": [None, duplicate.pk],
+                "into_child": [None, child.pk],
+                "referral": [None, locked.pk],
+            },
+        )
+    return locked
+
+
+def live_merge(referral: Referral) -> ChildMerge | None:
+    """The link of this referral to an existing record that has not been undone, if any."""
+    return (
+        ChildMerge.objects.filter(referral=referral, undone_at__isnull=True)
+        .select_related("by")
+        .first()
+    )
+
+
+def undo_child_merge(
+    actor: User,
+    *,
+    referral: Referral,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Referral:
+    """Undo a link made by mistake: the referral (and its assessment) go back to the record
+    the form made, and the merge is stamped undone. Coordinators of the referral's area,
+    while the referral has not joined a case (after that the case is the record to mend).
+    A referral still awaiting triage needs its duplicate check made again. Records
+    ``updated`` on the referral and on the merge."""
+    _require_coordinator(actor, referral.area_id)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        merge = ChildMerge.objects.filter(referral=locked, undone_at__isnull=True).first()
+        if merge is None:
+            raise Conflict(
+                "This referral is not linked to another record, or the link was already undone.",
+                current_version=locked.version,
             )
-            duplicate.delete()
+        if locked.case_id is not None:
+            raise ValidationError(
+                "This referral has been accepted into a case, so the link cannot be undone here."
+            )
+        locked.child_id = merge.from_child_id
+        fields = ["child", "version"]
+        if locked.status == Referral.Status.SUBMITTED:
+            locked.child_checked_by = None
+            locked.child_checked_at = None
+            fields += ["child_checked_by", "child_checked_at"]
+        locked.version += 1
+        locked.save(update_fields=fields)
+        RiskAssessment.objects.filter(referral=locked).update(child_id=merge.from_child_id)
+        merge.undone_by = actor
+        merge.undone_at = now
+        merge.undo_reason = reason.strip()[:300]
+        merge.save(update_fields=["undone_by", "undone_at", "undo_reason"])
+        record(
+            actor=actor,
+            verb=Verb.UPDATED,
+            obj=locked,
+            changes={"child": [merge.into_child_id, merge.from_child_id]},
+        )
+        record(actor=actor, verb=Verb.UPDATED, obj=merge, changes={"undone": [False, True]})
     return locked

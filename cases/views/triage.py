@@ -82,6 +82,7 @@ def _render_detail(
         else []
     )
     context = {
+        "merge": services.live_merge(referral) if may_triage else None,
         "referral": referral,
         "child": referral.child,
         "assessment": assessment,
@@ -133,6 +134,22 @@ def link_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, "The referral is now linked to the existing record.")
+    return redirect("cases:triage-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def undo_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a link to an existing record made by mistake (coordinators of the area)."""
+    referral = _triaging(request, pk)
+    try:
+        services.undo_child_merge(
+            request.user, referral=referral, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, Conflict) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, "The link was undone: the referral is back on its own record.")
     return redirect("cases:triage-detail", pk=pk)
 
 

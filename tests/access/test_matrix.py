@@ -275,6 +275,11 @@ TABLE: dict[str, Row | list[Row]] = {
         POST(link("r2", "child"), PENDING | {"coord_a": TRIAGE}, "pending"),
         POST(link("r1", "child2"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
     ],
+    # No link to undo (or already in a case): the coordinator is told so on the triage page.
+    "cases:triage-undo-link": [
+        POST(pk("r2"), PENDING | {"coord_a": TRIAGE}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
+    ],
     "cases:triage-accept": [
         POST(pk("r2"), PENDING, "pending"),
         POST(pk("r1"), ACCEPTED, "accepted"),

@@ -85,6 +85,14 @@ def _link_referral_to_child():
     return lambda: services.link_referral_to_child(coordinator(), referral=referral, child=known)
 
 
+def _undo_child_merge():
+    boss = coordinator()
+    known = make_referral().child
+    referral = make_referral(child=ChildFactory(date_of_birth=known.date_of_birth))
+    services.link_referral_to_child(boss, referral=referral, child=known)
+    return lambda: services.undo_child_merge(boss, referral=referral)
+
+
 def _record_assessment():
     boss = coordinator()
     case = make_case(coordinator_user=boss)
@@ -189,7 +197,11 @@ EXPECTED = {
     "confirm_new_child": (_confirm_new_child, {("updated", "cases.referral"): 1}),
     "link_referral_to_child": (
         _link_referral_to_child,
-        {("updated", "cases.referral"): 1, ("updated", "cases.child"): 1},
+        {("updated", "cases.referral"): 1, ("created", "cases.childmerge"): 1},
+    ),
+    "undo_child_merge": (
+        _undo_child_merge,
+        {("updated", "cases.referral"): 1, ("updated", "cases.childmerge"): 1},
     ),
     "record_assessment": (
         _record_assessment,
