@@ -196,6 +196,12 @@ class NewReferralSerializer(serializers.Serializer):
         help_text="Any UUID the client makes once per referral. Sending the same one again "
         "returns the first referral (200) and records nothing new.",
     )
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text="You referred this child (same name and date of birth) in the last 24 "
+        "hours and this is a different referral: send it as well. Without it such a referral "
+        "is answered 409 with the earlier referral's id.",
+    )
     child = NewChildSerializer()
     referrer_role = serializers.CharField(max_length=150)
     referrer_contact = serializers.CharField(max_length=200)
@@ -285,6 +291,15 @@ class PossibleDuplicatesSerializer(serializers.Serializer):
     children = ChildSummarySerializer(many=True)
 
 
+class RepeatReferralSerializer(serializers.Serializer):
+    """409: the same referrer referred this child in the last 24 hours. Nothing was sent;
+    send again with ``confirm_repeat: true`` if this is a different referral."""
+
+    detail = serializers.CharField()
+    earlier_referral = serializers.IntegerField(help_text="The id of the earlier referral.")
+    earlier_referred_at = serializers.DateTimeField()
+
+
 class ReferralFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Referral.Status.choices)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
@@ -349,7 +364,11 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         request=NewReferralSerializer,
         responses={
             201: REFERRAL_RESPONSE,
-            200: OpenApiResponse(REFERRAL_RESPONSE, description="Same submission_token again."),
+            200: OpenApiResponse(
+                REFERRAL_RESPONSE,
+                description="Same submission_token, or the same child and concerns, again.",
+            ),
+            409: OpenApiResponse(RepeatReferralSerializer, description="A repeat: confirm it."),
         },
     )
     def create(self, request: Request) -> Response:
@@ -360,8 +379,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         token = data.pop("submission_token")
         child_fields = dict(data.pop("child"))
         answers = answer_inputs(data.pop("answers"))
-        # Only to tell a replay (200) from a new referral (201); the service decides.
-        replay = token is not None and Referral.objects.filter(submission_token=token).exists()
         try:
             referral = services.refer_new_child(
                 request.user,
@@ -372,6 +389,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             )
         except DjangoValidationError as error:
             raise regroup(error, {"child": CHILD_FIELDS, "answers": set(answers)}) from None
+        except services.RepeatReferral as repeat:
+            body = {
+                "detail": f"{repeat} Send it again with confirm_repeat: true to send it.",
+                "earlier_referral": repeat.earlier.pk,
+                "earlier_referred_at": repeat.earlier.referred_at,
+            }
+            return Response(RepeatReferralSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        replay = getattr(referral, "replayed", False)
         return Response(
             self.present(referral), status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED
         )

@@ -33,9 +33,11 @@ from cases.services.common import (
     review_due_after,
 )
 from cases.services.intake import (
+    RepeatReferral,
     confirm_new_child,
     link_referral_to_child,
     live_merge,
+    recent_referral_of,
     refer_new_child,
     undo_child_merge,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "ADULT_AGE",
     "OLDEST_YOUNG_ADULT",
     "AnswerInput",
+    "RepeatReferral",
     "accept_referral",
     "add_action",
     "add_note",
@@ -79,6 +82,7 @@ __all__ = [
     "next_case_reference",
     "possible_duplicates",
     "reassign_action",
+    "recent_referral_of",
     "record_assessment",
     "refer_new_child",
     "review_due_after",

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
+from cases import matching
 from cases.models import (
     Child,
     ChildMerge,
@@ -21,8 +22,50 @@ from cases.models import (
 from cases.services.children import create_child
 from cases.services.common import Verb, _require, _require_coordinator
 from cases.services.referrals import submit_referral
+from panel.dates import LONDON
 from panel.errors import Conflict
 from panel.models import User
+
+# How long after a referral the same referrer's next one for the same child is asked about.
+REPEAT_WINDOW = dt.timedelta(hours=24)
+
+
+class RepeatReferral(Exception):
+    """The same referrer referred the same child (folded name and date of birth) within
+    REPEAT_WINDOW with different concerns. Never a refusal: the referrer confirms
+    (``confirm_repeat``) and it is sent, marked as a repeat of ``earlier``."""
+
+    def __init__(self, earlier: Referral):
+        at = earlier.referred_at.astimezone(LONDON)
+        super().__init__(
+            f"You sent a referral for this child at {at:%H:%M} (London time). "
+            "Send this one as well?"
+        )
+        self.earlier = earlier
+
+
+def recent_referral_of(
+    actor: User, child_fields: Mapping[str, object], now: dt.datetime
+) -> Referral | None:
+    """The actor's latest referral, within REPEAT_WINDOW, of a child with the same folded
+    name and date of birth (on the (date_of_birth, name_key) index)."""
+    born = child_fields.get("date_of_birth")
+    if not isinstance(born, dt.date):
+        return None
+    key = matching.name_key(
+        str(child_fields.get("first_name", "")), str(child_fields.get("last_name", ""))
+    )
+    return (
+        Referral.objects.filter(
+            referrer=actor,
+            child__date_of_birth=born,
+            child__name_key=key,
+            referred_at__gte=now - REPEAT_WINDOW,
+            referred_at__lte=now,
+        )
+        .order_by("-referred_at", "-pk")
+        .first()
+    )
 
 
 def refer_new_child(
@@ -30,18 +73,34 @@ def refer_new_child(
     *,
     child_fields: Mapping[str, object],
     submission_token: uuid.UUID | None = None,
+    confirm_repeat: bool = False,
     now: dt.datetime | None = None,
     **referral_fields,
 ) -> Referral:
     """The referral form: record the child and the referral together, or neither. Same
-    callers and records as create_child and submit_referral. A form submitted twice (same
-    token) returns the first referral and creates nothing."""
+    callers and records as create_child and submit_referral.
+
+    Sending again by accident makes nothing new: the same token, or the same content (the
+    same child's folded name and date of birth and the same concerns from the same
+    referrer within REPEAT_WINDOW), returns the first referral. A different referral of the
+    same child within that window raises RepeatReferral unless ``confirm_repeat``; then it
+    is sent, marked as a repeat of the earlier one (an immediate-risk one too: it is never
+    refused). A referral returned rather than made has ``replayed`` set."""
     if submission_token:
         existing = Referral.objects.filter(submission_token=submission_token).first()
         if existing is not None:
             _require(existing.referrer_id == actor.pk, "That form was submitted by someone else.")
+            existing.replayed = True
             return existing
     now = now or timezone.now()
+    earlier = recent_referral_of(actor, child_fields, now)
+    if earlier is not None:
+        concerns = str(referral_fields.get("concerns", "")).strip()
+        if earlier.concerns.strip() == concerns:
+            earlier.replayed = True
+            return earlier
+        if not confirm_repeat:
+            raise RepeatReferral(earlier)
     with transaction.atomic():
         child = create_child(
             actor,
@@ -50,7 +109,12 @@ def refer_new_child(
             now=now,
         )
         return submit_referral(
-            actor, child=child, submission_token=submission_token, now=now, **referral_fields
+            actor,
+            child=child,
+            submission_token=submission_token,
+            repeat_of=earlier,
+            now=now,
+            **referral_fields,
         )
 
 

@@ -68,6 +68,7 @@ def _already_sent(request: HttpRequest) -> Referral | None:
 def new_referral(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_referrer(user)
+    repeat_of = None
     if request.method == "POST":
         earlier = _already_sent(request)
         if earlier is not None:
@@ -77,10 +78,16 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 referral = services.refer_new_child(
-                    user, tool=form.tool, **form.service_arguments()
+                    user,
+                    tool=form.tool,
+                    confirm_repeat=request.POST.get("confirm_repeat") == "yes",
+                    **form.service_arguments(),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
+            except services.RepeatReferral as repeat:
+                # Never refused: the form comes back asking the referrer to confirm.
+                repeat_of = repeat.earlier
             except IntegrityError:
                 # The same form sent twice at the same moment: the other request won.
                 earlier = _already_sent(request)
@@ -88,10 +95,15 @@ def new_referral(request: HttpRequest) -> HttpResponse:
                     raise
                 return redirect("cases:referral-detail", earlier.pk)
             else:
-                messages.success(
-                    request,
-                    f"Referral sent to the {form.cleaned_data['area'].name} panel coordinators",
-                )
+                if getattr(referral, "replayed", False):
+                    messages.info(
+                        request, "This referral had already been sent. It was not sent again."
+                    )
+                else:
+                    messages.success(
+                        request,
+                        f"Referral sent to the {form.cleaned_data['area'].name} panel coordinators",
+                    )
                 return redirect("cases:referral-detail", referral.pk)
     else:
         form = _form(
@@ -108,6 +120,9 @@ def new_referral(request: HttpRequest) -> HttpResponse:
             "form": form,
             "score": form.preview_score(),
             "guidance_areas": _areas_to_show(form),
+            "repeat_of": repeat_of,
+            # Asking about a repeat never pushes the 999 message down the page.
+            "repeat_immediate": repeat_of is not None and form.data.get("immediate_risk") == "yes",
         },
     )
 

@@ -83,6 +83,8 @@ def _render_detail(
     )
     context = {
         "merge": services.live_merge(referral) if may_triage else None,
+        "repeat_of_visible": bool(referral.repeat_of_id)
+        and Referral.objects.visible_to(request.user).filter(pk=referral.repeat_of_id).exists(),
         "referral": referral,
         "child": referral.child,
         "assessment": assessment,
