@@ -32,12 +32,15 @@ from cases.services.common import (
     may_write,
     review_due_after,
 )
+from cases.services.cross_area import (
+    CrossAreaSignal,
+    cross_area_signal,
+)
 from cases.services.intake import (
     RepeatReferral,
     confirm_new_child,
     link_referral_to_child,
     live_merge,
-    recent_referral_of,
     refer_new_child,
     undo_child_merge,
 )
@@ -61,6 +64,7 @@ __all__ = [
     "ADULT_AGE",
     "OLDEST_YOUNG_ADULT",
     "AnswerInput",
+    "CrossAreaSignal",
     "RepeatReferral",
     "accept_referral",
     "add_action",
@@ -73,6 +77,7 @@ __all__ = [
     "confirm_new_child",
     "coordinates",
     "create_child",
+    "cross_area_signal",
     "cross_area_strong_matches",
     "hold_review",
     "leads_involved_agency",
@@ -82,7 +87,6 @@ __all__ = [
     "next_case_reference",
     "possible_duplicates",
     "reassign_action",
-    "recent_referral_of",
     "record_assessment",
     "refer_new_child",
     "review_due_after",

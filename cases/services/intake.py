@@ -44,7 +44,7 @@ class RepeatReferral(Exception):
         self.earlier = earlier
 
 
-def recent_referral_of(
+def _recent_referral_of(
     actor: User, child_fields: Mapping[str, object], now: dt.datetime
 ) -> Referral | None:
     """The actor's latest referral, within REPEAT_WINDOW, of a child with the same folded
@@ -93,7 +93,7 @@ def refer_new_child(
             existing.replayed = True
             return existing
     now = now or timezone.now()
-    earlier = recent_referral_of(actor, child_fields, now)
+    earlier = _recent_referral_of(actor, child_fields, now)
     if earlier is not None:
         concerns = str(referral_fields.get("concerns", "")).strip()
         if earlier.concerns.strip() == concerns:

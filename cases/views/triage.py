@@ -81,6 +81,13 @@ def _render_detail(
         if may_triage and awaiting
         else []
     )
+    # Only on the page itself: signalling is audited and rate-limited, so a re-render after a
+    # refused form does not count (see cases.services.cross_area).
+    elsewhere = (
+        services.cross_area_signal(request.user, referral=referral)
+        if may_triage and awaiting and request.method == "GET"
+        else None
+    )
     context = {
         "merge": services.live_merge(referral) if may_triage else None,
         "repeat_of_visible": bool(referral.repeat_of_id)
@@ -91,6 +98,7 @@ def _render_detail(
         "present_answers": answers,
         "may_triage": may_triage and awaiting,
         "duplicates": duplicates,
+        "elsewhere": elsewhere,
         "duplicates_checked": referral.child_checked_at is not None,
         "accept_form": accept_form or AcceptForm(area_id=referral.area_id),
         "decide_form": decide_form or DecideForm(),

@@ -93,6 +93,20 @@ def _undo_child_merge():
     return lambda: services.undo_child_merge(boss, referral=referral)
 
 
+def _cross_area_signal():
+    from tests.factories import stoke
+
+    held = ChildFactory(area=stoke())
+    make_referral(child=held)
+    coordinator(stoke())
+    referral = make_referral(
+        child=ChildFactory(
+            first_name=held.first_name, last_name=held.last_name, date_of_birth=held.date_of_birth
+        )
+    )
+    return lambda: services.cross_area_signal(coordinator(), referral=referral)
+
+
 def _record_assessment():
     boss = coordinator()
     case = make_case(coordinator_user=boss)
@@ -198,6 +212,11 @@ EXPECTED = {
     "link_referral_to_child": (
         _link_referral_to_child,
         {("updated", "cases.referral"): 1, ("created", "cases.childmerge"): 1},
+    ),
+    # Shown (on this side) and told (on the other): DESIGN rule 8's one exception.
+    "cross_area_signal": (
+        _cross_area_signal,
+        {("viewed", "cases.referral"): 1, ("created", "notifications.notification"): 1},
     ),
     "undo_child_merge": (
         _undo_child_merge,
