@@ -166,9 +166,7 @@ def test_each_candidate_shows_its_latest_case_status_area_and_last_referral(clie
     assert "Last referred" in page
 
 
-def test_the_triage_page_takes_the_same_queries_for_1_or_8_candidates(
-    client, django_assert_max_num_queries
-):
+def test_the_triage_page_takes_the_same_queries_for_1_or_8_candidates(client):
     boss = coordinator(staffordshire())
     referral = _referred("Zeta", "Testchild-12")
     client.force_login(boss)
@@ -177,6 +175,7 @@ def test_the_triage_page_takes_the_same_queries_for_1_or_8_candidates(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.get(url)  # the first visit also records the cross-area check, once
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _ in range(7):
