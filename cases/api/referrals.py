@@ -13,7 +13,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -118,6 +118,11 @@ class ReferralSerializer(ReferralForReferrerSerializer):
     referrer_agency = AgencySummarySerializer()
     triaged_by = PersonSummarySerializer(allow_null=True)
     case = serializers.SerializerMethodField()
+    repeat_of = serializers.SerializerMethodField(
+        help_text="The same referrer's earlier referral of this child within 24 hours, when "
+        "this one was confirmed as a repeat (its id, if you may see it)."
+    )
+    is_repeat = serializers.SerializerMethodField()
     assessment = serializers.SerializerMethodField(
         help_text="The Risk Factor Matrix completed with the referral."
     )
@@ -134,9 +139,19 @@ class ReferralSerializer(ReferralForReferrerSerializer):
             "triaged_by",
             "triaged_at",
             "child_checked_at",
+            "is_repeat",
+            "repeat_of",
             "case",
             "assessment",
         ]
+
+    def get_is_repeat(self, referral: Referral) -> bool:
+        return referral.repeat_of_id is not None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_repeat_of(self, referral: Referral) -> int | None:
+        # Named only to those who may open it, like the case.
+        return referral.repeat_of_id if getattr(referral, "repeat_of_visible", False) else None
 
     @extend_schema_field(CaseLinkSerializer(allow_null=True))
     def get_case(self, referral: Referral) -> dict | None:
@@ -287,8 +302,32 @@ class LinkChildSerializer(serializers.Serializer):
     )
 
 
+class DuplicateCandidateSerializer(ChildSummarySerializer):
+    """A possible duplicate, with why it matched and what tells two apart."""
+
+    match_reason = serializers.CharField()
+    area = AreaSummarySerializer()
+    latest_case_reference = serializers.CharField(allow_null=True)
+    latest_case_status = serializers.CharField(allow_null=True)
+    last_referred_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta(ChildSummarySerializer.Meta):
+        fields = [
+            *ChildSummarySerializer.Meta.fields,
+            "match_reason",
+            "area",
+            "latest_case_reference",
+            "latest_case_status",
+            "last_referred_at",
+        ]
+
+
 class PossibleDuplicatesSerializer(serializers.Serializer):
-    children = ChildSummarySerializer(many=True)
+    children = DuplicateCandidateSerializer(many=True)
+
+
+class UndoLinkSerializer(serializers.Serializer):
+    reason = optional_text(300, help_text="Why the link is undone.")
 
 
 class RepeatReferralSerializer(serializers.Serializer):
@@ -346,7 +385,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
                     ),
                 )
             )
-            .annotate(panel_view=referral_panel_view(user), case_visible=case_visible(user))
+            .annotate(
+                panel_view=referral_panel_view(user),
+                case_visible=case_visible(user),
+                repeat_of_visible=Exists(
+                    Referral.objects.visible_to(user).filter(pk=OuterRef("repeat_of_id"))
+                ),
+            )
             .order_by("-referred_at", "-pk")
         )
 
@@ -441,6 +486,17 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         _triager(request, referral)
         data = validated(LinkChildSerializer, request)
         services.link_referral_to_child(request.user, referral=referral, child=data["child"])
+        return Response(self.present(referral))
+
+    @extend_schema(request=UndoLinkSerializer, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="undo-link")
+    def undo_link(self, request: Request, pk: str) -> Response:
+        """Undo a link to an existing record made by mistake: the referral goes back to the
+        record its form made. Coordinators of the referral's area, until it joins a case."""
+        referral = self.get_object()
+        _triager(request, referral)
+        data = validated(UndoLinkSerializer, request)
+        services.undo_child_merge(request.user, referral=referral, reason=data["reason"])
         return Response(self.present(referral))
 
     @extend_schema(request=None, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})

@@ -365,6 +365,11 @@ TABLE: dict[str, Row | list[Row]] = {
         POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
         POST(pk("r1"), ACCEPTED | {"coord_a": 400}, "accepted"),
     ],
+    # Nothing to undo (no link was made): a conflict for the coordinator of the area.
+    "v1:referral-undo-link": [
+        POST(pk("r2"), PENDING | {"coord_a": 409}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 409}, "accepted"),
+    ],
     # No body to validate: the coordinator's check is recorded (200), or refused because the
     # referral is already triaged (409).
     "v1:referral-confirm-new-child": [

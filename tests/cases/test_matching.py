@@ -279,3 +279,33 @@ def test_young_people_of_16_and_17_match_like_anyone_else():
     child = _known("Nu", "Testchild-19", born=years_ago(17, 10))
     referral = _referred("Nu", "Testchild-19", born=years_ago(17, 10))
     assert [c.pk for c in _matches(referral)] == [child.pk]
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_shows_why_each_candidate_matched_and_undoes_a_link():
+    from tests.cases.test_api import client_for
+
+    boss = coordinator(staffordshire())
+    case = make_case(area=staffordshire(), coordinator_user=boss)
+    referral = _referred(case.child.last_name, case.child.first_name, born=case.child.date_of_birth)
+    made = referral.child
+    api = client_for(boss)
+
+    [found] = api.get(f"/api/v1/referrals/{referral.pk}/possible-duplicates/").json()["children"]
+    assert found["match_reason"] == "First and last names swapped"
+    assert found["latest_case_reference"] == case.reference
+    assert found["latest_case_status"] == "awaiting_panel"
+    assert found["area"]["id"] == staffordshire().pk
+    assert found["last_referred_at"]
+
+    api.post(
+        f"/api/v1/referrals/{referral.pk}/link-child/", {"child": case.child.pk}, format="json"
+    )
+    undone = api.post(f"/api/v1/referrals/{referral.pk}/undo-link/", {}, format="json")
+    again = api.post(f"/api/v1/referrals/{referral.pk}/undo-link/", {}, format="json")
+
+    assert undone.status_code == 200
+    assert undone.json()["child"]["id"] == made.pk
+    assert again.status_code == 409

@@ -165,3 +165,13 @@ def test_coordinators_see_the_repeat_tag_in_the_queue_and_on_the_referral(client
     assert queue.count(">Repeat<") == 1
     assert "Repeat" in detail
     assert reverse("cases:triage-detail", args=[earlier.pk]) in detail
+
+
+def test_the_api_marks_a_repeat_for_coordinators(matrix):
+    boss = coordinator(staffordshire())
+    earlier, later = _repeat_pair(referrer())
+
+    shown = client_for(boss).get(f"/api/v1/referrals/{later.pk}/").json()
+
+    assert shown["is_repeat"] is True
+    assert shown["repeat_of"] == earlier.pk
