@@ -44,27 +44,25 @@ class RepeatReferral(Exception):
         self.earlier = earlier
 
 
-def _recent_referral_of(
+def _recent_referrals_of(
     actor: User, child_fields: Mapping[str, object], now: dt.datetime
-) -> Referral | None:
-    """The actor's latest referral, within REPEAT_WINDOW, of a child with the same folded
-    name and date of birth (on the (date_of_birth, name_key) index)."""
+) -> list[Referral]:
+    """The actor's referrals, within REPEAT_WINDOW and latest first, of a child with the
+    same folded name and date of birth (on the (date_of_birth, name_key) index)."""
     born = child_fields.get("date_of_birth")
     if not isinstance(born, dt.date):
-        return None
+        return []
     key = matching.name_key(
         str(child_fields.get("first_name", "")), str(child_fields.get("last_name", ""))
     )
-    return (
+    return list(
         Referral.objects.filter(
             referrer=actor,
             child__date_of_birth=born,
             child__name_key=key,
             referred_at__gte=now - REPEAT_WINDOW,
             referred_at__lte=now,
-        )
-        .order_by("-referred_at", "-pk")
-        .first()
+        ).order_by("-referred_at", "-pk")
     )
 
 
@@ -93,14 +91,15 @@ def refer_new_child(
             existing.replayed = True
             return existing
     now = now or timezone.now()
-    earlier = _recent_referral_of(actor, child_fields, now)
-    if earlier is not None:
-        concerns = str(referral_fields.get("concerns", "")).strip()
-        if earlier.concerns.strip() == concerns:
-            earlier.replayed = True
-            return earlier
-        if not confirm_repeat:
-            raise RepeatReferral(earlier)
+    recent = _recent_referrals_of(actor, child_fields, now)
+    concerns = str(referral_fields.get("concerns", "")).strip()
+    for sent in recent:
+        if sent.concerns.strip() == concerns:
+            sent.replayed = True
+            return sent
+    earlier = recent[0] if recent else None
+    if earlier is not None and not confirm_repeat:
+        raise RepeatReferral(earlier)
     with transaction.atomic():
         child = create_child(
             actor,

@@ -81,11 +81,11 @@ def _render_detail(
         if may_triage and awaiting
         else []
     )
-    # Only on the page itself: signalling is audited and rate-limited, so a re-render after a
-    # refused form does not count (see cases.services.cross_area).
+    # Audited and rate-limited in the service: showing the page again for a referral already
+    # checked (a re-render after a refused form included) is not a new check.
     elsewhere = (
         services.cross_area_signal(request.user, referral=referral)
-        if may_triage and awaiting and request.method == "GET"
+        if may_triage and awaiting
         else None
     )
     context = {

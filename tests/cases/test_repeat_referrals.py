@@ -84,6 +84,17 @@ def test_an_immediate_risk_repeat_keeps_999_first_and_goes_through_once_confirme
     assert Referral.objects.filter(immediate_risk=True, repeat_of__isnull=False).count() == 1
 
 
+def test_sending_the_first_content_again_after_a_confirmed_repeat_returns_the_first(client, me):
+    client.post(NEW, form_data())
+    first = Referral.objects.get()
+    client.post(NEW, form_data(concerns="A new incident this evening.", confirm_repeat="yes"))
+
+    again = client.post(NEW, form_data())
+
+    assert Referral.objects.count() == 2
+    assert again["Location"] == f"/referrals/{first.pk}/"
+
+
 def test_after_24_hours_it_is_a_new_referral_without_asking(client, me):
     with time_machine.travel(timezone.now() - dt.timedelta(hours=25)):
         client.post(NEW, form_data())
