@@ -7,13 +7,12 @@ Models hold fields, database constraints and small derived properties. Writes go
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cases import matching
 from cases.access import (
     ActionQuerySet,
     CaseChildQuerySet,
@@ -48,13 +47,8 @@ class YesNoUnknown(models.TextChoices):
 
 
 def normalise_name(*parts: str) -> str:
-    """Fold case, accents, punctuation and spacing so 'Zoë O'Neil-Smith' matches 'zoe oneil
-    smith'. Used for duplicate detection only, never shown."""
-    text = " ".join(p for p in parts if p)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^a-z0-9 ]+", "", text.casefold().replace("-", " "))
-    return " ".join(text.split())
+    """The folded form of a name (see cases.matching.fold), for matching only."""
+    return "".join(matching.fold(p) for p in parts if p)
 
 
 class ChildGender(models.TextChoices):
@@ -83,8 +77,11 @@ class Child(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="children")
     school_or_setting = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True)
-    # Folded name for duplicate detection; kept in step with the name fields by save().
+    # Folded names for duplicate detection (cases.matching); kept in step with the name
+    # fields by save(). name_key is first and last folded together.
     name_key = models.CharField(max_length=210, editable=False, blank=True, db_index=True)
+    first_name_key = models.CharField(max_length=100, editable=False, blank=True)
+    last_name_key = models.CharField(max_length=100, editable=False, blank=True)
     known_as_key = models.CharField(max_length=100, editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,9 +105,14 @@ class Child(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:
-        self.name_key = normalise_name(self.first_name, self.last_name)
-        self.known_as_key = normalise_name(self.known_as)
+        self.set_name_keys()
         super().save(*args, **kwargs)
+
+    def set_name_keys(self) -> None:
+        self.first_name_key = matching.fold(self.first_name)
+        self.last_name_key = matching.fold(self.last_name)
+        self.name_key = self.first_name_key + self.last_name_key
+        self.known_as_key = matching.fold(self.known_as)
 
     @property
     def full_name(self) -> str:
@@ -474,6 +476,11 @@ class Referral(models.Model):
     child_checked_at = models.DateTimeField(null=True, blank=True)
     # A token the form carries so that submitting it twice makes one referral.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # The same referrer's earlier referral of the same child (folded name and date of
+    # birth) within a day, when they confirmed that this one is a different, new referral.
+    repeat_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats"
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = ReferralQuerySet.as_manager()
@@ -865,3 +872,65 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.case} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ChildMerge(models.Model):
+    """A referral moved at triage from the record its form made (``from_child``) to a
+    record of the same child already known (``into_child``). The other record is kept, so a
+    link made by mistake can be undone: undoing moves the referral back and stamps
+    ``undone_by``/``undone_at``. A child with a merge not undone is not offered as a
+    duplicate."""
+
+    from_child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="merges_out")
+    into_child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="merges_in")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="child_merges")
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    undone_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_child=F("into_child")), name="childmerge_two_children"
+            ),
+            models.CheckConstraint(
+                condition=Q(undone_at__isnull=True, undone_by__isnull=True)
+                | Q(undone_at__isnull=False, undone_by__isnull=False),
+                name="childmerge_undone_by_and_at",
+            ),
+            # One live merge per referral: it is undone before the referral moves again.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(undone_at__isnull=True),
+                name="childmerge_one_live_per_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child {self.from_child_id} merged into {self.into_child_id}"
+
+
+class CrossAreaCheck(models.Model):
+    """A coordinator's check, at triage, for a strong match held by another area's panel.
+    Counted per coordinator per day to rate-limit the signal (settings
+    ``CROSS_AREA_MATCH_SIGNALS_PER_DAY``), so it cannot be used to probe whether a child is
+    known elsewhere. One row per coordinator and referral: opening the page again is not a
+    new check."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "referral"], name="crossareacheck_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check by {self.user_id} on referral {self.referral_id}"

@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as SqlCase
 from django.urls import reverse
 
@@ -39,7 +50,13 @@ def triage_queue(user: User) -> QuerySet[Referral]:
         Referral.objects.visible_to(user)
         .filter(status=Referral.Status.SUBMITTED, area_id__in=user.coordinator_area_ids)
         .select_related("child", "area", "referrer_agency")
-        .annotate(risk_level=_latest_assessment_level("referral"))
+        .annotate(
+            risk_level=_latest_assessment_level("referral"),
+            # A repeat links to the earlier referral only for those who may open it.
+            repeat_of_visible=Exists(
+                Referral.objects.visible_to(user).filter(pk=OuterRef("repeat_of_id"))
+            ),
+        )
         .order_by("-immediate_risk", "referred_at", "pk")
     )
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("triage/<int:pk>/confirm-new-child/", triage.confirm_new_child, name="triage-confirm-new"),
     path("triage/<int:pk>/link-child/<int:child_pk>/", triage.link_child, name="triage-link-child"),
     path("triage/<int:pk>/assess/", triage.assess, name="triage-assess"),
+    path("triage/<int:pk>/undo-link/", triage.undo_link, name="triage-undo-link"),
     path("triage/<int:pk>/accept/", triage.accept, name="triage-accept"),
     path("triage/<int:pk>/decide/", triage.decide, name="triage-decide"),
     # Cases.

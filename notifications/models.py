@@ -16,6 +16,9 @@ class NotificationKind(models.TextChoices):
     REVIEW_DUE = "review_due", "Review due soon"
     REVIEW_OVERDUE = "review_overdue", "Review overdue"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+    # Another area's coordinator triaging a referral found a strong match (same folded name
+    # and date of birth) to a child this panel holds; the link is to this panel's own record.
+    CROSS_AREA_MATCH = "cross_area_match", "Possible match held by your panel"
 
 
 class Notification(models.Model):

@@ -281,6 +281,10 @@ REVIEW_CADENCE_DAYS = {
     "low": env.int("REVIEW_CADENCE_LOW_DAYS", default=42),
 }
 TURNING_18_SOON_DAYS = env.int("TURNING_18_SOON_DAYS", default=183)
+# How many referrals a day a coordinator's triage pages check for a strong match held by
+# another area's panel (DESIGN rule 8's one exception). Past it the check is paused, so the
+# signal cannot be used to probe whether a child is known elsewhere.
+CROSS_AREA_MATCH_SIGNALS_PER_DAY = env.int("CROSS_AREA_MATCH_SIGNALS_PER_DAY", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

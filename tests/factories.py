@@ -105,7 +105,9 @@ class ChildFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Child
 
-    first_name = factory.Sequence(lambda n: f"Testchild-{n:04d}")
+    # The number twice, so two generated names are never one letter apart (which duplicate
+    # matching would offer as the same child, see cases.matching).
+    first_name = factory.Sequence(lambda n: f"Testchild-{n:04d}-{n:04d}")
     last_name = "Example"
     date_of_birth = factory.LazyFunction(lambda: years_ago(14, 30))
     gender = Child.Gender.FEMALE

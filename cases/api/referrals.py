@@ -13,7 +13,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -118,6 +118,11 @@ class ReferralSerializer(ReferralForReferrerSerializer):
     referrer_agency = AgencySummarySerializer()
     triaged_by = PersonSummarySerializer(allow_null=True)
     case = serializers.SerializerMethodField()
+    repeat_of = serializers.SerializerMethodField(
+        help_text="The same referrer's earlier referral of this child within 24 hours, when "
+        "this one was confirmed as a repeat (its id, if you may see it)."
+    )
+    is_repeat = serializers.SerializerMethodField()
     assessment = serializers.SerializerMethodField(
         help_text="The Risk Factor Matrix completed with the referral."
     )
@@ -134,9 +139,19 @@ class ReferralSerializer(ReferralForReferrerSerializer):
             "triaged_by",
             "triaged_at",
             "child_checked_at",
+            "is_repeat",
+            "repeat_of",
             "case",
             "assessment",
         ]
+
+    def get_is_repeat(self, referral: Referral) -> bool:
+        return referral.repeat_of_id is not None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_repeat_of(self, referral: Referral) -> int | None:
+        # Named only to those who may open it, like the case.
+        return referral.repeat_of_id if getattr(referral, "repeat_of_visible", False) else None
 
     @extend_schema_field(CaseLinkSerializer(allow_null=True))
     def get_case(self, referral: Referral) -> dict | None:
@@ -195,6 +210,12 @@ class NewReferralSerializer(serializers.Serializer):
         default=None,
         help_text="Any UUID the client makes once per referral. Sending the same one again "
         "returns the first referral (200) and records nothing new.",
+    )
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text="You referred this child (same name and date of birth) in the last 24 "
+        "hours and this is a different referral: send it as well. Without it such a referral "
+        "is answered 409 with the earlier referral's id.",
     )
     child = NewChildSerializer()
     referrer_role = serializers.CharField(max_length=150)
@@ -281,8 +302,41 @@ class LinkChildSerializer(serializers.Serializer):
     )
 
 
+class DuplicateCandidateSerializer(ChildSummarySerializer):
+    """A possible duplicate, with why it matched and what tells two apart."""
+
+    match_reason = serializers.CharField()
+    area = AreaSummarySerializer()
+    latest_case_reference = serializers.CharField(allow_null=True)
+    latest_case_status = serializers.CharField(allow_null=True)
+    last_referred_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta(ChildSummarySerializer.Meta):
+        fields = [
+            *ChildSummarySerializer.Meta.fields,
+            "match_reason",
+            "area",
+            "latest_case_reference",
+            "latest_case_status",
+            "last_referred_at",
+        ]
+
+
 class PossibleDuplicatesSerializer(serializers.Serializer):
-    children = ChildSummarySerializer(many=True)
+    children = DuplicateCandidateSerializer(many=True)
+
+
+class UndoLinkSerializer(serializers.Serializer):
+    reason = optional_text(300, help_text="Why the link is undone.")
+
+
+class RepeatReferralSerializer(serializers.Serializer):
+    """409: the same referrer referred this child in the last 24 hours. Nothing was sent;
+    send again with ``confirm_repeat: true`` if this is a different referral."""
+
+    detail = serializers.CharField()
+    earlier_referral = serializers.IntegerField(help_text="The id of the earlier referral.")
+    earlier_referred_at = serializers.DateTimeField()
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -331,7 +385,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
                     ),
                 )
             )
-            .annotate(panel_view=referral_panel_view(user), case_visible=case_visible(user))
+            .annotate(
+                panel_view=referral_panel_view(user),
+                case_visible=case_visible(user),
+                repeat_of_visible=Exists(
+                    Referral.objects.visible_to(user).filter(pk=OuterRef("repeat_of_id"))
+                ),
+            )
             .order_by("-referred_at", "-pk")
         )
 
@@ -349,7 +409,11 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         request=NewReferralSerializer,
         responses={
             201: REFERRAL_RESPONSE,
-            200: OpenApiResponse(REFERRAL_RESPONSE, description="Same submission_token again."),
+            200: OpenApiResponse(
+                REFERRAL_RESPONSE,
+                description="Same submission_token, or the same child and concerns, again.",
+            ),
+            409: OpenApiResponse(RepeatReferralSerializer, description="A repeat: confirm it."),
         },
     )
     def create(self, request: Request) -> Response:
@@ -360,8 +424,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         token = data.pop("submission_token")
         child_fields = dict(data.pop("child"))
         answers = answer_inputs(data.pop("answers"))
-        # Only to tell a replay (200) from a new referral (201); the service decides.
-        replay = token is not None and Referral.objects.filter(submission_token=token).exists()
         try:
             referral = services.refer_new_child(
                 request.user,
@@ -372,6 +434,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             )
         except DjangoValidationError as error:
             raise regroup(error, {"child": CHILD_FIELDS, "answers": set(answers)}) from None
+        except services.RepeatReferral as repeat:
+            body = {
+                "detail": f"{repeat} Send it again with confirm_repeat: true to send it.",
+                "earlier_referral": repeat.earlier.pk,
+                "earlier_referred_at": repeat.earlier.referred_at,
+            }
+            return Response(RepeatReferralSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        replay = getattr(referral, "replayed", False)
         return Response(
             self.present(referral), status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED
         )
@@ -416,6 +486,17 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         _triager(request, referral)
         data = validated(LinkChildSerializer, request)
         services.link_referral_to_child(request.user, referral=referral, child=data["child"])
+        return Response(self.present(referral))
+
+    @extend_schema(request=UndoLinkSerializer, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="undo-link")
+    def undo_link(self, request: Request, pk: str) -> Response:
+        """Undo a link to an existing record made by mistake: the referral goes back to the
+        record its form made. Coordinators of the referral's area, until it joins a case."""
+        referral = self.get_object()
+        _triager(request, referral)
+        data = validated(UndoLinkSerializer, request)
+        services.undo_child_merge(request.user, referral=referral, reason=data["reason"])
         return Response(self.present(referral))
 
     @extend_schema(request=None, responses={200: REFERRAL_RESPONSE, 409: CONFLICT})

@@ -20,6 +20,7 @@ from cases.services.assessments import (
 from cases.services.children import (
     check_date_of_birth,
     create_child,
+    cross_area_strong_matches,
     possible_duplicates,
 )
 from cases.services.common import (
@@ -32,10 +33,17 @@ from cases.services.common import (
     may_write,
     review_due_after,
 )
+from cases.services.cross_area import (
+    CrossAreaSignal,
+    cross_area_signal,
+)
 from cases.services.intake import (
+    RepeatReferral,
     confirm_new_child,
     link_referral_to_child,
+    live_merge,
     refer_new_child,
+    undo_child_merge,
 )
 from cases.services.lifecycle import (
     add_note,
@@ -58,6 +66,8 @@ __all__ = [
     "ADULT_AGE",
     "OLDEST_YOUNG_ADULT",
     "AnswerInput",
+    "CrossAreaSignal",
+    "RepeatReferral",
     "accept_referral",
     "add_action",
     "add_note",
@@ -71,9 +81,12 @@ __all__ = [
     "confirm_new_child",
     "coordinates",
     "create_child",
+    "cross_area_signal",
+    "cross_area_strong_matches",
     "hold_review",
     "leads_involved_agency",
     "link_referral_to_child",
+    "live_merge",
     "may_write",
     "next_case_reference",
     "possible_duplicates",
@@ -85,5 +98,6 @@ __all__ = [
     "submit_referral",
     "transition_case",
     "triage_referral",
+    "undo_child_merge",
     "update_action",
 ]

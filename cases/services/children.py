@@ -6,11 +6,16 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from audit.services import record
+from cases import matching
 from cases.models import (
+    Case,
     Child,
+    ChildMerge,
+    Referral,
 )
 from cases.services.common import (
     ADULT_AGE,
@@ -85,17 +90,69 @@ def create_child(
     return child
 
 
+def _merged_away() -> Exists:
+    """A child whose referral was linked to another record (a merge not undone): it is
+    kept for the undo, but it is not a child to offer as a duplicate."""
+    return Exists(ChildMerge.objects.filter(from_child=OuterRef("pk"), undone_at__isnull=True))
+
+
 def possible_duplicates(child: Child, *, seen_by: User) -> list[Child]:
-    """Other children with the same folded name or known-as and the same date of birth,
-    among the records ``seen_by`` may see (a match elsewhere is not shown, not even as a
-    count). For coordinators at triage only; a referrer is never shown other children."""
-    same_dob = (
-        Child.objects.visible_to(seen_by)
-        .filter(date_of_birth=child.date_of_birth)
-        .exclude(pk=child.pk)
+    """Other children who may be this one (see cases.matching.match_reason: the same
+    folded name, known-as against first name, first and last swapped, one letter different
+    in a first or last name of 4+ letters, and the day and month of birth swapped), among
+    the records ``seen_by`` may see (a match elsewhere is not shown, not even as a count:
+    see cross_area_strong_matches for the one exception). For coordinators at triage only;
+    a referrer is never shown other children.
+
+    One query whatever the number of children: candidates are narrowed by date of birth on
+    the ``(date_of_birth, name_key)`` index, and each comes with what tells two apart (its
+    area, its latest case's reference and status, its last referral date, all as
+    ``seen_by`` may see them) and ``match_reason``."""
+    cases = (
+        Case.objects.visible_to(seen_by).filter(child=OuterRef("pk")).order_by("-opened_at", "-pk")
     )
-    matches = same_dob.filter(name_key=child.name_key)
-    if child.known_as_key:
-        matches = matches | same_dob.filter(known_as_key=child.known_as_key)
-        matches = matches | same_dob.filter(name_key__startswith=child.known_as_key + " ")
-    return list(matches.distinct().order_by("pk"))
+    referrals = (
+        Referral.objects.visible_to(seen_by)
+        .filter(child=OuterRef("pk"))
+        .order_by("-referred_at", "-pk")
+    )
+    candidates = (
+        Child.objects.visible_to(seen_by)
+        .filter(date_of_birth__in=matching.birth_dates(child.date_of_birth))
+        .exclude(pk=child.pk)
+        .exclude(_merged_away())
+        .select_related("area")
+        .annotate(
+            latest_case_reference=Subquery(cases.values("reference")[:1]),
+            latest_case_status=Subquery(cases.values("status")[:1]),
+            last_referred_at=Subquery(referrals.values("referred_at")[:1]),
+        )
+        .order_by("pk")
+    )
+    keys = matching.Keys.of(child)
+    found = []
+    for other in candidates:
+        other.match_reason = matching.match_reason(keys, matching.Keys.of(other))
+        if other.match_reason:
+            other.latest_case_status_label = (
+                Case.Status(other.latest_case_status).label if other.latest_case_status else ""
+            )
+            found.append(other)
+    return found
+
+
+def cross_area_strong_matches(child: Child, *, seen_by: User) -> list[Child]:
+    """Children with exactly the same folded name and date of birth, held in an area
+    ``seen_by`` does not coordinate and not otherwise visible to them. Only the area may be
+    told to the coordinator (DESIGN rule 8's one exception); the caller rate-limits and
+    audits (see cases.services.cross_area). Narrowed on the (date_of_birth, name_key)
+    index."""
+    return list(
+        Child.objects.filter(date_of_birth=child.date_of_birth, name_key=child.name_key)
+        .exclude(pk=child.pk)
+        .exclude(pk__in=Child.objects.visible_to(seen_by).values("pk"))
+        .exclude(area_id__in=seen_by.coordinator_area_ids)
+        .exclude(_merged_away())
+        .select_related("area")
+        .order_by("area__name", "pk")
+    )

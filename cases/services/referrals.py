@@ -69,6 +69,7 @@ def submit_referral(
     override_reason: str = "",
     tool: RiskTool | None = None,
     submission_token: uuid.UUID | None = None,
+    repeat_of: Referral | None = None,
     now: dt.datetime | None = None,
 ) -> Referral:
     """Refer a child to the panel of the child's area, with the Risk Factor Matrix answers.
@@ -114,6 +115,7 @@ def submit_referral(
         legal_status=legal_status,
         young_adult_reason=young_adult_reason.strip(),
         submission_token=submission_token,
+        repeat_of=repeat_of,
     )
     errors = {}
     if not (contact_in_person or contact_mobile_phone or contact_online):

@@ -90,6 +90,7 @@ def _already_sent(request: HttpRequest) -> Referral | None:
 def new_referral(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_referrer(user)
+    repeat_of = None
     if request.method == "POST":
         earlier = _already_sent(request)
         if earlier is not None:
@@ -102,10 +103,16 @@ def new_referral(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 referral = services.refer_new_child(
-                    user, tool=form.tool, **form.service_arguments()
+                    user,
+                    tool=form.tool,
+                    confirm_repeat=request.POST.get("confirm_repeat") == "yes",
+                    **form.service_arguments(),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
+            except services.RepeatReferral as repeat:
+                # Never refused: the form comes back asking the referrer to confirm.
+                repeat_of = repeat.earlier
             except IntegrityError:
                 # The same form sent twice at the same moment: the other request won.
                 earlier = _already_sent(request)
@@ -113,10 +120,15 @@ def new_referral(request: HttpRequest) -> HttpResponse:
                     raise
                 return redirect("cases:referral-detail", earlier.pk)
             else:
-                messages.success(
-                    request,
-                    f"Referral sent to the {form.cleaned_data['area'].name} panel coordinators",
-                )
+                if getattr(referral, "replayed", False):
+                    messages.info(
+                        request, "This referral had already been sent. It was not sent again."
+                    )
+                else:
+                    messages.success(
+                        request,
+                        f"Referral sent to the {form.cleaned_data['area'].name} panel coordinators",
+                    )
                 return redirect("cases:referral-detail", referral.pk)
     else:
         form = _form(
@@ -126,7 +138,11 @@ def new_referral(request: HttpRequest) -> HttpResponse:
                 "referrer_contact": user.phone or user.email,
             },
         )
-    return render(request, "cases/referrals/new.html", _form_context(form))
+    context = _form_context(form)
+    context["repeat_of"] = repeat_of
+    # Asking about a repeat never pushes the 999 message down the page.
+    context["repeat_immediate"] = repeat_of is not None and form.data.get("immediate_risk") == "yes"
+    return render(request, "cases/referrals/new.html", context)
 
 
 @login_required

@@ -83,13 +83,24 @@ def _render_detail(
         if may_triage and awaiting
         else []
     )
+    # Audited and rate-limited in the service: showing the page again for a referral already
+    # checked (a re-render after a refused form included) is not a new check.
+    elsewhere = (
+        services.cross_area_signal(request.user, referral=referral)
+        if may_triage and awaiting
+        else None
+    )
     context = {
+        "merge": services.live_merge(referral) if may_triage else None,
+        "repeat_of_visible": bool(referral.repeat_of_id)
+        and Referral.objects.visible_to(request.user).filter(pk=referral.repeat_of_id).exists(),
         "referral": referral,
         "child": referral.child,
         "assessment": assessment,
         "present_answers": answers,
         "may_triage": may_triage and awaiting,
         "duplicates": duplicates,
+        "elsewhere": elsewhere,
         "duplicates_checked": referral.child_checked_at is not None,
         "accept_form": accept_form or AcceptForm(area_id=referral.area_id),
         "decide_form": decide_form or DecideForm(),
@@ -135,6 +146,22 @@ def link_child(request: HttpRequest, pk: int, child_pk: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, "The referral is now linked to the existing record.")
+    return redirect("cases:triage-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def undo_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a link to an existing record made by mistake (coordinators of the area)."""
+    referral = _triaging(request, pk)
+    try:
+        services.undo_child_merge(
+            request.user, referral=referral, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, Conflict) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, "The link was undone: the referral is back on its own record.")
     return redirect("cases:triage-detail", pk=pk)
 
 

@@ -281,6 +281,11 @@ TABLE: dict[str, Row | list[Row]] = {
         GET(pk("r2"), PENDING, "pending"),
         GET(pk("r1"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
     ],
+    # No link to undo (or already in a case): the coordinator is told so on the triage page.
+    "cases:triage-undo-link": [
+        POST(pk("r2"), PENDING | {"coord_a": TRIAGE}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": TRIAGE}, "accepted"),
+    ],
     "cases:triage-accept": [
         POST(pk("r2"), PENDING, "pending"),
         POST(pk("r1"), ACCEPTED, "accepted"),
@@ -365,6 +370,11 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:referral-link-child": [
         POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
         POST(pk("r1"), ACCEPTED | {"coord_a": 400}, "accepted"),
+    ],
+    # Nothing to undo (no link was made): a conflict for the coordinator of the area.
+    "v1:referral-undo-link": [
+        POST(pk("r2"), PENDING | {"coord_a": 409}, "pending"),
+        POST(pk("r1"), ACCEPTED | {"coord_a": 409}, "accepted"),
     ],
     # No body to validate: the coordinator's check is recorded (200), or refused because the
     # referral is already triaged (409).

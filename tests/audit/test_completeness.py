@@ -86,6 +86,28 @@ def _link_referral_to_child():
     return lambda: services.link_referral_to_child(coordinator(), referral=referral, child=known)
 
 
+def _undo_child_merge():
+    boss = coordinator()
+    known = make_referral().child
+    referral = make_referral(child=ChildFactory(date_of_birth=known.date_of_birth))
+    services.link_referral_to_child(boss, referral=referral, child=known)
+    return lambda: services.undo_child_merge(boss, referral=referral)
+
+
+def _cross_area_signal():
+    from tests.factories import stoke
+
+    held = ChildFactory(area=stoke())
+    make_referral(child=held)
+    coordinator(stoke())
+    referral = make_referral(
+        child=ChildFactory(
+            first_name=held.first_name, last_name=held.last_name, date_of_birth=held.date_of_birth
+        )
+    )
+    return lambda: services.cross_area_signal(coordinator(), referral=referral)
+
+
 def _record_assessment():
     boss = coordinator()
     case = make_case(coordinator_user=boss)
@@ -198,7 +220,16 @@ EXPECTED = {
     "confirm_new_child": (_confirm_new_child, {("updated", "cases.referral"): 1}),
     "link_referral_to_child": (
         _link_referral_to_child,
-        {("updated", "cases.referral"): 1, ("updated", "cases.child"): 1},
+        {("updated", "cases.referral"): 1, ("created", "cases.childmerge"): 1},
+    ),
+    # Shown (on this side) and told (on the other): DESIGN rule 8's one exception.
+    "cross_area_signal": (
+        _cross_area_signal,
+        {("viewed", "cases.referral"): 1, ("created", "notifications.notification"): 1},
+    ),
+    "undo_child_merge": (
+        _undo_child_merge,
+        {("updated", "cases.referral"): 1, ("updated", "cases.childmerge"): 1},
     ),
     "record_assessment": (
         _record_assessment,

@@ -395,7 +395,7 @@ def test_a_coordinator_links_a_referral_to_the_child_already_known():
 
     assert response.status_code == 200
     assert response.json()["child"]["id"] == known.pk
-    assert not Child.objects.filter(pk=duplicate.pk).exists()
+    assert Child.objects.get(pk=duplicate.pk).merges_out.get().into_child == known
     assert ("updated", "cases.referral") in events(actor=user)
 
 

@@ -204,7 +204,8 @@ def test_possible_duplicates_are_shown_to_the_coordinator_and_can_be_linked(clie
     client.post(reverse("cases:triage-link-child", args=[referral.pk, known.pk]))
     referral.refresh_from_db()
     assert referral.child == known
-    assert not Child.objects.filter(pk=duplicate.pk).exists()
+    # Kept, marked merged, so a link made by mistake can be undone (issue 8 point 4).
+    assert Child.objects.get(pk=duplicate.pk).merges_out.get().into_child == known
     assert referral.assessments.get().child == known
 
 
