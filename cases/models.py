@@ -46,11 +46,6 @@ class YesNoUnknown(models.TextChoices):
     UNKNOWN = "unknown", "Not known"
 
 
-def normalise_name(*parts: str) -> str:
-    """The folded form of a name (see cases.matching.fold), for matching only."""
-    return "".join(matching.fold(p) for p in parts if p)
-
-
 class ChildGender(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"
