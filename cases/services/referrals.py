@@ -178,11 +178,9 @@ def triage_referral(
         raise ValidationError({"outcome": "Use accept_referral to accept a referral to panel."})
     if outcome not in Referral.Status.values or outcome == Referral.Status.SUBMITTED:
         raise ValidationError({"outcome": "Choose a triage outcome."})
-    allowed_routes = Referral.ROUTES_BY_STATUS.get(outcome, [])
-    if allowed_routes and route not in allowed_routes:
-        raise ValidationError({"route": "Choose where the referral goes."})
-    if not allowed_routes and route:
-        raise ValidationError({"route": "This outcome has no route."})
+    route_problem = _route_problem(outcome, route)
+    if route_problem:
+        raise ValidationError({"route": route_problem})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for this decision."})
     now = now or timezone.now()
@@ -207,6 +205,28 @@ def triage_referral(
         )
         _tell_referrer(locked)
     return locked
+
+
+# What each outcome's routes are, said when a route was chosen that does not fit it.
+ROUTES_FIT = {
+    Referral.Status.STEPPED_DOWN: "Early help goes to the Early Help Assessment or the Local "
+    "Support Team: choose one of them.",
+    Referral.Status.REDIRECTED: "A redirect goes to the front door or a section 47 strategy "
+    "discussion: choose one of them.",
+}
+
+
+def _route_problem(outcome: str, route: str) -> str:
+    """What is wrong with the route for the outcome ("" when nothing). "Choose where the
+    referral goes" only when no route was chosen: with one chosen it would be untrue."""
+    allowed_routes = Referral.ROUTES_BY_STATUS.get(outcome, [])
+    if allowed_routes and not route:
+        return "Choose where the referral goes."
+    if allowed_routes and route not in allowed_routes:
+        return ROUTES_FIT[outcome]
+    if not allowed_routes and route:
+        return "No further action has no route: choose “Not applicable” (leave it empty)."
+    return ""
 
 
 def _tell_referrer(referral: Referral) -> None:
