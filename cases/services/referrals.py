@@ -84,10 +84,9 @@ def submit_referral(
             return existing
     now = now or timezone.now()
     check_date_of_birth(child.date_of_birth, _local(now), young_adult_reason)
-    if immediate_risk and police_contacted_at and police_contacted_at > now:
-        raise ValidationError(
-            {"police_contacted_at": "The time police were contacted is in the future."}
-        )
+    future = police_contact_in_future(police_contacted_at, now) if immediate_risk else ""
+    if future:
+        raise ValidationError({"police_contacted_at": f"{future}."})
     tool = tool or RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
     referral = Referral(
         child=child,
@@ -156,6 +155,18 @@ def submit_referral(
             now=now,
         )
     return referral
+
+
+POLICE_DATE_IN_FUTURE = "The date police were contacted must be today or in the past"
+POLICE_TIME_IN_FUTURE = "The time police were contacted must be now or earlier today"
+
+
+def police_contact_in_future(when: dt.datetime | None, now: dt.datetime) -> str:
+    """Why a police contact time is refused, "" if it is not in the future. A later day
+    in London is the date's fault; later today, the time's."""
+    if when is None or when <= now:
+        return ""
+    return POLICE_DATE_IN_FUTURE if _local(when) > _local(now) else POLICE_TIME_IN_FUTURE
 
 
 def _clean_referral(referral: Referral) -> None:
