@@ -339,6 +339,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "due_date",
             "is_overdue",
             "held_on",
+            "recorded_at",
             "held_by",
             "attending_agencies",
             "outcome",
