@@ -152,6 +152,11 @@ class NewActionSerializer(serializers.Serializer):
     four_p = serializers.ChoiceField(
         choices=Action.FourP.choices, help_text="Which of the 4 Ps the action serves."
     )
+    confirm_past_due = serializers.BooleanField(
+        default=False,
+        help_text="A due_date before today (Europe/London) is refused (400 on due_date) "
+        "unless this is true.",
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
