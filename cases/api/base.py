@@ -188,12 +188,12 @@ class ScopedIdField(serializers.PrimaryKeyRelatedField):
         self, model: type[models.Model], scope: Callable[[dict], Any], **kwargs: Any
     ) -> None:
         self.scope = scope
-        kwargs.setdefault("style", self.TYPED)
+        kwargs.setdefault("style", dict(self.TYPED))
         super().__init__(queryset=model.objects.none(), **kwargs)
 
     @classmethod
     def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
-        kwargs.setdefault("style", cls.TYPED)
+        kwargs.setdefault("style", dict(cls.TYPED))
         return super().many_init(*args, **kwargs)
 
     def get_queryset(self) -> models.QuerySet:
