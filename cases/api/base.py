@@ -63,6 +63,14 @@ class InputAndOutput:
         write = (getattr(self, "action_map", None) or {}).get(method)
         return self.input_serializers.get(write) or self.output_serializer_class()
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        # Given a record, it is an answer: always the output serializer, even in a write.
+        # Given none, it is the form of the write the request's method runs.
+        if args or "instance" in kwargs:
+            kwargs.setdefault("context", self.get_serializer_context())
+            return self.output_serializer_class()(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
     def read_input(self, request: Request, **context: Any) -> dict[str, Any]:
         """This action's body through its input serializer; 400 with field errors."""
         return validated(self.input_serializers[self.action], request, **context)

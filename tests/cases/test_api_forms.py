@@ -78,3 +78,17 @@ def test_every_write_names_its_input_serializer(viewset):
     assert issubclass(viewset, InputAndOutput)
     for name in writes:
         assert issubclass(viewset.input_serializers.get(name), serializers.Serializer), name
+
+
+def test_a_write_answering_with_get_serializer_still_answers_with_the_record():
+    """get_serializer() with no record is the write's form; with a record, the answer."""
+    from rest_framework.test import APIRequestFactory
+
+    from cases.api.actions import ActionDetailSerializer, ActionViewSet, ProgressSerializer
+    from cases.models import Action
+
+    view = ActionViewSet(action_map={"post": "progress"}, action="progress", format_kwarg=None)
+    view.request = view.initialize_request(APIRequestFactory().post("/api/v1/actions/1/update/"))
+
+    assert isinstance(view.get_serializer(), ProgressSerializer)
+    assert isinstance(view.get_serializer(Action()), ActionDetailSerializer)
