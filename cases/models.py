@@ -810,6 +810,9 @@ class Review(models.Model):
     held_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When the held review was recorded. It was held on a date (held_on), at no known time:
+    # the chronology shows that date and this moment, never an invented time of day.
+    recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()

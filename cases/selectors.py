@@ -31,7 +31,7 @@ from cases.models import (
     RiskAssessment,
 )
 from cases.scoring import NOT_ASSESSED
-from panel.dates import london_today
+from panel.dates import LONDON, london_today
 from panel.models import User
 
 
@@ -78,12 +78,26 @@ def case_list(user: User) -> QuerySet[Case]:
 
 @dataclass(frozen=True)
 class Entry:
-    at: dt.datetime
+    """One line of a case's chronology. ``at`` is when it was recorded. Something that
+    happened on a day at no known time (a review is held on a date) has that day in ``on``:
+    the page shows the day and when it was recorded, and it sorts by the day."""
+
+    at: dt.datetime | None
     kind: str
     title: str
     detail: str = ""
     by: str = ""
     url: str = ""
+    on: dt.date | None = None
+
+    def sort_key(self) -> tuple[dt.date, dt.time]:
+        recorded = self.at.astimezone(LONDON) if self.at is not None else None
+        day = self.on or recorded.date()
+        if recorded is not None and recorded.date() == day:
+            return day, recorded.time()
+        # Recorded on a later day: it happened some time that day, so after what that day
+        # recorded at a known time.
+        return day, dt.time.max
 
 
 def chronology(case: Case) -> list[Entry]:
@@ -156,19 +170,19 @@ def chronology(case: Case) -> list[Entry]:
             )
         )
     for review in case.reviews.filter(status=Review.Status.HELD).select_related("held_by"):
-        at = dt.datetime.combine(review.held_on, dt.time(12), tzinfo=dt.UTC)
         entries.append(
             Entry(
-                at,
+                review.recorded_at,
                 "review",
                 f"Review held: risk {review.get_risk_level_after_display().lower()}",
                 review.outcome,
                 str(review.held_by or ""),
+                on=review.held_on,
             )
         )
     for note in CaseNote.objects.filter(case=case).select_related("author"):
         entries.append(Entry(note.created_at, "note", "Case note", note.text, str(note.author)))
-    return sorted(entries, key=lambda e: e.at)
+    return sorted(entries, key=Entry.sort_key)
 
 
 # --- actions and reviews ---------------------------------------------------------------

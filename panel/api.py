@@ -2,7 +2,9 @@
 user. Case data is served by cases.api, scoped by visible_to()."""
 
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -55,3 +57,12 @@ class MeSerializer(serializers.ModelSerializer):
 def me(request: Request) -> Response:
     """The signed-in user, their agency and roles."""
     return Response(MeSerializer(request.user).data)
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """The Swagger UI page. It is a page, not an endpoint: its only renderer is its template,
+    so DRF's ``OPTIONS`` metadata (a dict, no template) was a 500. ``OPTIONS`` answers as any
+    Django view does: the methods allowed, no body."""
+
+    def options(self, request: Request, *args, **kwargs) -> HttpResponse:
+        return HttpResponse(headers={"Allow": ", ".join(self.allowed_methods)})

@@ -36,7 +36,6 @@ from cases.api.base import (
     allowed,
     optional_id,
     optional_text,
-    validated,
     visible_cases,
 )
 from cases.models import Action, ActionUpdate, Case, Review, RiskLevel
@@ -153,6 +152,11 @@ class NewActionSerializer(serializers.Serializer):
     four_p = serializers.ChoiceField(
         choices=Action.FourP.choices, help_text="Which of the 4 Ps the action serves."
     )
+    confirm_past_due = serializers.BooleanField(
+        default=False,
+        help_text="A due_date before today (Europe/London) is refused (400 on due_date) "
+        "unless this is true.",
+    )
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -227,11 +231,16 @@ class ActionViewSet(
     audit trail."""
 
     model = Action
+    input_serializers = {
+        "create": NewActionSerializer,
+        "progress": ProgressSerializer,
+        "reassign": ReassignSerializer,
+    }
     filterset_class = ActionFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["due_date", "created_at", "priority", "status"]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def output_serializer_class(self) -> type[serializers.Serializer]:
         return ActionSerializer if self.action == "list" else ActionDetailSerializer
 
     def list_queryset(self) -> models.QuerySet:
@@ -264,11 +273,9 @@ class ActionViewSet(
             bool(user.coordinator_area_ids) and services.may_write(user),
             "Only a coordinator may add actions.",
         )
-        data = validated(NewActionSerializer, request)
+        data = self.read_input(request)
         action = services.add_action(user, **data)
-        return Response(
-            self.get_serializer(self.reread(action)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.output(self.reread(action)), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ProgressSerializer,
@@ -288,9 +295,9 @@ class ActionViewSet(
             services.can_update_action(request.user, action),
             "Only the owning agency's leads or a coordinator may update this action.",
         )
-        data = validated(ProgressSerializer, request)
+        data = self.read_input(request)
         services.update_action(request.user, action=action, **data)
-        return Response(self.get_serializer(self.reread(action)).data)
+        return Response(self.output(self.reread(action)))
 
     @extend_schema(
         request=ReassignSerializer,
@@ -310,9 +317,9 @@ class ActionViewSet(
             services.coordinates(request.user, action.case.area_id),
             "Only a coordinator of this area may re-assign an action.",
         )
-        data = validated(ReassignSerializer, request, case=action.case)
+        data = self.read_input(request, case=action.case)
         services.reassign_action(request.user, action=action, **data)
-        return Response(self.get_serializer(self.reread(action)).data)
+        return Response(self.output(self.reread(action)))
 
 
 # --- reviews -------------------------------------------------------------------------------
@@ -337,6 +344,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "due_date",
             "is_overdue",
             "held_on",
+            "recorded_at",
             "held_by",
             "attending_agencies",
             "outcome",
@@ -387,6 +395,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     model = Review
     serializer_class = ReviewSerializer
+    input_serializers = {"hold": HoldReviewSerializer}
     filterset_class = ReviewFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["due_date", "held_on"]
@@ -425,6 +434,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             services.can_hold_review(request.user, review),
             "Only a coordinator of this area may hold a review.",
         )
-        data = validated(HoldReviewSerializer, request, case=review.case)
+        data = self.read_input(request, case=review.case)
         services.hold_review(request.user, review=review, **data)
-        return Response(self.get_serializer(self.reread(review)).data)
+        return Response(self.output(self.reread(review)))

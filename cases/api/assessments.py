@@ -16,6 +16,7 @@ from cases import scoring, services
 from cases.api.base import (
     CaseLinkSerializer,
     ChildSummarySerializer,
+    InputAndOutput,
     PersonSummarySerializer,
     ScopedIdField,
     ScopedViewSet,
@@ -28,7 +29,6 @@ from cases.api.base import (
     may_panel_write,
     optional_text,
     regroup,
-    validated,
     visible_cases,
 )
 from cases.models import (
@@ -106,11 +106,12 @@ class RiskToolFilter(django_filters.FilterSet):
         fields = ["slug", "is_active"]
 
 
-class RiskToolViewSet(viewsets.ReadOnlyModelViewSet):
+class RiskToolViewSet(InputAndOutput, viewsets.ReadOnlyModelViewSet):
     """Risk tools as data: each version's indicators in bands and its scoring rules."""
 
     queryset = RiskTool.objects.prefetch_related("indicators")
     serializer_class = RiskToolSerializer
+    input_serializers = {"score": ScoreRequestSerializer}
     filterset_class = RiskToolFilter
 
     @extend_schema(request=ScoreRequestSerializer, responses=ScoreSerializer)
@@ -119,7 +120,7 @@ class RiskToolViewSet(viewsets.ReadOnlyModelViewSet):
         """Score answers with this tool's rules, saving nothing: the level a form shows as
         answers change. Gender never enters a score, nor does being 16 or 17."""
         tool = self.get_object()
-        data = validated(ScoreRequestSerializer, request, tool=tool)
+        data = self.read_input(request, tool=tool)
         born = data["date_of_birth"]
         result = scoring.score(
             tool,
@@ -245,6 +246,7 @@ class AssessmentViewSet(
 
     model = RiskAssessment
     serializer_class = AssessmentSerializer
+    input_serializers = {"create": NewAssessmentSerializer}
     filterset_class = AssessmentFilter
 
     def base_queryset(self) -> models.QuerySet:
@@ -265,7 +267,7 @@ class AssessmentViewSet(
         Coordinators of the case's area and leads of an involved agency; not on a closed
         case."""
         allowed(may_panel_write(request.user), "You may not assess cases.")
-        data = validated(NewAssessmentSerializer, request)
+        data = self.read_input(request)
         answers = answer_inputs(data["answers"])
         given = {
             "answers": answers,
@@ -282,9 +284,7 @@ class AssessmentViewSet(
                 assessment = services.record_assessment(request.user, case=data["case"], **given)
         except DjangoValidationError as error:
             raise regroup(error, {"answers": set(answers)}) from None
-        return Response(
-            self.get_serializer(self.reread(assessment)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.output(self.reread(assessment)), status=status.HTTP_201_CREATED)
 
 
 # --- notes --------------------------------------------------------------------------------
@@ -322,6 +322,7 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet)
 
     model = CaseNote
     serializer_class = NoteSerializer
+    input_serializers = {"create": NewNoteSerializer}
     filterset_class = NoteFilter
 
     def base_queryset(self) -> models.QuerySet:
@@ -332,11 +333,11 @@ class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedViewSet)
         """Add a note to a case. Coordinators of the case's area and leads of an involved
         agency. A note on a closed case does not re-open it."""
         allowed(may_panel_write(request.user), "You may not add case notes.")
-        data = validated(NewNoteSerializer, request)
+        data = self.read_input(request)
         note = services.add_note(
             request.user,
             case=data["case"],
             text=data["text"],
             submission_token=data["submission_token"],
         )
-        return Response(self.get_serializer(self.reread(note)).data, status=status.HTTP_201_CREATED)
+        return Response(self.output(self.reread(note)), status=status.HTTP_201_CREATED)

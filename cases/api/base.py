@@ -5,7 +5,7 @@ other, and risk-tool answers in and out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -35,7 +35,52 @@ class ChangesNeedWriteAccess(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or services.may_write(request.user)
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
+class InputAndOutput:
+    """A write reads its body with its own input serializer and answers with the record's
+    output serializer; they are never the same thing here.
+
+    ``input_serializers`` names each write action's input serializer, and
+    ``get_serializer_class`` gives it whenever the request's method runs that write on
+    its route. So the browsable API's forms and ``OPTIONS`` describe what a write takes:
+    the output serializer cannot (a record's shape, or ``ByViewSerializer``, which only
+    chooses between two shapes and has no fields, which was a 500). Handlers read their
+    body with ``read_input`` and answer with ``output``, so what the forms describe is
+    what the handler reads."""
+
+    input_serializers: ClassVar[dict[str, type[serializers.Serializer]]] = {}
+    serializer_class: type[serializers.BaseSerializer] | None = None
+
+    def output_serializer_class(self) -> type[serializers.BaseSerializer]:
+        """The serializer the records are written out with (for this action)."""
+        assert self.serializer_class is not None, f"{type(self).__name__}: no serializer_class"
+        return self.serializer_class
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        # The action the request's method runs on this route: the browsable API asks for
+        # the POST form of the list route (create) while answering its GET (list).
+        request = getattr(self, "request", None)
+        method = request.method.lower() if request is not None else ""
+        write = (getattr(self, "action_map", None) or {}).get(method)
+        return self.input_serializers.get(write) or self.output_serializer_class()
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        # Given a record, it is an answer: always the output serializer, even in a write.
+        # Given none, it is the form of the write the request's method runs.
+        if args or "instance" in kwargs:
+            kwargs.setdefault("context", self.get_serializer_context())
+            return self.output_serializer_class()(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
+    def read_input(self, request: Request, **context: Any) -> dict[str, Any]:
+        """This action's body through its input serializer; 400 with field errors."""
+        return validated(self.input_serializers[self.action], request, **context)
+
+    def output(self, obj: Any) -> Any:
+        """A record written out for the answer to a write."""
+        return self.output_serializer_class()(obj, context=self.get_serializer_context()).data
+
+
+class ScopedViewSet(InputAndOutput, viewsets.GenericViewSet):
     """Lists come from ``Model.objects.visible_to(user)``; single records from
     ``cases.access.get_for_user``, so an id out of scope is the same 404 as one that does
     not exist (and is recorded as ``denied``), on detail and action routes alike."""
@@ -142,11 +187,22 @@ class ScopedIdField(serializers.PrimaryKeyRelatedField):
     """An id looked up only among ``scope(context)``. An id out of scope gets the same
     "does not exist" message as an id nobody has, so input never reveals what exists."""
 
+    # In the browsable API's HTML form an id is typed, never picked from a list: the list
+    # depends on the record acted on (its area, its case), which a form shown beside a GET
+    # does not have, and it would put other records' names on the page.
+    TYPED = {"base_template": "input.html"}
+
     def __init__(
         self, model: type[models.Model], scope: Callable[[dict], Any], **kwargs: Any
     ) -> None:
         self.scope = scope
+        kwargs.setdefault("style", dict(self.TYPED))
         super().__init__(queryset=model.objects.none(), **kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ManyRelatedField:
+        kwargs.setdefault("style", dict(cls.TYPED))
+        return super().many_init(*args, **kwargs)
 
     def get_queryset(self) -> models.QuerySet:
         return self.scope(self.context)
@@ -307,6 +363,10 @@ def check_indicator_codes(answers: Mapping[str, Any], tool: RiskTool) -> None:
 
 def answer_inputs(answers: Mapping[str, Mapping[str, str]]) -> dict[str, AnswerInput]:
     return {code: AnswerInput(**given) for code, given in answers.items()}
+
+
+class NoInput(serializers.Serializer):
+    """The input of a write that takes no body: its form (browsable API, OPTIONS) is empty."""
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -31,7 +31,6 @@ from cases.api.base import (
     case_visible,
     optional_id,
     optional_text,
-    validated,
 )
 from cases.models import (
     Action,
@@ -263,11 +262,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     trail."""
 
     model = Case
+    input_serializers = {"transition": TransitionSerializer, "team": TeamSerializer}
     filterset_class = CaseFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["opened_at", "reference", "next_review_due", "status"]
 
-    def get_serializer_class(self) -> type[serializers.Serializer]:
+    def output_serializer_class(self) -> type[serializers.Serializer]:
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def list_queryset(self) -> models.QuerySet:
@@ -326,9 +326,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         Coordinators of the case's area."""
         case = self.get_object()
         _coordinator(request, case)
-        data = validated(TransitionSerializer, request)
+        data = self.read_input(request)
         services.transition_case(request.user, case=case, **data)
-        return Response(self.get_serializer(self.reread(case)).data)
+        return Response(self.output(self.reread(case)))
 
     @extend_schema(
         request=TeamSerializer,
@@ -345,9 +345,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         Coordinators of the case's area."""
         case = self.get_object()
         _coordinator(request, case)
-        data = validated(TeamSerializer, request, area_id=case.area_id)
+        data = self.read_input(request, area_id=case.area_id)
         services.set_case_team(request.user, case=case, **data)
-        return Response(self.get_serializer(self.reread(case)).data)
+        return Response(self.output(self.reread(case)))
 
 
 def _coordinator(request: Request, case: Case) -> None:

@@ -35,6 +35,7 @@ from cases.api.base import (
     CaseLinkSerializer,
     ChildSummarySerializer,
     ConflictSerializer,
+    NoInput,
     PersonSummarySerializer,
     ScopedIdField,
     ScopedViewSet,
@@ -51,7 +52,6 @@ from cases.api.base import (
     optional_text,
     referral_panel_view,
     regroup,
-    validated,
     view_field,
     visible_children,
 )
@@ -367,6 +367,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     model = Referral
     serializer_class = ReferralByViewSerializer
+    input_serializers = {
+        "create": NewReferralSerializer,
+        "accept": AcceptSerializer,
+        "decide": DecideSerializer,
+        "link_child": LinkChildSerializer,
+        "undo_link": UndoLinkSerializer,
+        "confirm_new_child": NoInput,
+    }
     filterset_class = ReferralFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["referred_at"]
@@ -403,7 +411,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             # referrals (see cases.access) still sees what they sent.
             shown = referral
             shown.panel_view = False
-        return ReferralByViewSerializer(shown, context=self.get_serializer_context()).data
+        return self.output(shown)
 
     @extend_schema(
         request=NewReferralSerializer,
@@ -420,7 +428,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         """Refer a child: the child's details, the referral and the Risk Factor Matrix
         answers, saved together or not at all. Referrers, coordinators and agency leads."""
         allowed(services.can_refer(request.user), "You may not make referrals.")
-        data = dict(validated(NewReferralSerializer, request))
+        data = dict(self.read_input(request))
         token = data.pop("submission_token")
         child_fields = dict(data.pop("child"))
         answers = answer_inputs(data.pop("answers"))
@@ -453,7 +461,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         active case). Coordinators of the referral's area."""
         referral = self.get_object()
         _triager(request, referral)
-        data = validated(AcceptSerializer, request, area_id=referral.area_id)
+        data = self.read_input(request, area_id=referral.area_id)
         services.accept_referral(
             request.user,
             referral=referral,
@@ -473,7 +481,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         further action, with the reason. Coordinators of the referral's area."""
         referral = self.get_object()
         _triager(request, referral)
-        data = validated(DecideSerializer, request)
+        data = self.read_input(request)
         services.triage_referral(request.user, referral=referral, **data)
         return Response(self.present(referral))
 
@@ -484,7 +492,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         Coordinators of the referral's area, before triage."""
         referral = self.get_object()
         _triager(request, referral)
-        data = validated(LinkChildSerializer, request)
+        data = self.read_input(request)
         services.link_referral_to_child(request.user, referral=referral, child=data["child"])
         return Response(self.present(referral))
 
@@ -495,7 +503,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         record its form made. Coordinators of the referral's area, until it joins a case."""
         referral = self.get_object()
         _triager(request, referral)
-        data = validated(UndoLinkSerializer, request)
+        data = self.read_input(request)
         services.undo_child_merge(request.user, referral=referral, reason=data["reason"])
         return Response(self.present(referral))
 

@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from cases.forms.cases import SubmitOnce
 from cases.forms.triage import AgencyChoiceField, PersonChoiceField
 from cases.models import Action, Case
+from cases.services.actions import past_due_problem
+from panel.dates import london_today
 from panel.forms_govuk import DateField, error_anchor
 from panel.models import Agency, Area, User
 
@@ -132,7 +134,22 @@ class AddActionForm(ErrorSummary, SubmitOnce, AssignmentFields):
         help_text="Write without blaming the child.",
         error_messages={"required": "Describe the action."},
     )
+    # Shown once a due date before today was sent: a past date is usually a slip, so it is
+    # saved only when confirmed (the service refuses it otherwise).
+    confirm_past_due = forms.BooleanField(label="Confirm the past due date", required=False)
     field_order = ["description", "owning_agency", "owner", "due_date", "priority", "four_p"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        past_due = past_due_problem(cleaned.get("due_date"), london_today())
+        if past_due and not cleaned.get("confirm_past_due"):
+            self.add_error("due_date", forms.ValidationError(past_due, code="past_due"))
+        return cleaned
+
+    def asks_to_confirm_past_due(self) -> bool:
+        return self.is_bound and (
+            self.has_error("due_date", "past_due") or bool(self["confirm_past_due"].value())
+        )
 
 
 class ReassignActionForm(Versioned, AssignmentFields):

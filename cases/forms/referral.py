@@ -29,6 +29,7 @@ from cases.models import (
     YesNoUnknown,
 )
 from cases.scoring import Score, score
+from cases.services.referrals import POLICE_DATE_IN_FUTURE, police_contact_in_future
 from panel.dates import LONDON, age_on, london_today
 from panel.forms_govuk import DateField, TimeField, add_service_errors, error_anchor
 from panel.models import Area
@@ -285,12 +286,14 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, message)
         on, at = data.get("police_contacted_on"), data.get("police_contacted_time")
-        if on and at:
+        if on and on > london_today():
+            # Said of the date, whether or not a time was given: the date is what is wrong.
+            self.add_error("police_contacted_on", POLICE_DATE_IN_FUTURE)
+        elif on and at:
             when = dt.datetime.combine(on, at, tzinfo=LONDON)
-            if when > timezone.now():
-                self.add_error(
-                    "police_contacted_on", "The time police were contacted is in the future"
-                )
+            future = police_contact_in_future(when, timezone.now())
+            if future:
+                self.add_error("police_contacted_time", future)
             else:
                 data["police_contacted_at"] = when
 

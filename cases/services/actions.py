@@ -20,6 +20,7 @@ from cases.services.common import (
     Verb,
     _already_submitted,
     _clean,
+    _local,
     _require,
     _require_coordinator,
     coordinates,
@@ -81,13 +82,15 @@ def add_action(
     priority: str = Action.Priority.NORMAL,
     four_p: str = "",
     submission_token: uuid.UUID | None = None,
+    confirm_past_due: bool = False,
     now: dt.datetime | None = None,
 ) -> Action:
     """Agree an action on a case. Coordinators of the case's area; not on a closed case
     (adding one never re-opens it). The owning agency must be involved in the case and the
-    owner, if named, an active member of it. The same form sent twice (same token) agrees
-    one action. Records ``created`` and notifies the owning agency's leads
-    (``action_assigned``: the case reference and a link, nothing more)."""
+    owner, if named, an active member of it. A due date before today (Europe/London) is
+    refused unless ``confirm_past_due``: it is usually a typing slip. The same form sent
+    twice (same token) agrees one action. Records ``created`` and notifies the owning
+    agency's leads (``action_assigned``: the case reference and a link, nothing more)."""
     _require_coordinator(actor, case.area_id)
     existing = _already_submitted(Action, submission_token, actor, "created_by")
     if existing is not None:
@@ -95,6 +98,9 @@ def add_action(
     errors = _assignment_errors(case, owning_agency, owner)
     if not description.strip():
         errors["description"] = "Describe the action."
+    past_due = past_due_problem(due_date, _local(now or timezone.now()))
+    if past_due and not confirm_past_due:
+        errors["due_date"] = ValidationError(past_due, code="past_due")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -133,6 +139,16 @@ def add_action(
         )
         _tell_owning_agency(action, locked, about=f"action:{action.pk}")
     return action
+
+
+def past_due_problem(due_date: dt.date | None, today: dt.date) -> str:
+    """The warning for a due date before today, "" for today or later."""
+    if due_date is None or due_date >= today:
+        return ""
+    return (
+        f"The due date, {due_date:%-d %B %Y}, is in the past. Change it, or confirm that "
+        "the past due date is right."
+    )
 
 
 def update_action(

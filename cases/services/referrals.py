@@ -84,10 +84,9 @@ def submit_referral(
             return existing
     now = now or timezone.now()
     check_date_of_birth(child.date_of_birth, _local(now), young_adult_reason)
-    if immediate_risk and police_contacted_at and police_contacted_at > now:
-        raise ValidationError(
-            {"police_contacted_at": "The time police were contacted is in the future."}
-        )
+    future = police_contact_in_future(police_contacted_at, now) if immediate_risk else ""
+    if future:
+        raise ValidationError({"police_contacted_at": f"{future}."})
     tool = tool or RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
     referral = Referral(
         child=child,
@@ -159,6 +158,18 @@ def submit_referral(
     return referral
 
 
+POLICE_DATE_IN_FUTURE = "The date police were contacted must be today or in the past"
+POLICE_TIME_IN_FUTURE = "The time police were contacted must be now or earlier today"
+
+
+def police_contact_in_future(when: dt.datetime | None, now: dt.datetime) -> str:
+    """Why a police contact time is refused, "" if it is not in the future. A later day
+    in London is the date's fault; later today, the time's."""
+    if when is None or when <= now:
+        return ""
+    return POLICE_DATE_IN_FUTURE if _local(when) > _local(now) else POLICE_TIME_IN_FUTURE
+
+
 def _clean_referral(referral: Referral) -> None:
     referral.full_clean(exclude=["submission_token"], validate_unique=False)
 
@@ -179,11 +190,9 @@ def triage_referral(
         raise ValidationError({"outcome": "Use accept_referral to accept a referral to panel."})
     if outcome not in Referral.Status.values or outcome == Referral.Status.SUBMITTED:
         raise ValidationError({"outcome": "Choose a triage outcome."})
-    allowed_routes = Referral.ROUTES_BY_STATUS.get(outcome, [])
-    if allowed_routes and route not in allowed_routes:
-        raise ValidationError({"route": "Choose where the referral goes."})
-    if not allowed_routes and route:
-        raise ValidationError({"route": "This outcome has no route."})
+    route_problem = _route_problem(outcome, route)
+    if route_problem:
+        raise ValidationError({"route": route_problem})
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for this decision."})
     now = now or timezone.now()
@@ -208,6 +217,28 @@ def triage_referral(
         )
         _tell_referrer(locked)
     return locked
+
+
+# What each outcome's routes are, said when a route was chosen that does not fit it.
+ROUTES_FIT = {
+    Referral.Status.STEPPED_DOWN: "Early help goes to the Early Help Assessment or the Local "
+    "Support Team: choose one of them.",
+    Referral.Status.REDIRECTED: "A redirect goes to the front door or a section 47 strategy "
+    "discussion: choose one of them.",
+}
+
+
+def _route_problem(outcome: str, route: str) -> str:
+    """What is wrong with the route for the outcome ("" when nothing). "Choose where the
+    referral goes" only when no route was chosen: with one chosen it would be untrue."""
+    allowed_routes = Referral.ROUTES_BY_STATUS.get(outcome, [])
+    if allowed_routes and not route:
+        return "Choose where the referral goes."
+    if allowed_routes and route not in allowed_routes:
+        return ROUTES_FIT[outcome]
+    if not allowed_routes and route:
+        return "No further action has no route: choose “Not applicable” (leave it empty)."
+    return ""
 
 
 def _tell_referrer(referral: Referral) -> None:

@@ -87,6 +87,7 @@ def hold_review(
         locked.risk_level_after = risk_level_after
         locked.next_due_date = next_due
         locked.held_by = actor
+        locked.recorded_at = now
         _clean(locked)
         locked.save()
         locked.attending_agencies.set(list(attending.values()))

@@ -1,7 +1,12 @@
 import csv
+import datetime as dt
 import io
+import json
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -121,3 +126,141 @@ def test_the_audit_api_is_for_auditors_only_and_filters(client):
     assert api.post("/api/v1/audit-events/", {}).status_code == 405
     event = body["results"][0]["id"]
     assert api.delete(f"/api/v1/audit-events/{event}/").status_code == 405
+
+
+# --- plain English on the auditor's pages ------------------------------------------------
+
+
+def _case_with_history(agency: str = "Test Police Labels"):
+    """A case accepted from a referral with an agency involved, and an action on it."""
+    from cases import services
+
+    police = AgencyFactory(name=agency)
+    boss = coordinator()
+    case = make_case(coordinator_user=boss, agencies=[police])
+    services.add_action(
+        boss,
+        case=case,
+        description="Fictional action.",
+        owning_agency=police,
+        due_date=dt.date(2030, 1, 15),
+        four_p="protect",
+    )
+    return case
+
+
+def _text(response) -> str:
+    """The page's text, tags removed, spaces folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_the_case_history_says_what_happened_in_plain_english(client):
+    case = _case_with_history()
+    referral = case.referrals.get()
+    action = case.actions.get()
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:case-history", args=[case.pk]))
+
+    page, text = response.content.decode(), _text(response)
+    # Records by their name, linked to their pages; never "cases.referral 41".
+    assert (
+        f'<a class="govuk-link" href="/referrals/{referral.pk}/">Referral {referral.pk}</a>' in page
+    )
+    assert f'href="/cases/{case.pk}/">Case {case.pk}</a>' in page
+    assert f'href="/actions/{action.pk}/">Action {action.pk}</a>' in page
+    assert "cases.referral" not in page and "cases.case " not in page
+    # Field labels and choice labels, old → new; ids of agencies as their names.
+    assert "Status: Awaiting triage → changed to Accepted to panel" in text
+    assert "Involved agencies: Test Police Labels" in text
+    assert "Owning agency: Test Police Labels" in text
+    assert "Which of the 4 Ps: Protect" in text
+    assert "Due date: 15 Jan 2030" in text
+    assert "Panel coordinator" in text
+    assert "['submitted', 'accepted']" not in page
+    assert "status: " not in page
+
+
+def test_free_text_is_said_to_have_changed_and_is_not_shown(client):
+    from cases import services
+
+    case = _case_with_history()
+    action = case.actions.get()
+    services.update_action(
+        case.referrals.get().triaged_by,
+        action=action,
+        version=action.version,
+        note="Fictional progress note.",
+    )
+    client.force_login(auditor())
+
+    text = _text(client.get(reverse("audit:case-history", args=[case.pk])))
+
+    assert "Progress note: changed (the text is not copied into the trail)" in text
+    assert "Fictional progress note." not in text
+
+
+def test_a_record_that_no_longer_exists_is_named_but_not_linked(client):
+    from audit.services import record
+
+    watcher = auditor()
+    record(actor=watcher, verb="viewed", object_type="cases.child", object_id=999999)
+    client.force_login(watcher)
+
+    page = client.get(reverse("audit:search"), {"verb": "viewed"}).content.decode()
+
+    assert "Child 999999" in page
+    assert "/children/999999/" not in page
+
+
+def _queries(client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def test_the_audit_pages_run_a_fixed_number_of_queries(client):
+    """Labels are looked up once a page (agencies, people, teams, the cases, referrals,
+    children and actions named), never once a row."""
+    watcher = auditor()
+    client.force_login(watcher)
+    first = _case_with_history()
+    client.get(reverse("cases:child-detail", args=[first.child_id]))  # views to list
+    client.get(reverse("cases:case-detail", args=[first.pk]))
+    search = reverse("audit:search")
+    history = reverse("audit:case-history", args=[first.pk])
+    viewers = reverse("audit:child-viewers", args=[first.child_id])
+    counts = (_queries(client, search), _queries(client, history), _queries(client, viewers))
+
+    for number in range(3):  # more rows of every kind on every page
+        _case_with_history(f"Test Police Labels {number}")
+        client.get(reverse("cases:child-detail", args=[first.child_id]))
+        client.get(reverse("cases:case-detail", args=[first.pk]))
+
+    assert (_queries(client, search), _queries(client, history), _queries(client, viewers)) == (
+        counts
+    )
+    # Each: the session, the user and their roles (3) and the unread-notifications badge
+    # (1), then the page's own reads, then one label lookup per kind of record it names.
+    # Search: count and rows (2); agencies, people, cases (by id and reference),
+    # referrals, children, actions (6). Case history: the case and its events (2);
+    # agencies, cases, referrals, actions (4). Child viewers: the child, its cases'
+    # references and referrals, count and rows (5); cases, children (2).
+    assert counts == (12, 10, 11)
+
+
+def test_the_csv_keeps_the_raw_values_and_adds_readable_ones(client):
+    case = _case_with_history()
+    referral = case.referrals.get()
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:export"), {"case_reference": case.reference})
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    accepted = next(
+        r for r in rows if r["object_type"] == "cases.referral" and r["verb"] == "transitioned"
+    )
+    assert accepted["object_id"] == str(referral.pk)
+    assert json.loads(accepted["changes"]) == {"status": ["submitted", "accepted"]}
+    assert accepted["record"] == f"Referral {referral.pk}"
+    assert accepted["changes_readable"] == "Status: Awaiting triage → Accepted to panel"

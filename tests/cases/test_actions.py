@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -122,6 +123,57 @@ def test_the_form_offers_only_involved_agencies_and_their_active_members(client,
     assert "Test Housing Not Involved" not in page
     assert "Member-Health" in page
     assert "Member-Left" not in page
+
+
+# 00:30 on 2 June 2026 in London (BST), still 1 June in UTC: "today" is London's.
+JUST_AFTER_LONDON_MIDNIGHT = dt.datetime(2026, 6, 1, 23, 30, tzinfo=dt.UTC)
+
+
+def _due(day: dt.date) -> dict:
+    return {"due_date_day": day.day, "due_date_month": day.month, "due_date_year": day.year}
+
+
+@time_machine.travel(JUST_AFTER_LONDON_MIDNIGHT, tick=False)
+def test_a_past_due_date_is_a_warning_to_confirm_not_saved_silently(client, setting):
+    s = setting
+    client.force_login(s.boss)
+    url = reverse("cases:action-add", args=[s.case.pk])
+    form = action_form(s.police, **_due(dt.date(2026, 6, 1)))
+
+    warned = client.post(url, form)
+
+    page = warned.content.decode()
+    assert warned.status_code == 200
+    assert "The due date, 1 June 2026, is in the past" in page
+    assert 'name="confirm_past_due"' in page and "Confirm the past due date" in page
+    assert not Action.objects.exists()
+
+    client.post(url, form | {"confirm_past_due": "on"})
+
+    assert Action.objects.get().due_date == dt.date(2026, 6, 1)
+
+
+@time_machine.travel(JUST_AFTER_LONDON_MIDNIGHT, tick=False)
+def test_today_in_london_is_not_a_past_due_date(client, setting):
+    client.force_login(setting.boss)
+
+    page = client.get(reverse("cases:action-add", args=[setting.case.pk])).content.decode()
+    client.post(
+        reverse("cases:action-add", args=[setting.case.pk]),
+        action_form(setting.police, **_due(dt.date(2026, 6, 2))),
+    )
+
+    assert 'name="confirm_past_due"' not in page  # only asked once the date is past
+    assert Action.objects.get().due_date == dt.date(2026, 6, 2)
+
+
+@time_machine.travel(JUST_AFTER_LONDON_MIDNIGHT, tick=False)
+def test_the_service_refuses_a_past_due_date_unless_confirmed(setting):
+    with pytest.raises(ValidationError) as refused:
+        add(setting, due_date=dt.date(2026, 5, 31))
+
+    assert list(refused.value.message_dict) == ["due_date"]
+    assert add(setting, due_date=dt.date(2026, 5, 31), confirm_past_due=True).pk
 
 
 @pytest.mark.parametrize(

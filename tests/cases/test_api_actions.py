@@ -100,7 +100,7 @@ def test_actions_filter_by_case_agency_status_overdue_and_due_dates(boss, case, 
 
 
 def test_overdue_flips_at_london_midnight(boss, case, police):
-    action = add(boss, case, police, dt.date(2026, 7, 1))
+    action = add(boss, case, police, dt.date(2026, 7, 1), confirm_past_due=True)
     api = client_for(boss)
 
     def overdue() -> tuple[bool, list[int]]:
@@ -225,6 +225,24 @@ def test_bad_input_is_400_by_field_and_saves_nothing(boss, case, police, overrid
     assert response.status_code == 400
     assert field in response.json()
     assert not Action.objects.exists()
+
+
+@time_machine.travel(dt.datetime(2026, 6, 1, 23, 30, tzinfo=dt.UTC), tick=False)
+def test_a_past_due_date_is_400_on_due_date_unless_confirmed(boss, case, police):
+    api = client_for(boss)
+    body = new_action(case, police, due_date="2026-06-01")  # yesterday in London
+
+    refused = api.post("/api/v1/actions/", body, format="json")
+
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["due_date"]
+    assert "in the past" in refused.json()["due_date"][0]
+    assert not Action.objects.exists()
+
+    confirmed = api.post("/api/v1/actions/", body | {"confirm_past_due": True}, format="json")
+
+    assert confirmed.status_code == 201
+    assert confirmed.json()["due_date"] == "2026-06-01"
 
 
 def test_an_agency_not_involved_or_an_owner_outside_it_is_400(boss, case, police, health, area):

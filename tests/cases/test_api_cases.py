@@ -126,6 +126,7 @@ def test_the_case_record_shows_child_team_risk_history_actions_and_review():
         description="Fictional action.",
         owning_agency=police,
         due_date=london_today() - dt.timedelta(days=1),
+        confirm_past_due=True,
     )
 
     body = client_for(user).get(f"/api/v1/cases/{case.pk}/").json()

@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -222,6 +223,36 @@ def test_immediate_risk_needs_the_police_contact_recorded(matrix):
         "police_contacted_at",
         "police_contacted_by",
         "police_incident_number",
+    }
+    assert_nothing_saved()
+
+
+def test_police_contact_in_the_future_names_the_date_or_the_time(matrix):
+    london = dt.timezone(dt.timedelta(hours=1))  # BST on the day the clock is set to
+    police = {
+        "immediate_risk": True,
+        "police_contacted_by": "Test User-0001",
+        "police_incident_number": "TEST-0001",
+    }
+    with time_machine.travel(dt.datetime(2026, 6, 10, 9, 0, tzinfo=london), tick=False):
+        tomorrow = refer(
+            referrer(),
+            referral_body(
+                police_contacted_at="2026-06-11T08:00:00+01:00",
+                **police,
+            ),
+        )
+        later_today = refer(
+            referrer(),
+            referral_body(police_contacted_at="2026-06-10T10:30:00+01:00", **police),
+        )
+
+    assert tomorrow.status_code == later_today.status_code == 400
+    assert tomorrow.json() == {
+        "police_contacted_at": ["The date police were contacted must be today or in the past."]
+    }
+    assert later_today.json() == {
+        "police_contacted_at": ["The time police were contacted must be now or earlier today."]
     }
     assert_nothing_saved()
 

@@ -7,6 +7,7 @@ import uuid
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -332,7 +333,48 @@ def test_police_contact_in_the_future_is_refused(client, signed_in):
         )
     )
 
-    assert "The time police were contacted is in the future" in page
+    # The date is what is wrong: the message says so, not "time".
+    assert "The date police were contacted must be today or in the past" in page
+    assert "time police were contacted" not in page
+    assert nothing_saved()
+
+
+def test_police_contact_on_a_future_date_is_refused_even_without_a_time(client, signed_in):
+    page = errors_of(
+        client.post(
+            NEW,
+            form_data(
+                immediate_risk="yes",
+                **_date("police_contacted_on", london_today() + dt.timedelta(days=3)),
+                police_contacted_by="Test User-0001",
+                police_incident_number="TEST-0001",
+            ),
+        )
+    )
+
+    assert "The date police were contacted must be today or in the past" in page
+    assert "Enter the time police were contacted" in page
+    assert nothing_saved()
+
+
+def test_police_contact_later_today_is_a_time_in_the_future(client, signed_in):
+    # 09:00 in London (BST): 10:30 today is later, and the date itself is fine.
+    with time_machine.travel(dt.datetime(2026, 6, 10, 9, 0, tzinfo=LONDON), tick=False):
+        page = errors_of(
+            client.post(
+                NEW,
+                form_data(
+                    immediate_risk="yes",
+                    **_date("police_contacted_on", dt.date(2026, 6, 10)),
+                    police_contacted_time="10:30",
+                    police_contacted_by="Test User-0001",
+                    police_incident_number="TEST-0001",
+                ),
+            )
+        )
+
+    assert "The time police were contacted must be now or earlier today" in page
+    assert "date police were contacted" not in page
     assert nothing_saved()
 
 

@@ -2,6 +2,7 @@
 assessment, and the coordinators' "reviews due" list."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Review
+from panel.dates import LONDON
 from tests.factories import (
     AgencyFactory,
     agency_lead,
@@ -315,3 +317,107 @@ def test_reviews_due_always_lists_exactly_one_upcoming_review_per_open_case(clie
 
     assert page.count('class="govuk-table__row app-review-due"') == 3
     assert Review.objects.filter(status="upcoming").count() == len(cases)
+
+
+# --- a held review in the case chronology -----------------------------------------------
+
+
+def _london(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 6, day, hour, minute, tzinfo=LONDON)  # June: BST
+
+
+def _titles(case) -> list[str]:
+    from cases.selectors import chronology
+
+    return [entry.title for entry in chronology(case) if entry.kind in ("review", "note")]
+
+
+def test_a_review_held_today_sits_where_it_was_recorded_with_no_invented_time(client, boss):
+    police = AgencyFactory(name="Test Police")
+    with time_machine.travel(_london(1, 9), tick=False):
+        case = make_case(coordinator_user=boss, agencies=[police])
+    review = case.reviews.get()
+    services.add_note(boss, case=case, text="Fictional: before the panel.", now=_london(10, 13, 5))
+    services.hold_review(
+        boss,
+        review=review,
+        held_on=dt.date(2026, 6, 10),
+        outcome="Fictional: plan working.",
+        risk_level_after=case.risk_level,
+        attending_agencies=[police],
+        now=_london(10, 14, 20),
+    )
+    services.add_note(boss, case=case, text="Fictional: after the panel.", now=_london(10, 14, 45))
+    review.refresh_from_db()
+    assert review.recorded_at == _london(10, 14, 20)
+
+    assert _titles(case) == ["Case note", "Review held: risk low", "Case note"]
+    client.force_login(boss)
+    with time_machine.travel(_london(11, 9), tick=False):
+        page = client.get(reverse("cases:case-detail", args=[case.pk])).content.decode()
+    chronology = " ".join(re.sub(r"<[^>]+>", "", page[page.index("Chronology") :]).split())
+    assert "10 Jun 2026 · recorded 10 Jun 2026 14:20" in chronology
+    assert "12:00" not in chronology and "13:00" not in chronology
+
+
+def test_a_review_recorded_days_later_is_ordered_by_the_day_it_was_held(boss):
+    police = AgencyFactory(name="Test Police")
+    with time_machine.travel(_london(1, 9), tick=False):
+        case = make_case(coordinator_user=boss, agencies=[police])
+    services.add_note(boss, case=case, text="Fictional: panel day.", now=_london(8, 16))
+    services.add_note(boss, case=case, text="Fictional: the day after.", now=_london(9, 10))
+    services.hold_review(
+        boss,
+        review=case.reviews.get(),
+        held_on=dt.date(2026, 6, 8),
+        outcome="Fictional: plan working.",
+        risk_level_after=case.risk_level,
+        attending_agencies=[police],
+        now=_london(10, 9),
+    )
+
+    from cases.selectors import chronology
+
+    entries = [e for e in chronology(case) if e.kind in ("review", "note")]
+    assert [(e.title, e.detail) for e in entries] == [
+        ("Case note", "Fictional: panel day."),
+        ("Review held: risk low", "Fictional: plan working."),
+        ("Case note", "Fictional: the day after."),
+    ]
+    review = entries[1]
+    assert (review.on, review.at) == (dt.date(2026, 6, 8), _london(10, 9))
+
+
+def test_the_migration_dates_reviews_held_before_it_from_the_audit_trail(boss):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0012_review_recorded_at")
+    police = AgencyFactory(name="Test Police")
+    with time_machine.travel(_london(1, 9), tick=False):
+        case = make_case(coordinator_user=boss, agencies=[police])
+    review = case.reviews.get()
+    with time_machine.travel(_london(10, 9, 30), tick=False):  # the audit event's time
+        services.hold_review(
+            boss,
+            review=review,
+            held_on=dt.date(2026, 6, 8),
+            outcome="Fictional: plan working.",
+            risk_level_after=case.risk_level,
+            attending_agencies=[police],
+        )
+    # Held with no audit event: its creation time is when it was scheduled, which says
+    # nothing of when it was recorded.
+    unrecorded = case.reviews.get(status="upcoming")
+    Review.objects.filter(pk=unrecorded.pk).update(
+        status="held", held_on=dt.date(2026, 6, 9), outcome="Fictional.", risk_level_after="low"
+    )
+    Review.objects.update(recorded_at=None)  # as before the field existed
+
+    migration.fill_recorded_at(apps, None)
+
+    review.refresh_from_db()
+    unrecorded.refresh_from_db()
+    assert review.recorded_at == _london(10, 9, 30)
+    assert unrecorded.recorded_at is None

@@ -157,6 +157,47 @@ def test_stepping_down_needs_a_route(client):
     assert (referral.status, referral.outcome_route) == ("stepped_down", "lst")
 
 
+@pytest.mark.parametrize(
+    ("outcome", "route", "told"),
+    [
+        ("stepped_down", "front_door", "Early help goes to the Early Help Assessment or"),
+        ("stepped_down", "s47", "Early help goes to the Early Help Assessment or"),
+        ("redirected", "lst", "A redirect goes to the front door or a section 47"),
+        ("no_further_action", "eha", "No further action has no route"),
+    ],
+)
+def test_a_route_that_does_not_fit_the_outcome_says_which_do(client, outcome, route, told):
+    """A route was chosen: "Choose where the referral goes." would be untrue."""
+    referral = make_referral()
+    client.force_login(coordinator())
+
+    response = client.post(
+        reverse("cases:triage-decide", args=[referral.pk]),
+        {"outcome": outcome, "route": route, "reason": "Fictional test reason."},
+    )
+
+    page = response.content.decode()
+    assert told in page
+    assert "Choose where the referral goes." not in page
+    referral.refresh_from_db()
+    assert referral.status == "submitted"
+
+
+def test_a_step_down_with_its_route_but_no_reason_asks_only_for_the_reason(client):
+    referral = make_referral()
+    client.force_login(coordinator())
+
+    response = client.post(
+        reverse("cases:triage-decide", args=[referral.pk]),
+        {"outcome": "stepped_down", "route": "eha", "reason": ""},
+    )
+
+    page = response.content.decode()
+    assert "Give the reason for this decision." in page
+    assert "Choose where the referral goes." not in page
+    assert 'value="eha" checked' in page  # the choice is kept
+
+
 def test_an_unknown_outcome_is_refused(client):
     boss = coordinator()
     referral = make_referral()
