@@ -156,7 +156,8 @@ def make_case(
     lead_professional: User | None = None,
 ) -> Case:
     """An accepted referral's case, awaiting panel. Accepting names a lead agency: the
-    first agency involved, or a fictional one of its own (which becomes involved)."""
+    first agency involved, else the lead professional's, else a fictional one of its own
+    (which becomes involved). Opening the case needs ``lead_professional`` too."""
     area = area or staffordshire()
     coordinator_user = coordinator_user or coordinator(area)
     child = ChildFactory(area=area)
@@ -166,7 +167,10 @@ def make_case(
         coordinator_user,
         referral=referral,
         reason="Meets the panel threshold (test).",
-        lead_agency=lead_agency or (agencies[0] if agencies else AgencyFactory()),
+        lead_agency=lead_agency
+        or (agencies[0] if agencies else None)
+        or (lead_professional.agency if lead_professional else None)
+        or AgencyFactory(),
         lead_professional=lead_professional,
         involved_agencies=agencies,
         now=now or timezone.now(),

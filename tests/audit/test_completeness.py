@@ -16,6 +16,7 @@ from panel.dates import london_today
 from tests.factories import (
     AgencyFactory,
     ChildFactory,
+    UserFactory,
     agency_lead,
     coordinator,
     make_case,
@@ -70,7 +71,11 @@ def _accept():
     referral = make_referral()
     agency = AgencyFactory()
     return lambda: services.accept_referral(
-        coordinator(), referral=referral, reason="Test.", involved_agencies=[agency]
+        coordinator(),
+        referral=referral,
+        reason="Test.",
+        lead_agency=agency,
+        involved_agencies=[agency],
     )
 
 
@@ -93,7 +98,7 @@ def _record_assessment():
 
 def _transition():
     boss = coordinator()
-    case = make_case(coordinator_user=boss)
+    case = make_case(coordinator_user=boss, lead_professional=UserFactory())
     return lambda: services.transition_case(boss, case=case, to_status="open")
 
 
