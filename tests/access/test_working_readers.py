@@ -374,6 +374,15 @@ def test_my_work_lists_the_owners_action_and_the_lead_professionals_case(client,
     assert colleague_page.status_code == 403
 
 
+def test_home_points_the_people_doing_the_work_to_my_work(client, team):
+    my_work = f'href="{reverse("cases:my-work")}"'
+    for user, shown in [(team.prof, True), (team.owner, True), (team.colleague, False)]:
+        client.force_login(user)
+        page = client.get(reverse("home")).content.decode()
+        assert (my_work in page) is shown, user
+        assert ("Cases you work on" in page) is shown, user
+
+
 # --- API ------------------------------------------------------------------------------------
 
 
