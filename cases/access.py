@@ -89,9 +89,10 @@ def case_scope(user: User | None, prefix: str = "") -> Q:
     if user.is_agency_lead and user.agency_id:
         involved = CaseAgency.objects.filter(case_id=case_id, agency_id=user.agency_id)
         scope |= Q(Exists(involved))
-    if user.agency_id:
-        # Narrow scopes, whatever the user's roles: both need an agency, so someone with
-        # none never pays for the subqueries.
+    if user.agency_id and not user.is_agency_lead:
+        # Narrow scopes, whatever the user's other roles. Both need the user's agency to be
+        # involved in the case, which already lets an agency lead read it: only others (and
+        # only those with an agency) pay for the subqueries.
         leads = live_lead_professionals().filter(pk=case_id, lead_professional_id=user.pk)
         owns = live_owned_actions().filter(case_id=case_id, owner_id=user.pk)
         scope |= Q(Exists(leads)) | Q(Exists(owns))
