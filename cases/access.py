@@ -6,6 +6,11 @@ the agencies involved in a case), never from copied ownership fields:
 
 - coordinators: everything in the areas they coordinate;
 - agency leads: cases their agency is involved in, and what hangs off those cases;
+- the people doing the work, whatever their roles: a case's lead professional while their
+  agency is involved in the case, and the owner of an open action while they are still in
+  its owning agency (and it is involved), read that case and what hangs off it, as an
+  agency lead of an involved agency does. The reminders tell exactly these people
+  (``live_lead_professionals`` and ``live_owned_actions`` are the one definition of both);
 - referrers: the referrals they made (and the child on them), nothing of the case; anyone
   who made a referral, whatever their role, sees what they sent;
 - auditors: everything, read-only;
@@ -19,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 if TYPE_CHECKING:
     from panel.models import User
@@ -35,6 +40,39 @@ def is_auditor(user: User | None) -> bool:
     return _active(user) and user.is_auditor
 
 
+def _involved(case_field: str, agency_field: str) -> Exists:
+    """Whether the agency in ``agency_field`` of the row is involved in the case in
+    ``case_field``: the CaseAgency row that gives an agency its link to a case."""
+    from cases.models import CaseAgency
+
+    return Exists(
+        CaseAgency.objects.filter(case_id=OuterRef(case_field), agency_id=OuterRef(agency_field))
+    )
+
+
+def live_lead_professionals() -> models.QuerySet:
+    """Cases whose lead professional's link is live: an active account in an agency still
+    involved in the case. The review reminders tell them; the case scope lets them read."""
+    from cases.models import Case
+
+    return Case.objects.filter(lead_professional__is_active=True).filter(
+        _involved("pk", "lead_professional__agency_id")
+    )
+
+
+def live_owned_actions() -> models.QuerySet:
+    """Open actions whose owner's link is live: an active account still in the owning
+    agency, which is still involved in the case. The action reminders tell them; the case
+    scope lets them read the case, and they may update the action."""
+    from cases.models import Action
+
+    return Action.objects.filter(
+        status__in=Action.OPEN_STATUSES,
+        owner__is_active=True,
+        owner__agency_id=F("owning_agency_id"),
+    ).filter(_involved("case_id", "owning_agency_id"))
+
+
 def case_scope(user: User | None, prefix: str = "") -> Q:
     """The Q that selects the cases ``user`` may see, on a model reaching Case by
     ``prefix`` (``""`` for Case itself, ``"case__"`` for an action, and so on)."""
@@ -47,11 +85,30 @@ def case_scope(user: User | None, prefix: str = "") -> Q:
     scope = NOTHING
     if user.coordinator_area_ids:
         scope |= Q(**{f"{prefix}area_id__in": user.coordinator_area_ids})
+    case_id = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
     if user.is_agency_lead and user.agency_id:
-        case_id = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
         involved = CaseAgency.objects.filter(case_id=case_id, agency_id=user.agency_id)
         scope |= Q(Exists(involved))
+    if user.agency_id and not user.is_agency_lead:
+        # Narrow scopes, whatever the user's other roles. Both need the user's agency to be
+        # involved in the case, which already lets an agency lead read it: only others (and
+        # only those with an agency) pay for the subqueries.
+        leads = live_lead_professionals().filter(pk=case_id, lead_professional_id=user.pk)
+        owns = live_owned_actions().filter(case_id=case_id, owner_id=user.pk)
+        scope |= Q(Exists(leads)) | Q(Exists(owns))
     return scope
+
+
+def works_on_a_case(user: User | None) -> bool:
+    """Whether the user is, right now, a live lead professional or the owner of an open
+    action (one query): they have work to list, whatever their roles."""
+    from panel.models import User
+
+    if not _active(user) or user.is_auditor or not user.agency_id:
+        return False
+    leads = live_lead_professionals().filter(lead_professional_id=OuterRef("pk"))
+    owns = live_owned_actions().filter(owner_id=OuterRef("pk"))
+    return User.objects.filter(pk=user.pk).filter(Q(Exists(leads)) | Q(Exists(owns))).exists()
 
 
 class CaseQuerySet(models.QuerySet):
@@ -82,7 +139,8 @@ class ReferralQuerySet(models.QuerySet):
         scope = Q(referrer_id=user.pk)
         if user.coordinator_area_ids:
             scope |= Q(area_id__in=user.coordinator_area_ids)
-        if user.is_agency_lead:
+        if user.agency_id:
+            # Agency leads, lead professionals and owners: the referrals of their cases.
             scope |= Q(case__in=Case.objects.visible_to(user).values("pk"))
         return self.filter(scope)
 

@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models import Case as SqlCase
 from django.urls import reverse
 
+from cases.access import works_on_a_case
 from cases.models import (
     Action,
     ActionUpdate,
@@ -213,20 +214,21 @@ def reviews_with_overdue(queryset: QuerySet[Review]) -> QuerySet[Review]:
 
 
 def has_work(user: User) -> bool:
-    """Coordinators and agency leads have work; auditors read and change nothing."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and not user.is_auditor
-        and (user.coordinator_area_ids or (user.is_agency_lead and user.agency_id))
-    )
+    """Coordinators and agency leads have work, and so has anyone who is a case's lead
+    professional or owns an open action (cases/access.py); auditors read and change
+    nothing."""
+    if not (user.is_authenticated and user.is_active and not user.is_auditor):
+        return False
+    if user.coordinator_area_ids or (user.is_agency_lead and user.agency_id):
+        return True
+    return works_on_a_case(user)
 
 
 def work_actions(user: User) -> QuerySet[Action]:
-    """The actions that are the user's to follow: their agency's (agency leads) and every
-    action in the areas they coordinate (coordinators), among what they may see; overdue
-    first, then by due date."""
-    mine = Q(pk__in=[])
+    """The actions that are the user's to follow: their agency's (agency leads), every
+    action in the areas they coordinate (coordinators) and those they own, among what they
+    may see; overdue first, then by due date."""
+    mine = Q(owner_id=user.pk)
     if user.is_agency_lead and user.agency_id:
         mine |= Q(owning_agency_id=user.agency_id)
     if user.coordinator_area_ids:
@@ -240,7 +242,8 @@ def work_actions(user: User) -> QuerySet[Action]:
 
 def work_cases(user: User) -> QuerySet[Case]:
     """The cases still active that the user may see (for an agency lead: those their agency
-    is involved in; for a coordinator: their areas'), the next review first."""
+    is involved in; for a coordinator: their areas'; for a lead professional or an owner:
+    the cases they work on), the next review first."""
     return (
         case_list(user)
         .exclude(status=Case.Status.CLOSED)

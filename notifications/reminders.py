@@ -19,7 +19,9 @@ The rules (days from settings):
 
 Closed cases are never reminded; done and cancelled actions, held and cancelled reviews
 never. People are told only while their link to the case is live: an active account, an
-agency still involved in the case, an owner still in the owning agency.
+agency still involved in the case, an owner still in the owning agency. For the lead
+professional and an action's owner that link is defined once, in ``cases.access``
+(``live_lead_professionals``, ``live_owned_actions``): exactly who is reminded may read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 
+from cases.access import live_lead_professionals, live_owned_actions
 from cases.models import Action, Case, CaseAgency, Referral, Review
 from notifications.models import Notification
 from notifications.services import Notice, create_notifications
@@ -107,8 +110,7 @@ def scan_reviews(today: dt.date | None = None) -> int:
                 reference=F("case__reference"),
                 area_id=F("case__area_id"),
                 lead_id=F("case__lead_professional_id"),
-                lead_active=F("case__lead_professional__is_active"),
-                lead_involved=_involved("case__lead_professional__agency_id"),
+                lead_live=Exists(live_lead_professionals().filter(pk=OuterRef("case_id"))),
             )
         )
         if not reviews:
@@ -121,7 +123,7 @@ def scan_reviews(today: dt.date | None = None) -> int:
                 kind = Notification.Kind.REVIEW_DUE
                 about = f"review:{review['id']}:{due.isoformat()}"
                 recipients = set(coordinators[review["area_id"]])
-                if review["lead_id"] and review["lead_active"] and review["lead_involved"]:
+                if review["lead_id"] and review["lead_live"]:
                     recipients.add(review["lead_id"])
             else:
                 # A new key each full week overdue: week0 from the first day, week1 from
@@ -164,9 +166,8 @@ def scan_actions(today: dt.date | None = None) -> int:
                 "owning_agency_id",
                 reference=F("case__reference"),
                 area_id=F("case__area_id"),
-                owner_active=F("owner__is_active"),
-                owner_agency_id=F("owner__agency_id"),
                 agency_involved=_involved("owning_agency_id"),
+                owner_live=Exists(live_owned_actions().filter(pk=OuterRef("pk"))),
             )
         )
         if not actions:
@@ -180,11 +181,8 @@ def scan_actions(today: dt.date | None = None) -> int:
             told: set[int] = set()
             if action["agency_involved"]:
                 told |= leads[action["owning_agency_id"]]
-                owner_live = action["owner_active"] and (
-                    action["owner_agency_id"] == action["owning_agency_id"]
-                )
-                if action["owner_id"] and owner_live:
-                    told.add(action["owner_id"])
+            if action["owner_id"] and action["owner_live"]:
+                told.add(action["owner_id"])
             kind = Notification.Kind.ACTION_OVERDUE if due < today else Notification.Kind.ACTION_DUE
             escalated = set()
             if (today - due).days >= escalate_after:

@@ -40,6 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 (label, referral_counts.get(value, 0)) for value, label in Referral.Status.choices
             ],
             "sees_cases": bool(user.roles - {"referrer"}),
+            # Without a panel role, any case seen is one they work on (lead professional,
+            # owner of an open action): counted already, so no query more.
+            "works_on_cases": not (user.roles - {"referrer"}) and any(case_counts.values()),
             "sees_referrals": bool(user.roles),
         },
     )

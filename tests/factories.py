@@ -161,16 +161,26 @@ def make_case(
     coordinator_user: User | None = None,
     answers=None,
     now=None,
+    lead_agency: Agency | None = None,
+    lead_professional: User | None = None,
 ) -> Case:
-    """An accepted referral's case, awaiting panel."""
+    """An accepted referral's case, awaiting panel. Accepting names a lead agency: the
+    first agency involved, else the lead professional's, else a fictional one of its own
+    (which becomes involved). Opening the case needs ``lead_professional`` too."""
     area = area or staffordshire()
     coordinator_user = coordinator_user or coordinator(area)
     child = ChildFactory(area=area)
     referral = make_referral(child=child, answers=answers, now=now)
+    agencies = agencies or []
     return services.accept_referral(
         coordinator_user,
         referral=referral,
         reason="Meets the panel threshold (test).",
-        involved_agencies=agencies or [],
+        lead_agency=lead_agency
+        or (agencies[0] if agencies else None)
+        or (lead_professional.agency if lead_professional else None)
+        or AgencyFactory(),
+        lead_professional=lead_professional,
+        involved_agencies=agencies,
         now=now or timezone.now(),
     )

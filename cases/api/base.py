@@ -125,11 +125,12 @@ def _flag(condition: Q) -> SqlCase:
 
 def referral_panel_view(user: User) -> models.Expression:
     """True for referrals the user sees as a member of the panel (coordinator of its area,
-    lead of an agency involved in its case, auditor); False for one they see only because
-    they made it. A referrer is told the outcome, nothing else about a case."""
+    lead of an agency involved in its case, the case's lead professional or an owner of its
+    open actions, auditor); False for one they see only because they made it. A referrer
+    is told the outcome, nothing else about a case."""
     if user.is_auditor:
         return Value(True, output_field=BooleanField())
-    if not (user.coordinator_area_ids or user.is_agency_lead):
+    if not (user.coordinator_area_ids or user.agency_id):
         return Value(False, output_field=BooleanField())
     return _flag(Q(area_id__in=user.coordinator_area_ids) | case_scope(user, "case__"))
 
@@ -139,7 +140,7 @@ def child_panel_view(user: User) -> models.Expression:
     they referred, never what other agencies recorded about them."""
     if user.is_auditor:
         return Value(True, output_field=BooleanField())
-    if not (user.coordinator_area_ids or user.is_agency_lead):
+    if not (user.coordinator_area_ids or user.agency_id):
         return Value(False, output_field=BooleanField())
     cases = Case.objects.visible_to(user).filter(child_id=OuterRef("pk"))
     referrals = Referral.objects.filter(

@@ -219,7 +219,12 @@ class TeamSerializer(serializers.Serializer):
         "access at once; removing one takes it away.",
     )
     lead_agency = optional_id(Agency, area_agencies, "An agency of the case's area.")
-    lead_professional = optional_id(User, area_people, "A person in an involved agency.")
+    lead_professional = optional_id(
+        User,
+        area_people,
+        "A person in an involved agency. Needed, with the lead agency, to open the case; an "
+        "open case keeps both.",
+    )
     local_support_team = optional_id(
         LocalSupportTeam, area_teams, "A Local Support Team of the case's area."
     )
@@ -321,9 +326,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
-        """Move the case to another status: open it after its first panel, close it (a
-        closure reason, a summary and no open actions), or re-open it with a reason.
-        Coordinators of the case's area."""
+        """Move the case to another status: open it after its first panel (its lead agency
+        and lead professional named, else 400 naming them), close it (a closure reason, a
+        summary and no open actions), or re-open it with a reason. Coordinators of the
+        case's area."""
         case = self.get_object()
         _coordinator(request, case)
         data = self.read_input(request)
@@ -342,7 +348,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @action(detail=True, methods=["post"])
     def team(self, request: Request, pk: str) -> Response:
         """Set the involved agencies, the lead agency and professional and the LST contact.
-        Coordinators of the case's area."""
+        Coordinators of the case's area. A closed case's team cannot be changed (400)."""
         case = self.get_object()
         _coordinator(request, case)
         data = self.read_input(request, area_id=case.area_id)

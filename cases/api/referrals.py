@@ -259,7 +259,12 @@ CHILD_FIELDS = frozenset(NewChildSerializer().fields)
 
 class AcceptSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the referral meets the panel's threshold.")
-    lead_agency = optional_id(Agency, area_agencies, "An agency of the referral's area.")
+    lead_agency = optional_id(
+        Agency,
+        area_agencies,
+        "An agency of the referral's area. Needed for a new case (it becomes involved); "
+        "not when the referral joins the child's active case.",
+    )
     lead_professional = optional_id(User, area_people, "A person in an involved agency.")
     local_support_team = optional_id(
         LocalSupportTeam, area_teams, "A Local Support Team of the referral's area."

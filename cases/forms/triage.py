@@ -70,6 +70,18 @@ class AcceptForm(CaseTeamFields):
     )
     field_order = ["reason"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Whether the referral opens a new case is the service's to say (the child may
+        # have an active case it joins); the field says when it is needed.
+        lead_agency = self.fields["lead_agency"]
+        lead_agency.label = "Lead agency (needed for a new case)"
+        lead_agency.empty_label = "Choose the lead agency"
+        lead_agency.help_text = (
+            "It becomes involved in the case. Not needed when the referral joins the "
+            "child's active case."
+        )
+
 
 class DecideForm(forms.Form):
     OUTCOMES = [

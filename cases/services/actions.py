@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import field_changes, record, snapshot
+from cases.access import live_owned_actions
 from cases.models import (
     Action,
     ActionUpdate,
@@ -25,6 +26,7 @@ from cases.services.common import (
     _require_coordinator,
     coordinates,
     leads_involved_agency,
+    may_write,
 )
 from notifications.models import Notification
 from notifications.services import leads_of, notify
@@ -38,24 +40,52 @@ def can_add_action(user: User, case: Case) -> bool:
 
 
 def can_update_action(user: User, action: Action) -> bool:
-    """Coordinators of the case's area, and leads of the owning agency while it is involved
-    in the case. (Only coordinators cancel or re-assign: see update_action.)"""
+    """Coordinators of the case's area; leads of the owning agency while it is involved in
+    the case; and the action's owner while it is open and they are still in the owning
+    agency (the same live link the reminders use). (Only coordinators cancel or re-assign:
+    see update_action.)"""
     case = action.case
     if coordinates(user, case.area_id):
         return True
-    return user.agency_id == action.owning_agency_id and leads_involved_agency(user, case)
-
-
-def _tell_owning_agency(action: Action, case: Case, about: str) -> None:
-    """The owning agency's leads hear of an action assigned to them: the case reference and
-    a link to the case page, which checks their access again. Nothing about the child."""
-    notify(
-        recipients=leads_of(action.owning_agency_id),
-        kind=Notification.Kind.ACTION_ASSIGNED,
-        link=reverse("cases:case-detail", args=[case.pk]),
-        about=about,
-        case_reference=case.reference,
+    if user.agency_id == action.owning_agency_id and leads_involved_agency(user, case):
+        return True
+    return (
+        may_write(user)
+        and action.owner_id == user.pk
+        and live_owned_actions().filter(pk=action.pk, owner_id=user.pk).exists()
     )
+
+
+def _tell_assigned(
+    actor: User,
+    action: Action,
+    case: Case,
+    about: str,
+    *,
+    agency: bool = True,
+    owner: bool = True,
+) -> None:
+    """Who hears of an action assigned to them: the owning agency's leads (``agency``) and
+    the named owner (``owner``), once each; an owner who named themselves is not told.
+    The case reference and a link (to the case page for leads, to the action for its
+    owner), which check access again. Nothing about the child."""
+    if agency:
+        notify(
+            recipients=leads_of(action.owning_agency_id),
+            kind=Notification.Kind.ACTION_ASSIGNED,
+            link=reverse("cases:case-detail", args=[case.pk]),
+            about=about,
+            case_reference=case.reference,
+        )
+    if owner and action.owner_id and action.owner_id != actor.pk:
+        # The same key as a lead's: an owner who is also a lead is told once.
+        notify(
+            recipients=[action.owner],
+            kind=Notification.Kind.ACTION_ASSIGNED,
+            link=reverse("cases:action-detail", args=[action.pk]),
+            about=about,
+            case_reference=case.reference,
+        )
 
 
 def _assignment_errors(
@@ -90,7 +120,8 @@ def add_action(
     owner, if named, an active member of it. A due date before today (Europe/London) is
     refused unless ``confirm_past_due``: it is usually a typing slip. The same form sent
     twice (same token) agrees one action. Records ``created`` and notifies the owning
-    agency's leads (``action_assigned``: the case reference and a link, nothing more)."""
+    agency's leads and the named owner (``action_assigned``: the case reference and a link,
+    nothing more)."""
     _require_coordinator(actor, case.area_id)
     existing = _already_submitted(Action, submission_token, actor, "created_by")
     if existing is not None:
@@ -137,7 +168,7 @@ def add_action(
                 "four_p": [None, four_p or None],
             },
         )
-        _tell_owning_agency(action, locked, about=f"action:{action.pk}")
+        _tell_assigned(actor, action, locked, about=f"action:{action.pk}")
     return action
 
 
@@ -163,14 +194,16 @@ def update_action(
     now: dt.datetime | None = None,
 ) -> Action:
     """Progress an action: a note and/or a new status (open, in progress, done with a
-    completion note). Leads of the owning agency and coordinators of the case's area; only
+    completion note). Leads of the owning agency, the action's owner (while it is theirs:
+    see can_update_action) and coordinators of the case's area; only
     coordinators cancel, with a reason. A done or cancelled action keeps its status. The
     status it already has is no change. ``version`` is the one the user saw: a stale one
     raises Conflict and changes nothing. Records ``updated`` and a timeline entry."""
     case = action.case
     _require(
         can_update_action(actor, action),
-        "Only the owning agency's leads or a coordinator may update this action.",
+        "Only the owning agency's leads, the action's owner or a coordinator may update this "
+        "action.",
     )
     is_coordinator = coordinates(actor, case.area_id)
     now = now or timezone.now()
@@ -281,8 +314,8 @@ def reassign_action(
     Coordinators of the case's area. The agency must be involved in the case and the
     owner, if named, an active member of it. ``version`` as the user saw it; stale raises
     Conflict and changes nothing. Records ``updated`` with the fields changed and a
-    timeline entry saying what moved; a new owning agency's leads are notified
-    (``action_assigned``)."""
+    timeline entry saying what moved; a new owning agency's leads and a newly named owner
+    are notified (``action_assigned``)."""
     case = action.case
     _require_coordinator(actor, case.area_id)
     errors = _assignment_errors(case, owning_agency, owner)
@@ -334,6 +367,12 @@ def reassign_action(
             case_reference=case.reference,
             changes=changes | ({"note": "changed"} if note.strip() else {}),
         )
-        if "owning_agency" in changes:
-            _tell_owning_agency(locked, case, about=f"action:{locked.pk}:v{locked.version}")
+        _tell_assigned(
+            actor,
+            locked,
+            case,
+            about=f"action:{locked.pk}:v{locked.version}",
+            agency="owning_agency" in changes,
+            owner="owner" in changes,
+        )
     return locked

@@ -80,7 +80,8 @@ def transition_case(
     now: dt.datetime | None = None,
 ) -> Case:
     """Move a case through its lifecycle (see cases.workflow). Coordinators of the case's
-    area. Closing needs a closure reason, a summary and no open actions, and cancels the
+    area. Opening a case the panel has heard needs its lead agency and lead professional
+    named. Closing needs a closure reason, a summary and no open actions, and cancels the
     upcoming review; closing as "risk reduced or removed" also needs a current assessment
     (see closure_assessment) that is not high; re-opening needs a reason and schedules a
     review. Records ``transitioned``."""
@@ -105,6 +106,8 @@ def transition_case(
                     errors["closure_reason"] = refused
         elif name == "reopen" and not reason.strip():
             errors["reason"] = "Give the reason for re-opening the case."
+        elif name == "open":
+            errors |= _team_missing_to_open(locked)
         if errors:
             raise ValidationError(errors)
         from_status = locked.status
@@ -143,6 +146,21 @@ def transition_case(
             | ({"closure_reason": [None, closure_reason]} if name == "close" else {}),
         )
     return locked
+
+
+def _team_missing_to_open(case: Case) -> dict[str, str]:
+    """An open case has a named team: the lead agency and the lead professional."""
+    errors = {}
+    if case.lead_agency_id is None:
+        errors["lead_agency"] = "Name the lead agency before opening the case: change the team."
+    if case.lead_professional_id is None:
+        errors["lead_professional"] = (
+            "Name the lead professional before opening the case: change the team."
+        )
+    return errors
+
+
+CLOSED_TEAM = "This case is closed: re-open it before changing its team."
 
 
 def add_note(
@@ -200,8 +218,12 @@ def set_case_team(
     """Name the lead agency, lead professional and LST contact, and set which agencies are
     involved: adding an agency gives its leads access at once, removing it takes access
     away. Coordinators of the case's area. An agency that owns open actions cannot be
-    removed. ``version`` as seen by the user; stale raises Conflict. Records ``updated``."""
+    removed. A closed case's team cannot be changed; an open case keeps its lead agency and
+    lead professional. ``version`` as seen by the user; stale raises Conflict. Records
+    ``updated``."""
     _require_coordinator(actor, case.area_id)
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError(CLOSED_TEAM)
     wanted = {agency.pk: agency for agency in involved_agencies}
     if lead_agency:
         wanted.setdefault(lead_agency.pk, lead_agency)
@@ -212,6 +234,12 @@ def set_case_team(
         errors["lead_professional"] = "The lead professional's agency must be involved."
     if local_support_team and local_support_team.area_id != case.area_id:
         errors["local_support_team"] = "Choose a Local Support Team in the case's area."
+    if case.status == Case.Status.OPEN:
+        # What opening needed stays named while the case is open.
+        if lead_agency is None:
+            errors["lead_agency"] = "An open case needs its lead agency."
+        if lead_professional is None:
+            errors["lead_professional"] = "An open case needs its lead professional."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -221,6 +249,8 @@ def set_case_team(
                 "Someone else changed this case while you were editing it.",
                 current_version=locked.version,
             )
+        if locked.status == Case.Status.CLOSED:  # closed since the page was read
+            raise ValidationError(CLOSED_TEAM)
         current = set(locked.agency_links.values_list("agency_id", flat=True))
         removed = current - set(wanted)
         busy = set(

@@ -271,6 +271,11 @@ def _level_to_accept_with(assessment: RiskAssessment | None) -> str:
     return assessment.final_level
 
 
+NEW_CASE_NEEDS_LEAD_AGENCY = (
+    "Choose the lead agency: a new case needs one, and it becomes involved in the case."
+)
+
+
 def accept_referral(
     actor: User,
     *,
@@ -285,10 +290,10 @@ def accept_referral(
 ) -> Case:
     """Accept a referral to panel. Coordinators of the referral's area. A child with an
     active case has the referral added to it; otherwise a new case is opened (awaiting
-    panel), linked to the child's latest closed case if any, with its first review due by
-    the risk cadence. A referral whose risk is not assessed is refused until a coordinator
-    assesses it (assess_referral). Records ``created`` for the case and ``transitioned`` for the
-    referral."""
+    panel), which needs a lead agency (it becomes involved), linked to the child's latest
+    closed case if any, with its first review due by the risk cadence. A referral whose
+    risk is not assessed is refused until a coordinator assesses it (assess_referral).
+    Records ``created`` for the case and ``transitioned`` for the referral."""
     _require_coordinator(actor, referral.area_id)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for accepting the referral."})
@@ -328,6 +333,9 @@ def accept_referral(
             .first()
         )
         if case is None:
+            # A new case is accepted with its lead agency, or no agency could see it.
+            if lead_agency is None:
+                raise ValidationError({"lead_agency": NEW_CASE_NEEDS_LEAD_AGENCY})
             previous = (
                 Case.objects.filter(child_id=locked.child_id, status=Case.Status.CLOSED)
                 .order_by("-closed_at")

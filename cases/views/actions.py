@@ -136,7 +136,9 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def update_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
     if not services.can_update_action(request.user, action):
-        raise PermissionDenied("Only the owning agency's leads or a coordinator may update it.")
+        raise PermissionDenied(
+            "Only the owning agency's leads, the action's owner or a coordinator may update it."
+        )
     form = ActionUpdateForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -150,6 +152,9 @@ def update_action(request: HttpRequest, pk: int) -> HttpResponse:
             return _render_detail(request, fresh, update_form=stale, changed_since=data["version"])
         else:
             messages.success(request, "Action updated.")
+            if not Action.objects.visible_to(request.user).filter(pk=action.pk).exists():
+                # An owner who finished their own action no longer reads it.
+                return redirect("cases:my-work" if selectors.has_work(request.user) else "home")
             return redirect("cases:action-detail", pk=action.pk)
     return _render_detail(request, action, update_form=form)
 

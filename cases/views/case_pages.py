@@ -18,6 +18,7 @@ from cases import selectors, services
 from cases.access import get_for_user
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
 from cases.models import Action, Case, Child, Referral, Review
+from cases.services.lifecycle import CLOSED_TEAM
 from cases.workflow import InvalidTransition, allowed_targets
 from panel.dates import london_today
 from panel.errors import Conflict
@@ -180,7 +181,11 @@ def open_case(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
         if done:
             return done
-    return render(request, "cases/case/open.html", {"case": case, "form": form})
+    missing = {
+        "lead_agency": case.lead_agency_id is None,
+        "lead_professional": case.lead_professional_id is None,
+    }
+    return render(request, "cases/case/open.html", {"case": case, "form": form, "missing": missing})
 
 
 @login_required
@@ -235,6 +240,9 @@ def reopen_case(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_team(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     _coordinator(request, case)
+    if case.status == Case.Status.CLOSED:
+        # Nothing to send: the page says why, whatever was posted.
+        return render(request, "cases/case/team.html", {"case": case, "closed": CLOSED_TEAM})
     initial = {
         "version": case.version,
         "lead_agency": case.lead_agency_id,

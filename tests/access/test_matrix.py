@@ -55,7 +55,18 @@ from tests.factories import (
     stoke,
 )
 
-ROLES = ("anon", "referrer", "lead_in", "lead_out", "coord_a", "coord_b", "auditor", "staff")
+ROLES = (
+    "anon",
+    "referrer",
+    "lead_in",
+    "lead_out",
+    "lead_prof",
+    "action_owner",
+    "coord_a",
+    "coord_b",
+    "auditor",
+    "staff",
+)
 SIGNED_IN = ROLES[1:]
 MISSING = 999999  # an id no record has
 ADMIN = "admin:"  # one rule covers every admin route; admin:index is the one requested
@@ -74,11 +85,15 @@ class World:
     agency_out: Agency  # Q: serves the same area, not involved
     r1: Any  # R0's referral, accepted by coord_a into the case
     r2: Any  # R0's referral, pending triage
-    case: Any
+    case: Any  # lead agency P, lead professional lead_prof
     child: Any  # the case's child (R1's)
     child2: Any  # R2's child
     assessment: Any  # recorded on the case by coord_a (not the referral's own)
-    action: Any  # on the case, owned by agency P (lead_in's)
+    action: Any  # on the case, owned by agency P (lead_in's), owner action_owner
+    case2: Any  # another case P is involved in: lead_prof and action_owner are not on it
+    child2_case: Any  # case2's child
+    r3: Any  # case2's referral
+    action2: Any  # on case2, owned by P, no owner named
     review: Any  # the case's upcoming review
     tool: Any
     notification: Notification  # coord_a's
@@ -97,6 +112,9 @@ def world() -> World:
         "referrer": referrer(),
         "lead_in": agency_lead(agency_in),
         "lead_out": agency_lead(agency_out),
+        # Members of P without the agency-lead role, who do the work on the case.
+        "lead_prof": referrer(agency=agency_in),
+        "action_owner": referrer(agency=agency_in),
         "coord_a": coordinator(area_a),
         "coord_b": coordinator(area_b),
         "auditor": auditor(),
@@ -109,6 +127,8 @@ def world() -> World:
         users["coord_a"],
         referral=r1,
         reason="Meets the panel threshold (fictional test).",
+        lead_agency=agency_in,
+        lead_professional=users["lead_prof"],
         involved_agencies=[agency_in],
     )
     child2 = ChildFactory(area=area_a)
@@ -118,6 +138,22 @@ def world() -> World:
         users["coord_a"],
         case=case,
         description="Fictional action for the access matrix.",
+        owning_agency=agency_in,
+        owner=users["action_owner"],
+        due_date=dt.date(2030, 1, 1),
+        four_p="protect",
+    )
+    r3 = make_referral(by=users["referrer"], child=ChildFactory(area=area_a))
+    case2 = services.accept_referral(
+        users["coord_a"],
+        referral=r3,
+        reason="Meets the panel threshold (fictional test).",
+        lead_agency=agency_in,
+    )
+    action2 = services.add_action(
+        users["coord_a"],
+        case=case2,
+        description="Fictional action on another case.",
         owning_agency=agency_in,
         due_date=dt.date(2030, 1, 1),
         four_p="protect",
@@ -142,6 +178,10 @@ def world() -> World:
         child2=child2,
         assessment=assessment,
         action=action,
+        case2=case2,
+        child2_case=case2.child,
+        r3=r3,
+        action2=action2,
         review=case.reviews.get(status="upcoming"),
         tool=tool,
         notification=Notification.objects.get(
@@ -224,21 +264,38 @@ REFERRAL_PAGE = to("cases:referral-detail")
 ADMIN_LOGIN = to("admin:login")
 # R2 is pending: its referrer sees it and may not triage it. R1 is accepted onto the case:
 # the lead of the involved agency sees it too, and may not triage it either.
+# The people doing the work on the case (its lead professional, the owner of its open
+# action), without the agency-lead role: they read the case like an involved lead.
+WORKERS = ("lead_prof", "action_owner")
+
+
+def workers(status: Cell) -> dict[str, Cell]:
+    return dict.fromkeys(WORKERS, status)
+
+
 PENDING = scoped(referrer=403, coord_a=200, auditor=403)
-ACCEPTED = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403)
-# Coordinator-only changes to the case: the lead of an involved agency and the auditor see
-# the case (403), everyone else does not (404).
-COORDINATOR_ONLY = scoped(lead_in=403, coord_a=200, auditor=403)
+ACCEPTED = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403, **workers(403))
+# Coordinator-only changes to the case: the lead of an involved agency, the people doing
+# the work and the auditor see the case (403), everyone else does not (404).
+COORDINATOR_ONLY = scoped(lead_in=403, coord_a=200, auditor=403, **workers(403))
 # Creating an assessment or a note with no case named: coordinators and agency leads may
-# add them (to their own cases) and get 400; referrers, staff and auditors never may.
-CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403)
-# The case and what hangs off it: the involved lead, coord_a, the auditor.
-SEE_CASE = scoped(lead_in=200, coord_a=200, auditor=200)
-# Progressing an action: the owning agency's lead (lead_in) and coord_a get their form again
-# for the empty body; the auditor sees it and may not (403); everyone else 404.
-PROGRESS = scoped(lead_in=200, coord_a=200, auditor=403)
-# R1 and its child (the case's child): the referrer, the involved lead, coord_a, the auditor.
-SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
+# add them (to their own cases) and get 400; referrers (the workers are referrers too),
+# staff and auditors never may.
+CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403, **workers(403))
+# The case and what hangs off it: the involved lead, the workers, coord_a, the auditor.
+SEE_CASE = scoped(lead_in=200, coord_a=200, auditor=200, **workers(200))
+# Another case P is involved in: the workers are not on it, so 404 like anyone outside.
+SEE_OTHER_CASE = scoped(lead_in=200, coord_a=200, auditor=200)
+# Progressing an action: the owning agency's lead (lead_in), its owner and coord_a get their
+# form again for the empty body; the lead professional and the auditor see it and may not
+# (403); everyone else 404.
+PROGRESS = scoped(lead_in=200, action_owner=200, lead_prof=403, coord_a=200, auditor=403)
+PROGRESS_OTHER = scoped(lead_in=200, coord_a=200, auditor=403)
+# R1 and its child (the case's child): the referrer, the involved lead, the workers,
+# coord_a, the auditor.
+SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200, **workers(200))
+# R3 (case2's referral) and its child: the workers are not on case2.
+SEE_R3 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
 
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
@@ -258,6 +315,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "cases:referral-detail": [
         GET(pk("r1"), SEE_R1 | {"coord_a": TRIAGE}, "accepted"),
         GET(pk("r2"), scoped(referrer=200, coord_a=TRIAGE, auditor=200), "pending"),
+        GET(pk("r3"), SEE_R3 | {"coord_a": TRIAGE}, "another case"),
     ],
     # --- triage --------------------------------------------------------------------------
     # The queue is the coordinators' work list: auditors read each referral, not the queue.
@@ -295,29 +353,48 @@ TABLE: dict[str, Row | list[Row]] = {
         POST(pk("r1"), ACCEPTED, "accepted"),
     ],
     # --- cases ---------------------------------------------------------------------------
-    "cases:case-list": GET(none, signed_in(200, referrer=403, staff=403)),
-    "cases:case-detail": GET(pk("case"), SEE_CASE),
+    # The case list is the panel's: the workers open their cases from My work and links.
+    "cases:case-list": GET(none, signed_in(200, referrer=403, staff=403, **workers(403))),
+    "cases:case-detail": [
+        GET(pk("case"), SEE_CASE, "theirs"),
+        GET(pk("case2"), SEE_OTHER_CASE, "not theirs"),
+    ],
     # The lifecycle and team pages are forms for a write: GET them (the permission is
     # checked before the method is looked at).
     "cases:case-open": GET(pk("case"), COORDINATOR_ONLY),
     "cases:case-close": GET(pk("case"), COORDINATOR_ONLY),
     "cases:case-reopen": GET(pk("case"), COORDINATOR_ONLY),
     "cases:case-team": GET(pk("case"), COORDINATOR_ONLY),
-    "cases:case-assess": GET(pk("case"), SEE_CASE | {"auditor": 403}),
-    "cases:case-note": POST(pk("case"), SEE_CASE | {"auditor": 403}),
-    "cases:child-detail": GET(pk("child"), SEE_R1),
+    # Notes and assessments are the panel's (coordinators, involved leads): the workers
+    # read them and may not add them.
+    "cases:case-assess": GET(pk("case"), SEE_CASE | {"auditor": 403, **workers(403)}),
+    "cases:case-note": POST(pk("case"), SEE_CASE | {"auditor": 403, **workers(403)}),
+    "cases:child-detail": [
+        GET(pk("child"), SEE_R1, "theirs"),
+        GET(pk("child2_case"), SEE_R3, "not theirs"),
+    ],
     # --- actions and reviews -------------------------------------------------------------
     # Coordinators agree, cancel and re-assign actions; the owning agency's leads progress
     # them; the involved lead and the auditor read them.
     "cases:action-add": GET(pk("case"), COORDINATOR_ONLY),
-    "cases:action-detail": GET(pk("action"), SEE_CASE),
-    "cases:action-update": POST(pk("action"), PROGRESS),
+    "cases:action-detail": [
+        GET(pk("action"), SEE_CASE, "theirs"),
+        GET(pk("action2"), SEE_OTHER_CASE, "not theirs"),
+    ],
+    "cases:action-update": [
+        POST(pk("action"), PROGRESS, "theirs"),
+        POST(pk("action2"), PROGRESS_OTHER, "not theirs"),
+    ],
     "cases:action-cancel": POST(pk("action"), COORDINATOR_ONLY),
     "cases:action-reassign": GET(pk("action"), COORDINATOR_ONLY),
     "cases:review-hold": GET(pk("review"), COORDINATOR_ONLY),
-    # Work lists: My work is for those who have work (coordinators, agency leads; an
-    # auditor changes nothing, so has none); Reviews due is the coordinators' like triage.
-    "cases:my-work": GET(none, signed_in(403, lead_in=200, lead_out=200, coord_a=200, coord_b=200)),
+    # Work lists: My work is for those who have work (coordinators, agency leads, a lead
+    # professional, an action's owner; an auditor changes nothing, so has none); Reviews
+    # due is the coordinators' like triage.
+    "cases:my-work": GET(
+        none,
+        signed_in(403, lead_in=200, lead_out=200, coord_a=200, coord_b=200, **workers(200)),
+    ),
     "cases:reviews-due": GET(none, signed_in(403, coord_a=200, coord_b=200)),
     # --- notifications -------------------------------------------------------------------
     "notifications:list": GET(none, signed_in(200)),
@@ -349,7 +426,10 @@ TABLE: dict[str, Row | list[Row]] = {
     # Collections are scoped, not role-gated: each user gets what they may see (an empty
     # page for staff), so they say nothing about what else exists.
     "v1:child-list": GET(none, signed_in(200)),
-    "v1:child-detail": GET(pk("child"), SEE_R1),
+    "v1:child-detail": [
+        GET(pk("child"), SEE_R1, "theirs"),
+        GET(pk("child2_case"), SEE_R3, "not theirs"),
+    ],
     "v1:referral-list": [
         GET(none, signed_in(200), "list"),
         # Referring: referrers, coordinators and agency leads (400 for the empty body).
@@ -358,6 +438,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:referral-detail": [
         GET(pk("r1"), SEE_R1, "accepted"),
         GET(pk("r2"), scoped(referrer=200, coord_a=200, auditor=200), "pending"),
+        GET(pk("r3"), SEE_R3, "another case"),
     ],
     "v1:referral-accept": [
         POST(pk("r2"), PENDING | {"coord_a": 400}, "pending"),
@@ -389,7 +470,10 @@ TABLE: dict[str, Row | list[Row]] = {
         GET(pk("r1"), ACCEPTED, "accepted"),
     ],
     "v1:case-list": GET(none, signed_in(200)),
-    "v1:case-detail": GET(pk("case"), SEE_CASE),
+    "v1:case-detail": [
+        GET(pk("case"), SEE_CASE, "theirs"),
+        GET(pk("case2"), SEE_OTHER_CASE, "not theirs"),
+    ],
     "v1:case-team": POST(pk("case"), COORDINATOR_ONLY | {"coord_a": 400}),
     "v1:case-transition": POST(pk("case"), COORDINATOR_ONLY | {"coord_a": 400}),
     "v1:assessment-list": [GET(none, signed_in(200), "list"), POST(none, CONTRIBUTE, "create")],
@@ -402,8 +486,18 @@ TABLE: dict[str, Row | list[Row]] = {
         GET(none, signed_in(200), "list"),
         POST(none, signed_in(403, coord_a=400, coord_b=400), "create"),
     ],
-    "v1:action-detail": GET(pk("action"), SEE_CASE),
-    "v1:action-update": POST(pk("action"), PROGRESS | {"lead_in": 400, "coord_a": 400}),
+    "v1:action-detail": [
+        GET(pk("action"), SEE_CASE, "theirs"),
+        GET(pk("action2"), SEE_OTHER_CASE, "not theirs"),
+    ],
+    "v1:action-update": [
+        POST(
+            pk("action"),
+            PROGRESS | {"lead_in": 400, "action_owner": 400, "coord_a": 400},
+            "theirs",
+        ),
+        POST(pk("action2"), PROGRESS_OTHER | {"lead_in": 400, "coord_a": 400}, "not theirs"),
+    ],
     "v1:action-reassign": POST(pk("action"), COORDINATOR_ONLY | {"coord_a": 400}),
     "v1:review-list": GET(none, signed_in(200)),
     "v1:review-detail": GET(pk("review"), SEE_CASE),

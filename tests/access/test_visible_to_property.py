@@ -1,11 +1,16 @@
 """visible_to() against a brute-force statement of the need-to-know rule, on random cases,
-referrals and memberships (DESIGN.md rule 1)."""
+referrals and memberships (DESIGN.md rule 1), and the narrow scopes of the people doing
+the work: a case's lead professional and the owners of its open actions (rule 11)."""
+
+import datetime as dt
 
 import pytest
+from django.db.models import Q
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.models import Case, CaseAgency, Child, Referral
+from cases.models import Action, Case, CaseAgency, Child, Referral, RiskAssessment
 from panel.models import Agency, Role, RoleAssignment, User
 from tests.factories import (
     AgencyFactory,
@@ -34,6 +39,17 @@ def expected_cases(user: User) -> set[int]:
         involved = set(CaseAgency.objects.filter(case=case).values_list("agency_id", flat=True))
         if case.area_id in areas or (lead and user.agency_id in involved):
             seen.add(case.pk)
+        # The lead professional, while their agency is involved in the case.
+        if case.lead_professional_id == user.pk and user.agency_id in involved:
+            seen.add(case.pk)
+        # An owner of an open action, while still in its owning agency, which is involved.
+        for action in Action.objects.filter(case=case, owner=user):
+            if (
+                action.status in ("open", "in_progress")
+                and user.agency_id == action.owning_agency_id
+                and action.owning_agency_id in involved
+            ):
+                seen.add(case.pk)
     return seen
 
 
@@ -45,11 +61,10 @@ def expected_referrals(user: User) -> set[int]:
         return set(Referral.objects.values_list("pk", flat=True))
     areas = {area for role, area in roles if role == Role.COORDINATOR}
     cases = expected_cases(user)
-    lead = any(role == Role.AGENCY_LEAD for role, _ in roles)
     return {
         r.pk
         for r in Referral.objects.all()
-        if r.area_id in areas or r.referrer_id == user.pk or (lead and r.case_id in cases)
+        if r.area_id in areas or r.referrer_id == user.pk or r.case_id in cases
     }
 
 
@@ -63,7 +78,7 @@ role_sets = st.lists(
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -74,41 +89,75 @@ def test_visible_to_matches_the_rule(data):
     while len(agencies) < 3:
         agencies.append(AgencyFactory())
     referrers = [UserFactory(roles=["referrer"], agency=agencies[0]) for _ in range(2)]
+    # The user under test and a colleague: either may be named lead professional or owner.
+    user = UserFactory(agency=data.draw(st.sampled_from(agencies)))
+    colleague = UserFactory(roles=["referrer"], agency=data.draw(st.sampled_from(agencies)))
+    workers = [user, colleague]
 
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
         area = areas[data.draw(st.sampled_from(["staffs", "stoke"]))]
         involved = data.draw(st.lists(st.sampled_from(agencies), max_size=3, unique=True))
-        if data.draw(st.booleans()):
-            make_case(area=area, agencies=involved)
+        # Mostly cases, and mostly with a worker named, so the narrow scopes are exercised.
+        if data.draw(st.integers(min_value=0, max_value=2)):
+            lead = data.draw(st.sampled_from([*workers, None]))
+            if lead is not None and lead.agency not in involved:
+                involved.append(lead.agency)
+            case = make_case(area=area, agencies=involved, lead_professional=lead)
+            # Accepting named a lead agency, so at least one agency is involved.
+            on_case = list(case.involved_agencies.order_by("pk"))
+            for owning in data.draw(st.lists(st.sampled_from(on_case), max_size=3)):
+                members = [w for w in workers if w.agency_id == owning.pk]
+                status = data.draw(st.sampled_from(["open", "in_progress", "done", "cancelled"]))
+                Action.objects.create(
+                    case=case,
+                    description="Fictional action for the property test.",
+                    owning_agency=owning,
+                    owner=data.draw(st.sampled_from([*members, None])),
+                    due_date=dt.date(2030, 1, 1),
+                    status=status,
+                    completion_note="Fictional." if status == "done" else "",
+                    completed_at=timezone.now() if status == "done" else None,
+                    cancel_reason="Fictional." if status == "cancelled" else "",
+                    created_by=colleague,
+                )
         else:
             make_referral(by=data.draw(st.sampled_from(referrers)), child=ChildFactory(area=area))
 
-    roles = data.draw(role_sets)
-    user = UserFactory(
-        agency=data.draw(st.sampled_from(agencies)), is_active=data.draw(st.booleans())
-    )
-    for role in roles:
+    # People move agency after they were named: their links to the case may no longer be
+    # live (a lead professional whose agency is not involved, an owner who left the agency).
+    elsewhere = AgencyFactory()  # involved in no case
+    for worker in workers:
+        if data.draw(st.booleans()):
+            moved_to = data.draw(st.sampled_from([elsewhere, *agencies]))
+            User.objects.filter(pk=worker.pk).update(agency=moved_to)
+    User.objects.filter(pk=user.pk).update(is_active=data.draw(st.booleans()))
+    for role in data.draw(role_sets):
         if role.startswith("coordinator"):
             RoleAssignment.objects.create(
                 user=user, role=Role.COORDINATOR, area=areas[role.split("-")[1]]
             )
         else:
             RoleAssignment.objects.create(user=user, role=role)
-    if data.draw(st.booleans()):
-        user = data.draw(st.sampled_from(referrers))
+    user = data.draw(st.sampled_from([user, user, colleague, referrers[0]]))
     user = User.objects.get(pk=user.pk)  # fresh: roles are read from the current rows
 
-    assert set(Case.objects.visible_to(user).values_list("pk", flat=True)) == expected_cases(user)
-    assert set(Referral.objects.visible_to(user).values_list("pk", flat=True)) == (
-        expected_referrals(user)
-    )
+    cases = expected_cases(user)
+    referrals = expected_referrals(user)
+    assert set(Case.objects.visible_to(user).values_list("pk", flat=True)) == cases
+    assert set(Referral.objects.visible_to(user).values_list("pk", flat=True)) == referrals
     visible_children = set(Child.objects.visible_to(user).values_list("pk", flat=True))
     expected_children = set(
-        Case.objects.filter(pk__in=expected_cases(user)).values_list("child_id", flat=True)
-    ) | set(
-        Referral.objects.filter(pk__in=expected_referrals(user)).values_list("child_id", flat=True)
-    )
+        Case.objects.filter(pk__in=cases).values_list("child_id", flat=True)
+    ) | set(Referral.objects.filter(pk__in=referrals).values_list("child_id", flat=True))
     assert visible_children == expected_children
+    assert set(Action.objects.visible_to(user).values_list("pk", flat=True)) == set(
+        Action.objects.filter(case_id__in=cases).values_list("pk", flat=True)
+    )
+    assert set(RiskAssessment.objects.visible_to(user).values_list("pk", flat=True)) == set(
+        RiskAssessment.objects.filter(
+            Q(case_id__in=cases) | Q(referral_id__in=referrals)
+        ).values_list("pk", flat=True)
+    )
 
 
 def test_a_moved_user_loses_access_at_once():

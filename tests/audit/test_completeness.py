@@ -17,6 +17,7 @@ from tests.factories import (
     ANSWERED,
     AgencyFactory,
     ChildFactory,
+    UserFactory,
     agency_lead,
     coordinator,
     make_case,
@@ -71,7 +72,11 @@ def _accept():
     referral = make_referral()
     agency = AgencyFactory()
     return lambda: services.accept_referral(
-        coordinator(), referral=referral, reason="Test.", involved_agencies=[agency]
+        coordinator(),
+        referral=referral,
+        reason="Test.",
+        lead_agency=agency,
+        involved_agencies=[agency],
     )
 
 
@@ -124,7 +129,7 @@ def _assess_referral():
 
 def _transition():
     boss = coordinator()
-    case = make_case(coordinator_user=boss)
+    case = make_case(coordinator_user=boss, lead_professional=UserFactory())
     return lambda: services.transition_case(boss, case=case, to_status="open")
 
 

@@ -251,7 +251,10 @@ def test_a_referrer_sees_only_their_own_referrals_and_of_those_only_the_outcome(
     mine = make_referral(by=me)
     theirs = make_referral()
     case = services.accept_referral(
-        coordinator(staffordshire()), referral=mine, reason="Fictional."
+        coordinator(staffordshire()),
+        referral=mine,
+        reason="Fictional.",
+        lead_agency=AgencyFactory(),
     )
     api = client_for(me)
 
@@ -289,7 +292,10 @@ def test_a_referrer_never_sees_the_case_their_referral_opened():
     me = referrer()
     referral = make_referral(by=me, child=ChildFactory(address="1 Fictional Road"))
     case = services.accept_referral(
-        coordinator(staffordshire()), referral=referral, reason="Fictional."
+        coordinator(staffordshire()),
+        referral=referral,
+        reason="Fictional.",
+        lead_agency=AgencyFactory(),
     )
     api = client_for(me)
 

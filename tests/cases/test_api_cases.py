@@ -155,6 +155,7 @@ def test_a_re_referral_links_to_the_earlier_case_only_for_those_who_may_see_it()
         user,
         referral=make_referral(child=earlier.child),
         reason="Fictional re-referral.",
+        lead_agency=police,
         involved_agencies=[police],
     )
 
@@ -224,7 +225,7 @@ def test_the_case_record_takes_the_same_queries_for_1_or_30_actions_and_assessme
 
 
 def test_a_case_is_opened_closed_and_reopened_through_one_transition_action():
-    case = make_case()
+    case = make_case(lead_professional=UserFactory())
     user = coordinator(staffordshire())
 
     opened = transition(user, case, to_status="open", reason="Heard at panel (fictional).")
@@ -245,7 +246,7 @@ def test_a_case_is_opened_closed_and_reopened_through_one_transition_action():
 
 
 def test_a_transition_from_the_wrong_state_is_409_and_changes_nothing():
-    case = make_case()
+    case = make_case(lead_professional=UserFactory())
     user = coordinator(staffordshire())
     transition(user, case, to_status="open")
     before = AuditEvent.objects.count()
@@ -487,6 +488,7 @@ def test_children_show_their_derived_age_and_flags_and_filter_by_area():
         user,
         referral=make_referral(child=ChildFactory(date_of_birth=years_ago(16, 10))),
         reason="Fictional.",
+        lead_agency=area_agency(),
     ).child
     api = client_for(user)
 

@@ -104,7 +104,7 @@ def test_16_and_17_year_olds_are_referred_and_accepted_like_any_child(matrix, ye
 
     accepted = client_for(coordinator(staffordshire())).post(
         f"/api/v1/referrals/{referral_id}/accept/",
-        {"reason": "Meets the threshold (fictional)."},
+        {"reason": "Meets the threshold (fictional).", "lead_agency": area_agency().pk},
         format="json",
     )
 
@@ -336,9 +336,10 @@ def test_accepting_twice_is_a_conflict_and_opens_one_case():
     referral = make_referral()
     api = client_for(coordinator(staffordshire()))
     url = f"/api/v1/referrals/{referral.pk}/accept/"
+    body = {"reason": "Fictional.", "lead_agency": area_agency().pk}
 
-    first = api.post(url, {"reason": "Fictional."}, format="json")
-    second = api.post(url, {"reason": "Fictional."}, format="json")
+    first = api.post(url, body, format="json")
+    second = api.post(url, body, format="json")
 
     assert first.status_code == 200
     assert second.status_code == 409

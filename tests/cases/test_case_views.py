@@ -11,6 +11,7 @@ from cases import services
 from cases.models import Case, Referral
 from tests.factories import (
     AgencyFactory,
+    UserFactory,
     agency_lead,
     auditor,
     coordinator,
@@ -47,7 +48,7 @@ def test_the_case_list_filters_by_status_risk_area_and_agency(client):
     boss = coordinator()
     boss.role_assignments.create(role="coordinator", area=stoke())
     a = make_case(agencies=[police])
-    b = make_case(area=stoke())
+    b = make_case(area=stoke(), lead_professional=UserFactory())
     services.transition_case(type(boss).objects.get(pk=boss.pk), case=b, to_status="open")
     client.force_login(boss)
 

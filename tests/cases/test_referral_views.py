@@ -18,6 +18,7 @@ from notifications.models import Notification
 from panel.dates import LONDON, london_today
 from panel.models import Area
 from tests.factories import (
+    AgencyFactory,
     LocalSupportTeamFactory,
     agency_lead,
     auditor,
@@ -615,7 +616,10 @@ def test_another_referrers_referral_is_not_found_like_a_missing_one(client, sign
 def test_the_referrer_sees_the_outcome_but_not_the_reason_or_the_case(client, signed_in):
     referral = make_referral(by=signed_in)
     case = services.accept_referral(
-        coordinator(staffordshire()), referral=referral, reason="Testreason-0001 (fictional)."
+        coordinator(staffordshire()),
+        referral=referral,
+        reason="Testreason-0001 (fictional).",
+        lead_agency=AgencyFactory(),
     )
 
     page = client.get(f"/referrals/{referral.pk}/").content.decode()

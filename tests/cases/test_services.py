@@ -15,6 +15,7 @@ from panel.errors import Conflict
 from tests.factories import (
     AgencyFactory,
     ChildFactory,
+    UserFactory,
     agency_lead,
     auditor,
     coordinator,
@@ -51,7 +52,9 @@ def test_16_and_17_year_olds_are_referred_and_accepted_without_question(years):
     child = ChildFactory(date_of_birth=years_ago(years, 10))
     referral = make_referral(child=child)
 
-    case = services.accept_referral(coordinator(), referral=referral, reason="Fictional.")
+    case = services.accept_referral(
+        coordinator(), referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+    )
 
     assert case.child == child
     assert referral.young_adult_reason == ""
@@ -125,7 +128,9 @@ def test_accepting_opens_a_case_with_a_reference_and_a_review_by_the_risk_cadenc
         referral = make_referral(
             answers={"controlled-by-adult": AnswerInput("present", "Fictional.")}
         )
-        case = services.accept_referral(coordinator(), referral=referral, reason="Fictional.")
+        case = services.accept_referral(
+            coordinator(), referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+        )
 
     assert case.reference == "CSE-2026-0001"
     assert case.status == "awaiting_panel"
@@ -184,7 +189,9 @@ def test_a_re_referral_after_closure_gets_a_new_case_linked_to_the_old_one():
     )
 
     again = make_referral(child=first.child)
-    second = services.accept_referral(boss, referral=again, reason="Fictional.")
+    second = services.accept_referral(
+        boss, referral=again, reason="Fictional.", lead_agency=first.lead_agency
+    )
 
     assert second.pk != first.pk
     assert second.previous_case == first
@@ -209,7 +216,9 @@ def test_illegal_transitions_are_refused():
 def test_closing_needs_no_open_actions_and_cancels_the_upcoming_review():
     boss = coordinator()
     agency = AgencyFactory()
-    case = make_case(coordinator_user=boss, agencies=[agency])
+    case = make_case(
+        coordinator_user=boss, agencies=[agency], lead_professional=UserFactory(agency=agency)
+    )
     services.transition_case(boss, case=case, to_status="open")
     action = services.add_action(
         boss,

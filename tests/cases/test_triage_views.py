@@ -280,6 +280,8 @@ def test_a_coordinator_of_another_area_gets_404_and_it_is_recorded(client):
 
 def test_a_16_and_a_17_year_old_are_accepted_without_warning(client):
     boss = coordinator()
+    police = AgencyFactory(name="Test Police")
+    police.areas.add(boss.role_assignments.get().area)
     client.force_login(boss)
     for years in (16, 17):
         referral = make_referral(
@@ -289,7 +291,8 @@ def test_a_16_and_a_17_year_old_are_accepted_without_warning(client):
         page = client.get(reverse("cases:triage-detail", args=[referral.pk])).content.decode()
         assert "16-17" in page
         response = client.post(
-            reverse("cases:triage-accept", args=[referral.pk]), {"reason": "Test."}
+            reverse("cases:triage-accept", args=[referral.pk]),
+            {"reason": "Test.", "lead_agency": police.pk},
         )
         assert response.status_code == 302
     assert Case.objects.count() == 2

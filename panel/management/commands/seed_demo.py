@@ -373,6 +373,9 @@ class Command(BaseCommand):
             referral=referral,
             reason="Fictional: meets the threshold for the multi-agency panel.",
             lead_agency=social_care,
+            # The coordinator is a social worker of the lead agency: a named team, so the
+            # case can be opened when the panel has heard it.
+            lead_professional=boss,
             local_support_team=lst,
             lst_contact=f"{lst.name} duty desk" if lst else "",
             involved_agencies=involved,
@@ -475,6 +478,8 @@ class Command(BaseCommand):
             boss,
             referral=referral,
             reason="Fictional: re-referral after closure.",
+            lead_agency=closed.lead_agency,
+            lead_professional=closed.lead_professional,
             involved_agencies=list(closed.involved_agencies.all()),
             now=referred + dt.timedelta(days=1),
         )
