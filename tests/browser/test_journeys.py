@@ -1,0 +1,288 @@
+"""One journey per role through the real server and worker, in Debian's Chromium. Every page
+visited is checked by tests.browser.pages.check_page: axe-core finds nothing, no sideways
+scroll at 375 px, one current navigation item, a back link on sub-pages."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cases.models import Action, Case, Referral
+from notifications.models import Notification
+from notifications.tasks import scan_actions
+from panel.dates import london_today
+from tests.browser.pages import check_page, sign_in
+from tests.browser.world import born, make_world, open_case_with_action, referral_for
+from tests.factories import ChildFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def follow(page: Page, name: str, *, role: str = "link") -> None:
+    """Click a link or button and check the page it leads to."""
+    page.get_by_role(role, name=name, exact=True).first.click()
+    page.wait_for_load_state("load")
+    check_page(page)
+
+
+def nav(page: Page, name: str) -> None:
+    page.locator("nav[aria-label='Main']").get_by_role("link", name=name).click()
+    page.wait_for_load_state("load")
+    check_page(page)
+
+
+def refer(
+    page: Page,
+    *,
+    first: str,
+    last: str,
+    born_on: dt.date,
+    immediate: bool = False,
+    present: str = "missing-late",
+) -> None:
+    """Fill in "Refer a child" as a referrer would and send it; the confirmation is shown."""
+    nav(page, "Refer a child")
+    page.check(f"input[name=immediate_risk][value={'yes' if immediate else 'no'}]")
+    if immediate:
+        today = london_today()
+        page.fill("[name=police_contacted_on_day]", str(today.day))
+        page.fill("[name=police_contacted_on_month]", str(today.month))
+        page.fill("[name=police_contacted_on_year]", str(today.year))
+        page.fill("[name=police_contacted_time]", "00:05")
+        page.fill("[name=police_contacted_by]", "Rey Referrer-Test")
+        page.fill("[name=police_incident_number]", "INC-0000-TEST")
+    page.fill("[name=first_name]", first)
+    page.fill("[name=last_name]", last)
+    page.fill("[name=date_of_birth_day]", str(born_on.day))
+    page.fill("[name=date_of_birth_month]", str(born_on.month))
+    page.fill("[name=date_of_birth_year]", str(born_on.year))
+    page.locator("input[name=gender]").first.check()
+    page.get_by_label("Staffordshire").check()
+    page.fill("[name=referrer_role]", "Designated safeguarding lead")
+    page.fill("[name=referrer_contact]", "01234 000000")
+    page.fill("[name=concerns]", "Fictional concerns written for a browser test.")
+    page.check("input[name=contact_methods][value=online]")
+    page.check("input[name=known_to_social_care][value=no]")
+    page.locator("input[name=legal_status]").first.check()
+    for question in ("child_aware", "child_agrees", "parents_aware", "parents_agree"):
+        page.check(f"input[name={question}][value=yes]")
+    # The Risk Factor Matrix, answered: one indicator present with what was seen, others not.
+    page.check(f"input[name='answer_{present}'][value=present]")
+    page.fill(f"[name='evidence_{present}']", "Fictional: seen by a teacher last week.")
+    for other in ("sexting", "unknown-adults", "hotspots"):
+        if other != present:
+            page.check(f"input[name='answer_{other}'][value=not_present]")
+    # The reveals and the live risk level, as they are shown before sending.
+    check_page(page)
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    check_page(page)
+
+
+def test_a_referrer_refers_three_children(page: Page, server):
+    world = make_world()
+    sign_in(page, world.referrer)
+    check_page(page)
+
+    refer(page, first="Alpha", last="Testchild-01", born_on=born(14), immediate=True)
+    expect(page.locator("main")).to_contain_text("Immediate risk")
+
+    refer(page, first="Charlie", last="Testchild-03", born_on=born(12), present="hotspots")
+    under_13 = Referral.objects.get(child__first_name="Charlie")
+    assert under_13.assessments.get().final_level not in ("low", "", None)
+
+    refer(page, first="Delta", last="Testchild-04", born_on=born(17))
+    expect(page.locator("main")).not_to_contain_text("16 or 17")
+    nav(page, "My referrals")
+    for name in ("Testchild-01", "Testchild-03", "Testchild-04"):
+        expect(page.locator("main")).to_contain_text(name)
+    assert Referral.objects.count() == 3
+
+
+@pytest.mark.xfail(strict=True, reason="issue 8 point 1 lands from the advice branch")
+def test_an_immediate_risk_confirmation_repeats_999_and_never_advises_early_help(
+    page: Page, server
+):
+    """Issue 8 point 1: a 14-year-old at immediate risk with one low indicator."""
+    world = make_world()
+    sign_in(page, world.referrer)
+    refer(page, first="Echo", last="Testchild-05", born_on=born(14), immediate=True)
+    main = page.locator("main")
+    expect(main).to_contain_text("999")
+    expect(main).to_contain_text("0800 1313 126")
+    expect(main).not_to_contain_text("Early help may be better")
+
+
+def fill_date(page: Page, name: str, day: dt.date) -> None:
+    page.fill(f"[name={name}_day]", str(day.day))
+    page.fill(f"[name={name}_month]", str(day.month))
+    page.fill(f"[name={name}_year]", str(day.year))
+
+
+def add_action(page: Page, description: str, agency: str, four_p: str) -> None:
+    follow(page, "Add an action")
+    page.get_by_label("What needs to be done").fill(description)
+    page.get_by_label("Owning agency").select_option(label=agency)
+    fill_date(page, "due_date", london_today() + dt.timedelta(days=14))
+    page.check("input[name=priority][value=normal]")
+    page.get_by_label(four_p, exact=True).check()
+    check_page(page)
+    page.get_by_role("button", name="Add the action").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+
+
+def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page: Page, server):
+    world = make_world()
+    dob = born(15)
+    names = {"first_name": "Golf", "last_name": "Testchild-07", "date_of_birth": dob}
+    known = ChildFactory(area=world.area, **names)
+    referral_for(world, known)
+    again = ChildFactory(area=world.area, **names)
+    referral = referral_for(world, again)
+
+    sign_in(page, world.coordinator)
+    nav(page, "Triage")
+    page.goto(f"/triage/{referral.pk}/")
+    check_page(page)
+    # The duplicate: the same child already known.
+    expect(page.locator("main")).to_contain_text("Possible duplicates")
+    follow(page, "Same child: link to Golf Testchild-07", role="button")
+    referral.refresh_from_db()
+    assert referral.child_id == known.pk
+
+    # Accept, naming the team.
+    accept = page.locator("form[action$='/accept/']")
+    accept.get_by_label("Why the referral meets the threshold for the panel").fill(
+        "Fictional: indicators present and escalating."
+    )
+    accept.get_by_label("Lead agency").select_option(label=world.police.name)
+    accept.get_by_label("Lead professional").select_option(value=str(world.police_lead.pk))
+    accept.get_by_label("Local Support Team").select_option(value=str(world.lst.pk))
+    accept.get_by_label("LST contact").fill("Fictional LST contact, 01234 000001")
+    accept.get_by_label(world.health.name).check()
+    check_page(page)
+    page.get_by_role("button", name="Accept and open a case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+    case = Case.objects.get()
+    assert case.lead_agency == world.police and case.lead_professional == world.police_lead
+
+    # The panel hears it: the case opens.
+    follow(page, "Panel heard: open the case")
+    for box in page.locator("main form textarea").all():
+        box.fill("Fictional: heard at today's panel.")
+    page.get_by_role("button", name="Open the case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+
+    add_action(page, "Fictional: police visit with the school nurse.", world.police.name, "Protect")
+    add_action(page, "Fictional: health check-up booked.", world.health.name, "Prevent")
+
+    # A review, held today, confirming the level.
+    follow(page, "Hold the review")
+    fill_date(page, "held_on", london_today())
+    page.get_by_label(world.police.name).check()
+    page.get_by_label(world.health.name).check()
+    page.get_by_label("Outcome: what the panel agreed").fill("Fictional: the plan is working.")
+    check_page(page)
+    page.get_by_role("button", name="Record the review").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+
+    # Both actions done, then the case closes.
+    for description in ("Fictional: police visit", "Fictional: health check-up"):
+        page.get_by_role("link", name=re.compile(description)).click()
+        check_page(page)
+        page.check("input[name=status][value=done]")
+        page.get_by_label("What was done").fill("Fictional: done as agreed.")
+        page.get_by_role("button", name="Save the update").click()
+        page.wait_for_load_state("load")
+        check_page(page)
+        page.locator("a.govuk-back-link").click()
+        check_page(page)
+    follow(page, "Close the case")
+    page.get_by_label("Other").check()
+    page.get_by_label("Summary of the multi-agency decision").fill(
+        "Fictional: the panel agreed the child is safe."
+    )
+    check_page(page)
+    page.get_by_role("button", name="Close the case").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+
+
+def test_an_agency_lead_is_reminded_updates_an_action_and_meets_a_conflict(
+    page: Page, server, worker
+):
+    world = make_world()
+    case, action = open_case_with_action(world, due=london_today() + dt.timedelta(days=2))
+    # The real worker's reminder scan: the action is due within 3 days.
+    worker.run(scan_actions)
+    assert Notification.objects.filter(
+        recipient=world.police_lead, kind=Notification.Kind.ACTION_DUE
+    ).exists()
+
+    sign_in(page, world.police_lead)
+    nav(page, "Notifications")
+    expect(page.locator("main")).to_contain_text(case.reference)
+    nav(page, "My work")
+    follow(page, action.description)
+    assert page.url.endswith(f"/actions/{action.pk}/")
+
+    # The same action open twice: the first save wins, the second is refused and keeps
+    # what was typed.
+    other = page.context.new_page()
+    other.goto(page.url)
+    check_page(other)
+
+    page.check("input[name=status][value=in_progress]")
+    page.get_by_label("Progress note").fill("Fictional: first visit arranged.")
+    page.get_by_role("button", name="Save the update").click()
+    page.wait_for_load_state("load")
+    check_page(page)
+    expect(page.locator("main")).to_contain_text("Action updated.")
+
+    other.check("input[name=status][value=in_progress]")
+    other.get_by_label("Progress note").fill("Fictional: second note, typed meanwhile.")
+    other.get_by_role("button", name="Save the update").click()
+    other.wait_for_load_state("load")
+    check_page(other)
+    expect(other.locator("main")).to_contain_text("Changed while you were editing")
+    expect(other.get_by_label("Progress note")).to_have_value(
+        "Fictional: second note, typed meanwhile."
+    )
+    action.refresh_from_db()
+    assert action.status == Action.Status.IN_PROGRESS
+    assert action.updates.count() == 1
+
+
+def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
+    world = make_world()
+    case, _ = open_case_with_action(world)
+
+    sign_in(page, world.auditor)
+    nav(page, "Cases")
+    follow(page, case.reference)
+    follow(page, "Full audit history of this case")
+
+    nav(page, "Audit trail")
+    page.get_by_label("Case reference").fill(case.reference)
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state("load")
+    check_page(page)
+    expect(page.locator("main table")).to_contain_text(case.reference)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export these events as CSV").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert len(rows) > 1, rows
+    assert any(case.reference in cell for row in rows[1:] for cell in row)
