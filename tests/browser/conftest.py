@@ -33,12 +33,22 @@ from tests.browser.pages import CHROMIUM, DESKTOP
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Playwright's sync API runs an event loop in this thread, which makes Django's ORM refuse
-# to run ("SynchronousOnlyOperation") although nothing here is async: the factories and
-# services the tests call run in this process, between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in this thread, so Django's ORM
+    refuses to run ("SynchronousOnlyOperation") although nothing here is async: the
+    factories, services and pytest-django's flush run in this process between browser
+    steps. Set up before Playwright starts and put back after it stops (session end)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def pytest_collection_modifyitems(config, items):
@@ -135,8 +145,9 @@ def app_env(django_db_setup, django_db_blocker, tmp_path_factory) -> dict:
     with django_db_blocker.unblock():
         url = database_url()
     mail = tmp_path_factory.mktemp("browser-mail")
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "panel.settings",
         "DATABASE_URL": url,
         "CONN_MAX_AGE": "0",  # a handful of PostgreSQL connections at most

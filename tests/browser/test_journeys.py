@@ -185,6 +185,28 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     add_action(page, "Fictional: police visit with the school nurse.", world.police.name, "Protect")
     add_action(page, "Fictional: health check-up booked.", world.health.name, "Prevent")
 
+    # The sub-pages a coordinator opens from the case page, each with a way back.
+    back = page.url
+    follow(page, "Golf Testchild-07")
+    page.goto(back)
+    follow(page, "Change the team")
+    follow(page, "Back")
+    page.get_by_role("link", name=re.compile("Fictional: police visit")).click()
+    check_page(page)
+    follow(page, "Re-assign this action")
+    follow(page, "Back")
+    follow(page, "Back")
+
+    # A new risk assessment, answered, before the review.
+    follow(page, "Record a new risk assessment")
+    page.check("input[name='answer_hotspots'][value=present]")
+    page.fill("[name='evidence_hotspots']", "Fictional: seen at a known hotspot.")
+    page.check("input[name='answer_missing-late'][value=not_present]")
+    check_page(page)
+    page.get_by_role("button", name="Save the assessment").click()
+    page.wait_for_url(re.compile(r"/cases/\d+/$"))
+    check_page(page)
+
     # A review, held today, confirming the level.
     follow(page, "Hold the review")
     fill_date(page, "held_on", london_today())
@@ -218,6 +240,7 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     check_page(page)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
+    follow(page, "Re-open the case")
 
 
 def test_an_agency_lead_is_reminded_updates_an_action_and_meets_a_conflict(
