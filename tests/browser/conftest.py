@@ -16,6 +16,8 @@ missing browser fails them.
 
 from __future__ import annotations
 
+import email
+import email.message
 import os
 import socket
 import subprocess
@@ -180,9 +182,19 @@ def server(app_env, tmp_path_factory) -> str:
 
 
 class Worker:
-    def __init__(self, proc: Process, queue: str):
+    def __init__(self, proc: Process, queue: str, mail: Path):
         self.proc = proc
         self.queue = queue
+        self.mail = mail
+
+    def emails(self) -> list[email.message.Message]:
+        """Every message the worker's file email backend wrote."""
+        messages = []
+        for path in sorted(self.mail.glob("*.log")):
+            for chunk in path.read_text().split("-" * 79):
+                if chunk.strip():
+                    messages.append(email.message_from_string(chunk.strip()))
+        return messages
 
     def run(self, task, *args, timeout: float = 60):
         """Run a task on the worker process and return its result."""
@@ -211,7 +223,7 @@ def worker(app_env, tmp_path_factory) -> Worker:
         proc.alive()
         assert time.monotonic() < deadline, f"the worker did not start:\n{proc.output()}"
         time.sleep(0.2)
-    yield Worker(proc, queue)
+    yield Worker(proc, queue, Path(app_env["EMAIL_URL"].removeprefix("filemail:///")))
     proc.stop()
 
 

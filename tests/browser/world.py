@@ -14,7 +14,6 @@ from tests.factories import (
     AgencyFactory,
     ChildFactory,
     LocalSupportTeamFactory,
-    UserFactory,
     agency_lead,
     auditor,
     coordinator,
@@ -98,6 +97,3 @@ def open_case_with_action(world: World, *, due: dt.date | None = None) -> tuple[
 
 def born(years: int, days: int = 40) -> dt.date:
     return years_ago(years, days)
-
-
-__all__ = ["UserFactory", "World", "born", "make_world", "open_case_with_action", "referral_for"]
