@@ -123,3 +123,4 @@ def sign_in(page: Page, user) -> None:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/sign-in/" not in url)
+    check_page(page)

@@ -96,7 +96,19 @@ def refer(
 def test_a_referrer_refers_three_children(page: Page, server):
     world = make_world()
     sign_in(page, world.referrer)
+    nav(page, "Notifications")
+
+    # Sent empty: the errors, and the 999 message first when immediate risk is ticked.
+    nav(page, "Refer a child")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state("load")
     check_page(page)
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    page.check("input[name=immediate_risk][value=yes]")
+    page.get_by_role("button", name="Send referral").click()
+    page.wait_for_load_state("load")
+    check_page(page)
+    expect(page.locator("main")).to_contain_text("999")
 
     refer(page, first="Alpha", last="Testchild-01", born_on=born(14), immediate=True)
     expect(page.locator("main")).to_contain_text("Immediate risk")
@@ -253,6 +265,12 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     assert case.status == Case.Status.CLOSED
     follow(page, "Re-open the case")
 
+    # The coordinator's other lists.
+    nav(page, "Reviews due")
+    nav(page, "My work")
+    nav(page, "Cases")
+    nav(page, "Notifications")
+
 
 def text_of(message) -> str:
     """Every text part of an email, decoded."""
@@ -285,6 +303,8 @@ def test_an_agency_lead_is_reminded_updates_an_action_and_meets_a_conflict(
     assert not child_details_in(texts, children)
 
     sign_in(page, world.police_lead)
+    nav(page, "Cases")
+    follow(page, case.reference)
     nav(page, "Notifications")
     expect(page.locator("main")).to_contain_text(case.reference)
     nav(page, "My work")
@@ -326,6 +346,8 @@ def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
     nav(page, "Cases")
     follow(page, case.reference)
     follow(page, "Full audit history of this case")
+    follow(page, "Back")
+    follow(page, "Who has viewed this child's record")
 
     nav(page, "Audit trail")
     page.get_by_label("Case reference").fill(case.reference)
