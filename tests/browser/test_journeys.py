@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from cases.models import Action, Case, Child, Referral
 from notifications.models import Notification
@@ -32,17 +32,20 @@ from tests.factories import ChildFactory, make_referral, referrer
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def go(page: Page, target: Locator) -> None:
+    """Click a link or button that loads a page, wait for that page and check it."""
+    with page.expect_navigation(wait_until="load"):
+        target.click()
+    check_page(page)
+
+
 def follow(page: Page, name: str, *, role: str = "link") -> None:
     """Click a link or button and check the page it leads to."""
-    page.get_by_role(role, name=name, exact=True).first.click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role(role, name=name, exact=True).first)
 
 
 def nav(page: Page, name: str) -> None:
-    page.locator("nav[aria-label='Main']").get_by_role("link", name=name).click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.locator("nav[aria-label='Main']").get_by_role("link", name=name))
 
 
 def refer(
@@ -88,9 +91,8 @@ def refer(
             page.check(f"input[name='answer_{other}'][value=not_present]")
     # The reveals and the live risk level, as they are shown before sending.
     check_page(page)
-    page.get_by_role("button", name="Send referral").click()
-    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Send referral"))
+    expect(page).to_have_url(re.compile(r"/referrals/\d+/$"))
 
 
 def test_a_referrer_refers_three_children(page: Page, server):
@@ -100,14 +102,10 @@ def test_a_referrer_refers_three_children(page: Page, server):
 
     # Sent empty: the errors, and the 999 message first when immediate risk is ticked.
     nav(page, "Refer a child")
-    page.get_by_role("button", name="Send referral").click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role("button", name="Send referral"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.check("input[name=immediate_risk][value=yes]")
-    page.get_by_role("button", name="Send referral").click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role("button", name="Send referral"))
     expect(page.locator("main")).to_contain_text("999")
 
     refer(page, first="Alpha", last="Testchild-01", born_on=born(14), immediate=True)
@@ -153,9 +151,8 @@ def add_action(page: Page, description: str, agency: str, four_p: str) -> None:
     page.check("input[name=priority][value=normal]")
     page.get_by_label(four_p, exact=True).check()
     check_page(page)
-    page.get_by_role("button", name="Add the action").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Add the action"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
 
 
 def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page: Page, server):
@@ -174,9 +171,7 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     page.goto(f"/triage/{referral.pk}/")
     check_page(page)
     # The duplicate: the same child already known.
-    page.get_by_role("button", name=re.compile(r"^Same child")).click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role("button", name=re.compile(r"^Same child")))
     referral.refresh_from_db()
     assert referral.child_id == known.pk
 
@@ -191,9 +186,8 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     accept.get_by_label("LST contact").fill("Fictional LST contact, 01234 000001")
     accept.get_by_label(world.health.name).check()
     check_page(page)
-    page.get_by_role("button", name="Accept and open a case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Accept and open a case"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
     case = Case.objects.get()
     assert case.lead_agency == world.police and case.lead_professional == world.police_lead
 
@@ -201,9 +195,8 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     follow(page, "Panel heard: open the case")
     for box in page.locator("main form textarea").all():
         box.fill("Fictional: heard at today's panel.")
-    page.get_by_role("button", name="Open the case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Open the case"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
 
     add_action(page, "Fictional: police visit with the school nurse.", world.police.name, "Protect")
     add_action(page, "Fictional: health check-up booked.", world.health.name, "Prevent")
@@ -214,8 +207,7 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     page.goto(back)
     follow(page, "Change the team")
     follow(page, "Back")
-    page.get_by_role("link", name=re.compile("Fictional: police visit")).click()
-    check_page(page)
+    go(page, page.get_by_role("link", name=re.compile("Fictional: police visit")))
     follow(page, "Re-assign this action")
     follow(page, "Back")
     follow(page, "Back")
@@ -226,9 +218,8 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     page.fill("[name='evidence_hotspots']", "Fictional: seen at a known hotspot.")
     page.check("input[name='answer_missing-late'][value=not_present]")
     check_page(page)
-    page.get_by_role("button", name="Save the assessment").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Save the assessment"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
 
     # A review, held today, confirming the level.
     follow(page, "Hold the review")
@@ -237,30 +228,24 @@ def test_a_coordinator_triages_a_duplicate_accepts_acts_reviews_and_closes(page:
     page.get_by_label(world.health.name).check()
     page.get_by_label("Outcome: what the panel agreed").fill("Fictional: the plan is working.")
     check_page(page)
-    page.get_by_role("button", name="Record the review").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Record the review"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
 
     # Both actions done, then the case closes.
     for description in ("Fictional: police visit", "Fictional: health check-up"):
-        page.get_by_role("link", name=re.compile(description)).click()
-        check_page(page)
+        go(page, page.get_by_role("link", name=re.compile(description)))
         page.check("input[name=status][value=done]")
         page.get_by_label("What was done").fill("Fictional: done as agreed.")
-        page.get_by_role("button", name="Save the update").click()
-        page.wait_for_load_state("load")
-        check_page(page)
-        page.locator("a.govuk-back-link").click()
-        check_page(page)
+        go(page, page.get_by_role("button", name="Save the update"))
+        go(page, page.locator("a.govuk-back-link"))
     follow(page, "Close the case")
     page.get_by_label("Other").check()
     page.get_by_label("Summary of the multi-agency decision").fill(
         "Fictional: the panel agreed the child is safe."
     )
     check_page(page)
-    page.get_by_role("button", name="Close the case").click()
-    page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    check_page(page)
+    go(page, page.get_by_role("button", name="Close the case"))
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
     follow(page, "Re-open the case")
@@ -319,16 +304,12 @@ def test_an_agency_lead_is_reminded_updates_an_action_and_meets_a_conflict(
 
     page.check("input[name=status][value=in_progress]")
     page.get_by_label("Progress note").fill("Fictional: first visit arranged.")
-    page.get_by_role("button", name="Save the update").click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role("button", name="Save the update"))
     expect(page.locator("main")).to_contain_text("Action updated.")
 
     other.check("input[name=status][value=in_progress]")
     other.get_by_label("Progress note").fill("Fictional: second note, typed meanwhile.")
-    other.get_by_role("button", name="Save the update").click()
-    other.wait_for_load_state("load")
-    check_page(other)
+    go(other, other.get_by_role("button", name="Save the update"))
     expect(other.locator("main")).to_contain_text("Changed while you were editing")
     expect(other.get_by_label("Progress note")).to_have_value(
         "Fictional: second note, typed meanwhile."
@@ -351,9 +332,7 @@ def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
 
     nav(page, "Audit trail")
     page.get_by_label("Case reference").fill(case.reference)
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_load_state("load")
-    check_page(page)
+    go(page, page.get_by_role("button", name="Search"))
     expect(page.locator("main table")).to_contain_text(case.reference)
 
     with page.expect_download() as download:
