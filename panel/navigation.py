@@ -14,6 +14,8 @@ class NavItem:
     url_name: str
     roles: frozenset[str] | None = None  # None: every signed-in user
     staff_only: bool = False
+    # Other paths whose pages belong to this item's section (an action belongs to Cases).
+    also: tuple[str, ...] = ()
 
 
 ITEMS: list[NavItem] = [
@@ -30,8 +32,13 @@ ITEMS: list[NavItem] = [
     ),
     NavItem("My work", "cases:my-work", frozenset({"coordinator", "agency_lead"})),
     NavItem("Triage", "cases:triage-queue", frozenset({"coordinator"})),
-    NavItem("Cases", "cases:case-list", frozenset({"coordinator", "agency_lead", "auditor"})),
-    NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"})),
+    NavItem(
+        "Cases",
+        "cases:case-list",
+        frozenset({"coordinator", "agency_lead", "auditor"}),
+        also=("/actions/", "/children/"),
+    ),
+    NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Notifications", "notifications:list"),
     NavItem("Administration", "admin:index", staff_only=True),
@@ -39,6 +46,9 @@ ITEMS: list[NavItem] = [
 
 
 def items_for(user, current_path: str = "", unread: int = 0) -> list[dict]:
+    """The user's navigation items. At most one is the current page: the one whose URL (or
+    section path) is the longest prefix of ``current_path`` ("Refer a child" on
+    /referrals/new/, not "My referrals" too); Home only on "/" itself."""
     if not user.is_authenticated:
         return []
     shown = []
@@ -48,9 +58,25 @@ def items_for(user, current_path: str = "", unread: int = 0) -> list[dict]:
         if item.roles is not None and not (item.roles & user.roles):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
         label = item.label
         if item.url_name == "notifications:list" and unread:
             label = f"{label} ({unread} new)"
-        shown.append({"label": label, "url": url, "active": active})
+        shown.append({"label": label, "url": url, "active": False, "match": _match(item, url)})
+    best = max(shown, key=lambda entry: len(entry["match"](current_path)), default=None)
+    if best is not None and best["match"](current_path):
+        best["active"] = True
+    for entry in shown:
+        del entry["match"]
     return shown
+
+
+def _match(item: NavItem, url: str):
+    """A function giving the longest of the item's paths that ``path`` is in ("" if none)."""
+
+    def match(path: str) -> str:
+        if url == "/":
+            return url if path == "/" else ""
+        found = [prefix for prefix in (url, *item.also) if path.startswith(prefix)]
+        return max(found, key=len, default="")
+
+    return match

@@ -1,11 +1,36 @@
 import datetime as dt
 import re
+import shutil
+import tempfile
 
 import pytest
 from django.db import connection
 
 from audit import triggers
 from audit.models import AuditEvent
+
+_BROWSER_DB_DIR: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests (tests/browser) run the server and a worker in their own processes,
+    which cannot see SQLite's usual in-memory test database: when any is collected, the
+    SQLite test database is a file instead (PostgreSQL's is shared already)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3" or _BROWSER_DB_DIR:
+        return
+    if not any(item.get_closest_marker("browser") for item in items):
+        return
+    folder = tempfile.mkdtemp(prefix="safeguard-panel-test-db-")
+    _BROWSER_DB_DIR.append(folder)
+    db.setdefault("TEST", {})["NAME"] = f"{folder}/test.sqlite3"
+
+
+def pytest_unconfigure(config):
+    for folder in _BROWSER_DB_DIR:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

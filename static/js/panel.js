@@ -17,6 +17,39 @@
 
   body.className += " js-enabled" + (supported ? " govuk-frontend-supported" : "");
 
+  // Conditional reveals: a radio or checkbox marked data-app-reveal="<id>" shows that panel
+  // while it is chosen. GOV.UK Frontend's own version (data-aria-controls) puts aria-expanded
+  // on the inputs, which ARIA does not allow on a radio or checkbox (axe: aria-allowed-attr).
+  // This one sets no ARIA on the input at all (GOV.UK's radios script adds aria-expanded to
+  // any input with aria-controls): the panel follows its input in the reading order, as
+  // GOV.UK asks of conditional reveals, and without JavaScript every panel simply shows. Runs with or without GOV.UK Frontend, and
+  // again after htmx swaps part of a page.
+  function syncReveals() {
+    var inputs = document.querySelectorAll("input[data-app-reveal]");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var panel = document.getElementById(input.getAttribute("data-app-reveal"));
+      if (!panel) {
+        continue;
+      }
+      var kind = input.type === "checkbox" ? "checkboxes" : "radios";
+      panel.classList.toggle("govuk-" + kind + "__conditional--hidden", !input.checked);
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.matches && event.target.matches("input")) {
+      syncReveals();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", syncReveals);
+  // Back/forward restores checked states without a change event.
+  window.addEventListener("pageshow", syncReveals);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", syncReveals);
+  } else {
+    syncReveals();
+  }
+
   if (!supported || !script) {
     return;
   }

@@ -20,6 +20,7 @@ from notifications import reminders
 from notifications.models import Notification
 from panel.models import Agency, User
 from tests.factories import (
+    ANSWERED,
     AgencyFactory,
     UserFactory,
     agency_lead,
@@ -63,7 +64,7 @@ def team() -> Team:
     colleague = UserFactory(roles=["referrer"], agency=police)
     case = make_case(coordinator_user=boss, agencies=[police, health], lead_professional=prof)
     services.add_note(boss, case=case, text="Fictional note.")
-    services.record_assessment(boss, case=case, answers={})
+    services.record_assessment(boss, case=case, answers=ANSWERED)
     action = services.add_action(
         boss,
         case=case,

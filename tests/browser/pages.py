@@ -1,0 +1,126 @@
+"""What every page a browser journey visits is checked for (issue 8, points 13-15):
+
+- axe-core (vendored in tests/browser/vendor, never fetched) finds no violation;
+- at a phone's width (375 px) the page does not scroll sideways;
+- the navigation marks exactly one item as the current page (signed-in pages);
+- a sub-page (anything but a top-level navigation page, home or sign-in) has a back link.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PHONE_WIDTH = 375
+DESKTOP = {"width": 1280, "height": 900}
+
+# Top-level pages: reached from the navigation, so they need no back link.
+TOP_LEVEL = {
+    "/",
+    "/sign-in/",
+    "/referrals/new/",
+    "/referrals/",
+    "/my-work/",
+    "/triage/",
+    "/cases/",
+    "/reviews/due/",
+    "/audit/",
+    "/notifications/",
+}
+
+
+def axe_violations(page: Page) -> list[str]:
+    """One readable line per failing element: rule id, impact, CSS target, help."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # A file path is read here and inlined as the script's text.
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        """async () => {
+            const results = await window.axe.run(document, {resultTypes: ["violations"]});
+            return results.violations;
+        }"""
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {' '.join(node['target'])}"
+        f" - {violation['help']}: {' '.join(node['failureSummary'].split())}"
+        for violation in results
+        for node in violation["nodes"]
+    ]
+
+
+def scroll_width_at_phone_width(page: Page) -> tuple[int, list[str]]:
+    """The page's width at 375 px, and the elements that stick out past the right edge."""
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    try:
+        return page.evaluate(
+            """(limit) => {
+                const wide = [];
+                for (const element of document.body.querySelectorAll("*")) {
+                    const box = element.getBoundingClientRect();
+                    if (box.right > limit + 0.5 && element.offsetParent !== null) {
+                        const name = element.tagName.toLowerCase()
+                            + (element.id ? "#" + element.id : "")
+                            + (element.className && typeof element.className === "string"
+                               ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+                        wide.push(`${name} (right edge ${Math.round(box.right)} px)`);
+                    }
+                }
+                return [document.documentElement.scrollWidth, wide.slice(-8)];
+            }""",
+            PHONE_WIDTH,
+        )
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+def check_page(page: Page) -> None:
+    """Fail with what is wrong on the page the browser is showing."""
+    page.wait_for_load_state("load")
+    # Checked as it settles, not mid-request (the live risk level fades while htmx asks).
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    path = urlsplit(page.url).path
+    problems = [f"axe: {line}" for line in axe_violations(page)]
+
+    width, wide = scroll_width_at_phone_width(page)
+    if width > PHONE_WIDTH:
+        problems.append(f"scrolls sideways at {PHONE_WIDTH} px: {width} px wide; {wide}")
+
+    nav = page.locator("nav[aria-label='Main']")
+    if nav.count():
+        current = nav.locator("[aria-current='page']").all_inner_texts()
+        if len(current) != 1:
+            problems.append(f"navigation has {len(current)} current items: {current}")
+    if path not in TOP_LEVEL and not page.locator("a.govuk-back-link").count():
+        problems.append("sub-page without a back link (govuk-back-link)")
+
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+def visit(page: Page, path: str) -> None:
+    page.goto(path)
+    check_page(page)
+
+
+def sign_in(page: Page, user) -> None:
+    """Sign in through the sign-in page. The tests hash passwords with MD5 for speed, which
+    the server does not accept: the user gets a hash the server's first hasher reads."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+
+    from tests.factories import PASSWORD
+
+    user.password = make_password(PASSWORD, hasher=Argon2PasswordHasher())
+    user.save(update_fields=["password"])
+    page.set_default_timeout(10_000)
+    page.goto("/sign-in/")
+    check_page(page)
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in/" not in url)
+    check_page(page)
