@@ -588,7 +588,7 @@ def test_a_coordinator_assesses_a_not_assessed_referral_then_accepts_it(matrix):
     )
     accepted = api.post(
         f"/api/v1/referrals/{referral.pk}/accept/",
-        {"reason": "Meets the threshold (fictional)."},
+        {"reason": "Meets the threshold (fictional).", "lead_agency": area_agency().pk},
         format="json",
     )
 

@@ -495,7 +495,9 @@ def test_a_case_accepted_on_a_professional_judgement_alone_shows_its_history(cli
     services.assess_referral(
         boss, referral=referral, answers={}, override_level="medium", override_reason="F."
     )
-    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+    case = services.accept_referral(
+        boss, referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+    )
     client.force_login(boss)
 
     response = client.get(reverse("cases:case-detail", args=[case.pk]))

@@ -12,6 +12,7 @@ from cases import matching, services
 from cases.models import Child, ChildMerge
 from panel.errors import Conflict
 from tests.factories import (
+    AgencyFactory,
     ChildFactory,
     coordinator,
     make_case,
@@ -253,7 +254,7 @@ def test_a_merge_is_not_undone_once_the_referral_joined_a_case():
     known = _known("Lambda", "Testchild-17")
     referral = _referred("Lambda", "Testchild-17")
     services.link_referral_to_child(boss, referral=referral, child=known)
-    services.accept_referral(boss, referral=referral, reason="Test.")
+    services.accept_referral(boss, referral=referral, reason="Test.", lead_agency=AgencyFactory())
 
     with pytest.raises(ValidationError):
         services.undo_child_merge(boss, referral=referral)

@@ -347,7 +347,9 @@ def test_a_not_assessed_referral_is_not_accepted_until_a_coordinator_assesses_it
     referral = make_referral(answers={})
 
     with pytest.raises(ValidationError) as error:
-        services.accept_referral(boss, referral=referral, reason="Fictional.")
+        services.accept_referral(
+            boss, referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+        )
 
     assert "not been assessed" in error.value.message_dict["assessment"][0]
     assert not Case.objects.exists()
@@ -359,7 +361,9 @@ def test_a_not_assessed_referral_is_not_accepted_until_a_coordinator_assesses_it
         referral=referral,
         answers={"online-grooming": AnswerInput("present", "Fictional evidence.")},
     )
-    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+    case = services.accept_referral(
+        boss, referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+    )
 
     assert case.risk_level == "medium"
 
@@ -381,7 +385,9 @@ def test_a_coordinator_may_assess_a_referral_by_professional_judgement_with_a_re
         override_level="high",
         override_reason="Fictional: police intelligence shared at triage.",
     )
-    case = services.accept_referral(boss, referral=referral, reason="Fictional.")
+    case = services.accept_referral(
+        boss, referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+    )
 
     assert (assessment.computed_level, assessment.final_level) == (None, "high")
     assert case.risk_level == "high"

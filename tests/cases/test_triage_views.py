@@ -397,9 +397,11 @@ def test_once_assessed_at_triage_the_referral_is_accepted_with_that_level(client
     assert (latest.computed_level, latest.assessed_by) == ("medium", boss)  # under 13
     page = client.get(response["Location"]).content.decode()
     assert "app-risk-tag--medium" in page
+    police = AgencyFactory(name="Test Police")
+    police.areas.add(staffordshire())
     client.post(
         reverse("cases:triage-accept", args=[referral.pk]),
-        {"reason": "Meets the threshold (fictional)."},
+        {"reason": "Meets the threshold (fictional).", "lead_agency": police.pk},
     )
     assert Case.objects.get().risk_level == "medium"
 
