@@ -327,8 +327,26 @@ class DuplicateCandidateSerializer(ChildSummarySerializer):
         ]
 
 
+class HoldingPanelSerializer(serializers.ModelSerializer):
+    """An area whose panel holds a strong match, with who to contact: nothing of the child."""
+
+    class Meta:
+        model = Area
+        fields = ["id", "name", "front_door_name", "front_door_phone"]
+
+
 class PossibleDuplicatesSerializer(serializers.Serializer):
     children = DuplicateCandidateSerializer(many=True)
+    held_elsewhere = HoldingPanelSerializer(
+        many=True,
+        help_text="Other areas whose panel holds a child with exactly the same folded name "
+        "and date of birth: contact them. Nothing about that child is given, their "
+        "coordinators are told, and the check is audited and limited per day.",
+    )
+    cross_area_checks_paused = serializers.BooleanField(
+        help_text="True when you have reached today's limit of checks for matches held by "
+        "other areas' panels (CROSS_AREA_MATCH_SIGNALS_PER_DAY): none was made."
+    )
 
 
 class UndoLinkSerializer(serializers.Serializer):
@@ -525,13 +543,23 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     @action(detail=True, methods=["get"], url_path="possible-duplicates")
     def possible_duplicates(self, request: Request, pk: str) -> Response:
         """Children with the same folded name (or known-as) and date of birth as the
-        referred child. Coordinators of the referral's area only: a referrer is never shown
-        other children."""
+        referred child, and the other areas' panels holding a strong match. Coordinators of
+        the referral's area only: a referrer is never shown other children."""
         referral = self.get_object()
         if not services.coordinates(request.user, referral.area_id):
             raise PermissionDenied("Only a coordinator of this area checks for duplicates.")
         matches = services.possible_duplicates(referral.child, seen_by=request.user)
-        return Response(PossibleDuplicatesSerializer({"children": matches}).data)
+        # The same audited, rate-limited check as the triage page (DESIGN rule 8's exception).
+        elsewhere = services.cross_area_signal(request.user, referral=referral)
+        return Response(
+            PossibleDuplicatesSerializer(
+                {
+                    "children": matches,
+                    "held_elsewhere": elsewhere.areas,
+                    "cross_area_checks_paused": elsewhere.paused,
+                }
+            ).data
+        )
 
 
 def _triager(request: Request, referral: Referral) -> None:

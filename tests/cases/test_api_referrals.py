@@ -442,8 +442,12 @@ def test_possible_duplicates_in_records_the_coordinator_cannot_see_are_not_shown
         f"/api/v1/referrals/{referral.pk}/link-child/", {"child": elsewhere.pk}, format="json"
     )
 
-    # Not even as a count (DESIGN.md rule 8): a match elsewhere is the other area's to find.
-    assert matches == {"children": []}
+    # Not even as a count (DESIGN.md rule 8): a match elsewhere is the other area's to find;
+    # being a strong match (same folded name and date of birth), only its panel is named.
+    assert matches["children"] == []
+    assert [area["name"] for area in matches["held_elsewhere"]] == ["Stoke-on-Trent"]
+    [held] = matches["held_elsewhere"]
+    assert set(held) == {"id", "name", "front_door_name", "front_door_phone"}  # the area only
     assert linked.status_code == 400
     assert list(linked.json()) == ["child"]
 

@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from cases import services
 from notifications.email import send_batch
 from notifications.models import Notification
+from tests.cases.test_api import client_for
 from tests.factories import (
     ChildFactory,
     coordinator,
@@ -152,3 +153,34 @@ def test_only_a_coordinator_of_the_referrals_area_may_check(held_in_stoke):
     stoke_boss, _other, _case = held_in_stoke
     with pytest.raises(PermissionDenied):
         services.cross_area_signal(stoke_boss, referral=_referral_here())
+
+
+def test_the_api_triage_check_signals_the_other_panel_and_nothing_about_the_child(held_in_stoke):
+    stoke_boss, other, case = held_in_stoke
+    referral = _referral_here()
+    api = client_for(coordinator(staffordshire()))
+
+    body = api.get(f"/api/v1/referrals/{referral.pk}/possible-duplicates/").json()
+
+    assert body["children"] == []
+    assert body["cross_area_checks_paused"] is False
+    [held] = body["held_elsewhere"]
+    assert held == {
+        "id": stoke().pk,
+        "name": "Stoke-on-Trent",
+        "front_door_name": stoke().front_door_name,
+        "front_door_phone": stoke().front_door_phone,
+    }
+    assert case.reference not in str(body)
+    assert other.first_name not in str(body) and str(other.date_of_birth) not in str(body)
+    assert Notification.objects.filter(
+        recipient=stoke_boss, kind=Notification.Kind.CROSS_AREA_MATCH
+    ).exists()
+
+
+def test_the_api_triage_check_pauses_past_the_daily_limit(held_in_stoke):
+    api = client_for(coordinator(staffordshire()))
+    with override_settings(CROSS_AREA_MATCH_SIGNALS_PER_DAY=0):
+        body = api.get(f"/api/v1/referrals/{_referral_here().pk}/possible-duplicates/").json()
+
+    assert (body["held_elsewhere"], body["cross_area_checks_paused"]) == ([], True)
