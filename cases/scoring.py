@@ -117,6 +117,19 @@ def score_matrix(
     return Score(level=str(level), reasons=reasons, present=len(present), answered=answered)
 
 
+def override_refusal(tool: RiskTool, override_level: str, age: int | None) -> str:
+    """Why a professional override may not give this level, or "". A child under the tool's
+    never-low age (13) is never rated low (DOMAIN.md), by the rules or by judgement: the
+    override is refused, and no early-help advice follows from it."""
+    never_low_under = int((tool.rules or {}).get("never_low_under_age", 13))
+    if override_level == RiskLevel.LOW and age is not None and age < never_low_under:
+        return (
+            f"A child under {never_low_under} is never rated low: choose medium or high, "
+            "or leave the level as worked out."
+        )
+    return ""
+
+
 SCORERS = {RiskTool.Scoring.MATRIX: score_matrix}
 
 

@@ -3,7 +3,7 @@ Items are only listed for pages that exist; later features add theirs here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
@@ -45,10 +45,18 @@ ITEMS: list[NavItem] = [
 ]
 
 
-def items_for(user, current_path: str = "", unread: int = 0) -> list[dict]:
+# A lead professional or action owner without a panel role (cases/access.py) has no Cases
+# item: My work is their way in, and the case, action and child pages they open belong to it.
+WORK_SECTIONS = ("/cases/", "/actions/", "/children/")
+
+
+def items_for(
+    user, current_path: str = "", unread: int = 0, works_on_a_case: bool = False
+) -> list[dict]:
     """The user's navigation items. At most one is the current page: the one whose URL (or
     section path) is the longest prefix of ``current_path`` ("Refer a child" on
-    /referrals/new/, not "My referrals" too); Home only on "/" itself."""
+    /referrals/new/, not "My referrals" too); Home only on "/" itself. ``works_on_a_case``:
+    the user leads a case or owns an open action without a role that lists My work."""
     if not user.is_authenticated:
         return []
     shown = []
@@ -56,7 +64,9 @@ def items_for(user, current_path: str = "", unread: int = 0) -> list[dict]:
         if item.staff_only and not user.is_staff:
             continue
         if item.roles is not None and not (item.roles & user.roles):
-            continue
+            if not (works_on_a_case and item.url_name == "cases:my-work"):
+                continue
+            item = replace(item, also=WORK_SECTIONS)
         url = reverse(item.url_name)
         label = item.label
         if item.url_name == "notifications:list" and unread:

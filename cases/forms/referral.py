@@ -28,7 +28,7 @@ from cases.models import (
     RiskTool,
     YesNoUnknown,
 )
-from cases.scoring import Score, score
+from cases.scoring import Score, override_refusal, score
 from cases.services.referrals import POLICE_DATE_IN_FUTURE, police_contact_in_future
 from panel.dates import LONDON, age_on, london_today
 from panel.forms_govuk import DateField, TimeField, add_service_errors, error_anchor
@@ -270,6 +270,9 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
         self.clean_indicators(data)
         if data.get("override_level") and not data.get("override_reason"):
             self.add_error("override_reason", "Give the reason for using a different level")
+        refused = override_refusal(self.tool, data.get("override_level", ""), self._age())
+        if refused:
+            self.add_error("override_level", refused)
         return data
 
     def _clean_police_contact(self, data: dict) -> None:
@@ -381,17 +384,19 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
             value = self.data.get(self.add_prefix(f"answer_{indicator.code}"))
             if value in RiskAnswer.Answer.values:
                 answers[indicator.code] = value
-        age = None
-        try:
-            born = self.fields["date_of_birth"].clean(self["date_of_birth"].data)
-        except ValidationError:
-            born = None
-        today = london_today()
-        if born and born <= today:
-            age = age_on(born, today)
+        age = self._age()
         if not answers and age is None:
             return None
         return score(self.tool, answers, age, indicators=self.indicators)
+
+    def _age(self) -> int | None:
+        """The child's age today from the date of birth as typed, if it is a valid one."""
+        try:
+            born = self.fields["date_of_birth"].clean(self["date_of_birth"].data)
+        except ValidationError:
+            return None
+        today = london_today()
+        return age_on(born, today) if born and born <= today else None
 
     def preview_early_help(self, result: Score | None) -> EarlyHelp | None:
         """The early-help advice for the answers so far (cases.advice decides). Until
@@ -400,6 +405,8 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
         if not self.is_bound or result is None:
             return None
         override = self.data.get(self.add_prefix("override_level"))
+        if override_refusal(self.tool, override or "", self._age()):
+            override = ""  # refused (under 13 is never low): the rules' level stands
         return early_help_advice(
             level=override if override in RiskLevel.values else result.level,
             immediate_risk=self.data.get(self.add_prefix("immediate_risk")) != "no",

@@ -22,7 +22,7 @@ from cases.models import (
     RiskLevel,
     RiskTool,
 )
-from cases.scoring import answered_indicators, score
+from cases.scoring import answered_indicators, override_refusal, score
 from cases.services.common import (
     AnswerInput,
     Verb,
@@ -85,9 +85,11 @@ def _assess(
         raise ValidationError(
             {"override_reason": "Give the reason for overriding the computed risk level."}
         )
-    result = score(
-        tool, {c: a.answer for c, a in answers.items()}, age_on(child.date_of_birth, _local(now))
-    )
+    age = age_on(child.date_of_birth, _local(now))
+    refused = override_refusal(tool, override_level, age)
+    if refused:
+        raise ValidationError({"override_level": refused})
+    result = score(tool, {c: a.answer for c, a in answers.items()}, age)
     assessment = RiskAssessment.objects.create(
         child=child,
         referral=referral,

@@ -66,6 +66,61 @@ def _recent_referrals_of(
     )
 
 
+# What a referral says, beyond the child: a resend matches all of it. Matching on the concerns
+# alone swallowed an evening referral with immediate risk ticked (and a police incident
+# number) that re-used the morning's words, so the panel was never told of the risk.
+_CONTENT_FIELDS = (
+    "concerns",
+    "immediate_risk",
+    "police_contacted_by",
+    "police_incident_number",
+    "contact_in_person",
+    "contact_mobile_phone",
+    "contact_online",
+    "known_to_social_care",
+    "child_aware",
+    "child_agrees",
+    "parents_aware",
+    "parents_agree",
+    "legal_status",
+)
+
+
+def _stored(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _same_content(sent: Referral, referral_fields: Mapping[str, object]) -> bool:
+    """Whether a new submission says what ``sent`` already said: every content field given
+    and the Risk Factor Matrix answers (answer and evidence per indicator)."""
+    for name in _CONTENT_FIELDS:
+        if name in referral_fields and _stored(referral_fields[name]) != _stored(
+            getattr(sent, name)
+        ):
+            return False
+    if (
+        referral_fields.get("immediate_risk")
+        and referral_fields.get("police_contacted_at") != sent.police_contacted_at
+    ):
+        return False
+    answers = referral_fields.get("answers") or {}
+    given = {
+        slug: (answer.answer, answer.evidence.strip())
+        for slug, answer in answers.items()
+        if answer.answer
+    }
+    first = sent.assessments.order_by("pk").first()
+    stored = (
+        {
+            row.indicator.code: (row.answer, row.evidence.strip())
+            for row in first.answers.select_related("indicator")
+        }
+        if first is not None
+        else {}
+    )
+    return given == stored
+
+
 def refer_new_child(
     actor: User,
     *,
@@ -79,8 +134,9 @@ def refer_new_child(
     callers and records as create_child and submit_referral.
 
     Sending again by accident makes nothing new: the same token, or the same content (the
-    same child's folded name and date of birth and the same concerns from the same
-    referrer within REPEAT_WINDOW), returns the first referral. A different referral of the
+    same child's folded name and date of birth from the same referrer within REPEAT_WINDOW,
+    with the same concerns, immediate risk and police contact, consent and matrix answers),
+    returns the first referral. A different referral of the
     same child within that window raises RepeatReferral unless ``confirm_repeat``; then it
     is sent, marked as a repeat of the earlier one (an immediate-risk one too: it is never
     refused). A referral returned rather than made has ``replayed`` set."""
@@ -92,9 +148,8 @@ def refer_new_child(
             return existing
     now = now or timezone.now()
     recent = _recent_referrals_of(actor, child_fields, now)
-    concerns = str(referral_fields.get("concerns", "")).strip()
     for sent in recent:
-        if sent.concerns.strip() == concerns:
+        if _same_content(sent, referral_fields):
             sent.replayed = True
             return sent
     earlier = recent[0] if recent else None

@@ -687,9 +687,10 @@ def test_the_list_runs_a_fixed_number_of_queries(client, signed_in, count):
 
     assert response.status_code == 200
     assert len(re.findall(r'href="/referrals/\d+/"', response.content.decode())) == count
-    # session, user, roles, the header's unread notifications, the count for the pages,
-    # one page of referrals with their children
-    assert len(queries) == 6, "\n".join(q["sql"][:90] for q in queries)
+    # session, user, roles, the header's unread notifications, whether a user without a panel
+    # role works on a case (the header's My work), the count for the pages, one page of
+    # referrals with their children
+    assert len(queries) == 7, "\n".join(q["sql"][:90] for q in queries)
 
 
 # --- issue 8, point 1: early help is advised only for a low, assessed, non-urgent referral --

@@ -186,3 +186,70 @@ def test_the_api_marks_a_repeat_for_coordinators(matrix):
 
     assert shown["is_repeat"] is True
     assert shown["repeat_of"] == earlier.pk
+
+
+# --- "the same content" is the whole referral, not only its concerns ---------------------
+
+
+def test_the_same_concerns_now_at_immediate_risk_is_not_swallowed_as_a_resend(client, me):
+    """Walk-through: a referrer re-used the morning's concerns text for an evening referral
+    with immediate risk ticked and a police incident number; it was silently answered with
+    the morning's non-urgent referral, so no urgent notification reached the panel."""
+    client.post(NEW, form_data())
+    earlier = Referral.objects.get()
+    urgent = form_data(
+        immediate_risk="yes",
+        **_date("police_contacted_on", london_today()),
+        police_contacted_time="00:05",
+        police_contacted_by="Test User-0001",
+        police_incident_number="TEST-0003",
+    )
+
+    page = client.post(NEW, urgent).content.decode()
+
+    assert "Send this one as well?" in page
+    assert page.index("app-emergency-panel") < page.index("Send this one as well?")
+    client.post(NEW, {**urgent, "confirm_repeat": "yes"})
+    later = Referral.objects.exclude(pk=earlier.pk).get()
+    assert later.immediate_risk and later.repeat_of == earlier
+
+
+def test_the_same_concerns_with_different_matrix_answers_is_asked_about(client, me):
+    client.post(NEW, form_data())
+    data = form_data()
+    changed = {
+        "answer_sexting": "present",
+        "evidence_sexting": "Fictional: new messages found tonight.",
+    }
+
+    page = client.post(NEW, {**data, **changed}).content.decode()
+
+    assert "Send this one as well?" in page
+    assert Referral.objects.count() == 1
+
+
+def test_the_service_replays_only_the_whole_same_content(matrix):
+    by = referrer()
+    fields = {
+        "first_name": "Testchild",
+        "last_name": "Repeat-0002",
+        "date_of_birth": dt.date(2012, 3, 4),
+        "gender": "female",
+        "area": staffordshire(),
+    }
+    common = {"referrer_role": "DSL", "referrer_contact": "01234 000000", "contact_online": True}
+    first = services.refer_new_child(by, child_fields=fields, concerns="Same words.", **common)
+    again = services.refer_new_child(by, child_fields=fields, concerns="Same words.", **common)
+    assert again.pk == first.pk and again.replayed
+
+    with pytest.raises(services.RepeatReferral):
+        services.refer_new_child(
+            by,
+            child_fields=fields,
+            concerns="Same words.",
+            immediate_risk=True,
+            police_contacted_at=timezone.now() - dt.timedelta(minutes=5),
+            police_contacted_by="Test User-0001",
+            police_incident_number="TEST-0004",
+            **common,
+        )

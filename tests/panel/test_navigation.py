@@ -97,3 +97,41 @@ def test_every_sub_page_has_a_back_link_to_where_it_came_from(client):
     client.force_login(world.referrer)
     mine = client.get(f"/referrals/{waiting.pk}/").content.decode()
     assert '<a href="/referrals/" class="govuk-back-link">Back</a>' in mine
+
+
+@pytest.mark.django_db
+def test_an_action_owner_without_a_panel_role_has_my_work_as_the_current_item(client):
+    """Walk-through: a referrer who owns an action reached My work, the case and the action
+    from Home and their notifications, but the navigation had no item for those pages."""
+    import datetime as dt
+
+    from cases import services
+    from panel.dates import london_today
+    from tests.browser.world import make_world, open_case_with_action
+    from tests.factories import referrer
+
+    world = make_world()
+    case, _ = open_case_with_action(world)
+    owner = referrer(agency=world.police)
+    action = services.add_action(
+        world.coordinator,
+        case=case,
+        description="Fictional: the owner's action.",
+        owning_agency=world.police,
+        owner=owner,
+        due_date=london_today() + dt.timedelta(days=7),
+    )
+    client.force_login(owner)
+    for path in ("/my-work/", f"/cases/{case.pk}/", f"/actions/{action.pk}/"):
+        html = client.get(path).content.decode()
+        assert html.count('aria-current="page"') == 1, path
+        assert 'href="/my-work/" aria-current="page"' in html, path
+    assert 'href="/my-work/"' in client.get("/referrals/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_referrer_without_work_is_not_offered_my_work(client):
+    from tests.factories import referrer
+
+    client.force_login(referrer())
+    assert 'href="/my-work/"' not in client.get("/referrals/").content.decode()
