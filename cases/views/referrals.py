@@ -209,11 +209,17 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if assessment
         else []
     )
-    early_help = early_help_advice(
-        level=assessment.final_level if assessment else None,
-        immediate_risk=referral.immediate_risk,
-        child_agrees=referral.child_agrees,
-        parents_agree=referral.parents_agree,
+    # Advice for the referrer while the panel has not decided; after that, its outcome is
+    # what the page reports.
+    early_help = (
+        early_help_advice(
+            level=assessment.final_level if assessment else None,
+            immediate_risk=referral.immediate_risk,
+            child_agrees=referral.child_agrees,
+            parents_agree=referral.parents_agree,
+        )
+        if referral.status == Referral.Status.SUBMITTED
+        else None
     )
     return render(
         request,

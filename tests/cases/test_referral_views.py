@@ -225,6 +225,24 @@ def test_a_complete_referral_makes_one_child_one_referral_and_its_assessment(cli
     assert "Awaiting triage" in page
 
 
+def test_once_the_panel_has_decided_the_early_help_advice_is_no_longer_shown(client):
+    """The advice is for the referrer deciding what to do; once the panel has accepted the
+    referral (or decided otherwise) its outcome is what the page shows."""
+    by = referrer()
+    referral = make_referral(by=by)
+    services.confirm_new_child(coordinator(), referral=referral)
+    services.accept_referral(
+        coordinator(), referral=referral, reason="Fictional.", lead_agency=AgencyFactory()
+    )
+    assert referral.assessments.get().final_level == "low"
+    client.force_login(by)
+
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+
+    assert "Accepted" in page
+    assert "Early help" not in page
+
+
 def test_a_higher_level_gets_no_early_help_advice(client, signed_in):
     response = client.post(
         NEW,
