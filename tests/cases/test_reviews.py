@@ -393,7 +393,7 @@ def test_the_migration_dates_reviews_held_before_it_from_the_audit_trail(boss):
 
     from django.apps import apps
 
-    migration = importlib.import_module("cases.migrations.0012_review_recorded_at")
+    migration = importlib.import_module("cases.migrations.0011_review_recorded_at")
     police = AgencyFactory(name="Test Police")
     with time_machine.travel(_london(1, 9), tick=False):
         case = make_case(coordinator_user=boss, agencies=[police])
