@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -306,6 +307,23 @@ def _not_assessed_under_13():
         child=ChildFactory(first_name="Testchild-Unanswered", date_of_birth=years_ago(11)),
         answers={"hotspots": AnswerInput("unknown")},
     )
+
+
+def test_the_triage_assessment_page_runs_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    boss = coordinator()
+    referral = _not_assessed_under_13()
+    client.force_login(boss)
+    # Session, user, roles; the referral; the "viewed" audit event (savepoint, the chain's
+    # last hash, insert, release, and on PostgreSQL the advisory lock that orders the
+    # chain); the tool and its indicators; the unread-notifications badge.
+    expected = 3 + 1 + 4 + (1 if connection.vendor == "postgresql" else 0) + 2 + 1
+
+    with django_assert_num_queries(expected):
+        response = client.get(reverse("cases:triage-assess", args=[referral.pk]))
+
+    assert response.status_code == 200
 
 
 def test_the_queue_shows_an_unanswered_referral_as_not_assessed_beside_under_13(client):
