@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 
 from audit.context import RequestContext, current
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Letters, digits, dot, underscore and hyphen, but not a leading hyphen: the id is written
+# into CSV exports, where "-..." would open as a formula. Anything else gets a fresh id.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$")
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -28,7 +30,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = current.set(RequestContext(request_id, client_address(request)))
         try:

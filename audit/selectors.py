@@ -46,7 +46,9 @@ def search(criteria: EventFilter) -> QuerySet[AuditEvent]:
         events = events.filter(verb=criteria.verb)
     if criteria.date_from:
         events = events.filter(at__gte=_start_of(criteria.date_from))
-    if criteria.date_to:
+    if criteria.date_to and criteria.date_to < dt.date.max:
+        # Up to the start of the next day; the calendar's last day has none, and every
+        # event is before its end anyway, so it sets no upper bound.
         events = events.filter(at__lt=_start_of(criteria.date_to + dt.timedelta(days=1)))
     return events
 

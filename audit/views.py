@@ -3,7 +3,6 @@ record, and a CSV export of a search (itself recorded)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 
@@ -21,6 +20,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from cases.access import get_for_user
 from cases.models import Case, Child
+from panel.exports import safe_csv_writer
 
 EXPORT_LIMIT = 50_000
 COLUMNS = [
@@ -82,7 +82,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             changes={"filters": criteria.as_dict()},
         )
     events = selectors.search(criteria)[:EXPORT_LIMIT]
-    writer = csv.writer(_Echo())
+    # Cells that would open as a formula (a search term, a proxy's request id) are text.
+    writer = safe_csv_writer(_Echo())
 
     def rows():
         yield writer.writerow([*COLUMNS, *READABLE_COLUMNS])

@@ -264,3 +264,97 @@ def test_the_csv_keeps_the_raw_values_and_adds_readable_ones(client):
     assert json.loads(accepted["changes"]) == {"status": ["submitted", "accepted"]}
     assert accepted["record"] == f"Referral {referral.pk}"
     assert accepted["changes_readable"] == "Status: Awaiting triage → Accepted to panel"
+
+
+# --- formula-safe exports (issue 9, point 10) ----------------------------------------------
+
+
+def _csv_rows(response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"])
+def test_a_search_term_starting_a_formula_is_exported_as_text(client, prefix):
+    # (A leading tab or carriage return is stripped by the form; the writer's own tests
+    # cover those.)
+    term = f"{prefix}HYPERLINK(1)"
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:export"), {"case_reference": term})
+
+    # The export's own event carries the (upper-cased) reference searched for.
+    [row] = _csv_rows(response)
+    assert row["verb"] == "exported"
+    assert row["case_reference"] == "'" + term.upper()
+
+
+def test_a_request_id_starting_a_formula_is_exported_as_text(client):
+    """An event recorded with such an id (before the header's pattern refused them)."""
+    from audit.context import RequestContext, current
+    from audit.services import record
+
+    case = make_case()
+    token = current.set(RequestContext("-2+3", None))
+    try:
+        record(actor=None, verb=AuditEvent.Verb.UPDATED, object_type="cases.case",
+               object_id=str(case.pk), case_reference=case.reference)  # fmt: skip
+    finally:
+        current.reset(token)
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:export"), {"case_reference": case.reference})
+
+    rows = _csv_rows(response)
+    assert "'-2+3" in {row["request_id"] for row in rows}
+    # Ordinary values and every raw column are as they were.
+    assert list(rows[0])[:3] == ["id", "at", "actor_label"]
+    assert {"changes", "request_id", "record", "changes_readable"} <= set(rows[0])
+    assert {row["case_reference"] for row in rows} == {case.reference}
+    assert all(row["id"].isdigit() for row in rows)
+
+
+@pytest.mark.parametrize("header", ["-1+1", "-2", "-abc", "=1", "@x", "a" * 65, ""])
+def test_a_request_id_header_that_could_start_a_formula_is_replaced(client, header):
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:search"), HTTP_X_REQUEST_ID=header)
+
+    assert response["X-Request-ID"] != header
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+def test_a_well_formed_request_id_header_is_kept(client):
+    client.force_login(auditor())
+
+    response = client.get(reverse("audit:search"), HTTP_X_REQUEST_ID="edge-01.abc_9-")
+
+    assert response["X-Request-ID"] == "edge-01.abc_9-"
+
+
+# --- dates at the edge of the calendar (issue 9, point 11) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "9999-12-31", "date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    ],
+)
+def test_the_last_and_first_days_of_the_calendar_are_dates_like_any_other(client, query):
+    case = make_case()
+    client.force_login(auditor())
+
+    page = client.get(reverse("audit:search"), query)
+    export = client.get(reverse("audit:export"), {**query, "case_reference": case.reference})
+
+    assert page.status_code == 200
+    assert export.status_code == 200
+    rows = _csv_rows(export)
+    if query.get("date_from") != "9999-12-31":
+        assert {row["case_reference"] for row in rows} == {case.reference}
+        assert len(rows) == AuditEvent.objects.filter(case_reference=case.reference).count()
+    else:
+        assert rows == []
