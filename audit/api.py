@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import serializers, viewsets
 
 from audit.models import AuditEvent
+from panel.filters import FilterSet
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -18,7 +19,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(FilterSet):
     case_reference = django_filters.CharFilter(lookup_expr="iexact")
     person = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     agency = django_filters.CharFilter(field_name="actor_agency", lookup_expr="icontains")

@@ -39,6 +39,7 @@ from cases.api.base import (
     visible_cases,
 )
 from cases.models import Action, ActionUpdate, Case, Review, RiskLevel
+from panel.filters import FilterSet
 from panel.models import Agency, User
 
 # --- choices: only what the actor may act on -----------------------------------------------
@@ -202,7 +203,7 @@ def overdue_filter(help_text: str) -> django_filters.ChoiceFilter:
     )
 
 
-class ActionFilter(django_filters.FilterSet):
+class ActionFilter(FilterSet):
     case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
     owning_agency = django_filters.NumberFilter(
         field_name="owning_agency_id", help_text="Agency id."
@@ -380,7 +381,7 @@ class HoldReviewSerializer(serializers.Serializer):
     )
 
 
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(FilterSet):
     case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
     status = django_filters.ChoiceFilter(choices=Review.Status.choices)
     due = django_filters.DateFromToRangeFilter(

@@ -41,6 +41,7 @@ from cases.models import (
     RiskLevel,
 )
 from panel.dates import london_today
+from panel.filters import FilterSet
 from panel.models import Agency, Area, LocalSupportTeam, User
 
 # --- output -------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ class TeamSerializer(serializers.Serializer):
     lst_contact = optional_text(150)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Case.Status.choices)
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")

@@ -56,6 +56,7 @@ from cases.api.base import (
     visible_children,
 )
 from cases.models import Child, Referral, RiskAssessment, RiskLevel, YesNoUnknown
+from panel.filters import FilterSet
 from panel.models import Agency, Area, LocalSupportTeam, User
 
 # --- output -------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ class RepeatReferralSerializer(serializers.Serializer):
     earlier_referred_at = serializers.DateTimeField()
 
 
-class ReferralFilter(django_filters.FilterSet):
+class ReferralFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=Referral.Status.choices)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
     immediate_risk = django_filters.BooleanFilter()
