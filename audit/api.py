@@ -38,6 +38,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     first. For auditors only; events cannot be changed or deleted."""
 
     serializer_class = AuditEventSerializer
+    refuses_reads_by_role = True  # 403 for anyone but auditors (documented in the schema)
     filterset_class = AuditEventFilter
     queryset = AuditEvent.objects.none()
 

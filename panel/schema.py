@@ -1,0 +1,59 @@
+"""The OpenAPI schema says which errors each operation answers, as the API gives them
+(see panel/api_errors.py): 400 with errors by field, 403 refused by role, 404 not found
+or outside the user's scope. 409s are documented by the operations that give them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """403 or 404: why, in a sentence. Nothing was saved."""
+
+    detail = serializers.CharField()
+
+
+FIELD_ERRORS = OpenApiResponse(
+    # Keys are the fields (or filters) at fault, "non_field_errors" for the whole input;
+    # values are their messages (nested for nested input).
+    {"type": "object", "additionalProperties": {}},
+    description="Bad input: errors by field. Nothing was saved.",
+)
+REFUSED = OpenApiResponse(ErrorSerializer, description="Refused for the user's role.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such record, or outside the user's scope (the same)."
+)
+
+
+class PanelAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, with the error responses an operation can give."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, response in self._error_responses().items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code)
+        return responses
+
+    def _error_responses(self) -> dict[str, OpenApiResponse]:
+        errors: dict[str, OpenApiResponse] = {}
+        writes = self.method not in permissions.SAFE_METHODS
+        lists = self._is_list_view() and getattr(self.view, "filterset_class", None)
+        if writes or lists:
+            errors["400"] = FIELD_ERRORS
+        # Writes guarded by more than being signed in (auditors and roles are refused);
+        # reads refused by role where the view says so (the audit trail).
+        checks = [
+            p for p in self.view.get_permissions() if type(p) is not permissions.IsAuthenticated
+        ]
+        if (writes and checks) or getattr(self.view, "refuses_reads_by_role", False):
+            errors["403"] = REFUSED
+        if "{" in self.path:
+            errors["404"] = NOT_FOUND
+        return errors
