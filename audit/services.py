@@ -119,6 +119,35 @@ def record(
     return event
 
 
+def record_refusal(
+    request: Any, *, object_type: str = "", object_id: str | int = ""
+) -> AuditEvent | None:
+    """Record a refusal by role (a 403) as ``denied``, as an out-of-scope 404 is.
+
+    Called once per stack, by the web's 403 handler and the API's exception handler, never
+    by views. Names the actor, the method, the route's name and the path (ids only: the
+    query string, which may hold a search term, is not copied), and the record when the
+    refusing view had one. Anonymous visitors are sent to sign in, not refused: nothing is
+    recorded for them. Written in its own transaction: ATOMIC_REQUESTS is off, so no
+    request-wide block rolls it back with the failed request.
+    """
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return None
+    match = getattr(request, "resolver_match", None)
+    return record(
+        actor=user,
+        verb=AuditEvent.Verb.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        changes={
+            "method": request.method,
+            "path": request.path,
+            "route": match.view_name if match else "",
+        },
+    )
+
+
 def first_broken_event(batch_size: int = 2000) -> tuple[AuditEvent | None, int]:
     """Walk the chain in order; return the first event whose hash or link does not match,
     and how many events were checked."""

@@ -172,6 +172,16 @@ class RiskAssessmentQuerySet(models.QuerySet):
         )
 
 
+def case_visible(user: User | None, field: str = "case_id") -> Exists:
+    """Whether the case a row points at is one the user may see, as an annotation (one
+    EXISTS in the same query, never a query per row). A link to a case, or its reference,
+    is shown only then, so a case's reference never reaches someone outside it: the web
+    pages and the API both decide linked cases with this one expression."""
+    from cases.models import Case
+
+    return Exists(Case.objects.visible_to(user).filter(pk=OuterRef(field)))
+
+
 def get_for_user(model, user: User | None, pk, *, viewed: bool = False, queryset=None):
     """The one way a view or viewset fetches a single record of case data.
 

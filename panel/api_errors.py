@@ -62,4 +62,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, exceptions.PermissionDenied):
+        # The one place a refusal by role in the API is recorded (NotAuthenticated is not a
+        # PermissionDenied: an anonymous caller is not recorded).
+        _record_refusal(context)
     return drf_exception_handler(exc, context)
+
+
+def _record_refusal(context: dict[str, Any]) -> None:
+    from audit.services import record_refusal
+
+    request = context.get("request")
+    if request is None:
+        return
+    view = context.get("view")
+    object_type, object_id = "", ""
+    kwargs = getattr(view, "kwargs", None) or {}
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+    if kwargs.get(lookup) is not None:
+        # The record the refused call named, by its type and id (no query is made).
+        queryset = getattr(view, "queryset", None)
+        model = getattr(queryset, "model", None)
+        if model is None and hasattr(view, "get_queryset"):
+            try:
+                model = view.get_queryset().model
+            except Exception:  # the type is a nicety; the refusal is recorded anyway
+                model = None
+        if model is not None:
+            object_type, object_id = model._meta.label_lower, str(kwargs[lookup])[:40]
+    record_refusal(request, object_type=object_type, object_id=object_id)

@@ -9,6 +9,9 @@ from cases.api.urls import router as cases_router
 from panel import api, views
 from panel.forms import SignInForm
 
+# Every 403 on a page goes through here, so each refusal by role is recorded once.
+handler403 = "panel.views.permission_denied"
+
 admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"
 admin.site.index_title = "Reference data and people"

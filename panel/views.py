@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import permission_denied as django_permission_denied
 
+from audit.services import record_refusal
 from cases.models import Case, Referral
 from panel.health import broker_status, database_status, worker_status
 from panel.models import Area
@@ -61,3 +63,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "worker": worker_status() if database["ok"] else {"last_heartbeat": None},
     }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 403 page, with the refusal recorded as ``denied`` (the one place for every
+    page: views raise PermissionDenied and never record it themselves)."""
+    record_refusal(request)
+    return django_permission_denied(request, exception)

@@ -16,7 +16,7 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from cases import services
-from cases.access import case_scope, get_for_user
+from cases.access import case_scope, case_visible, get_for_user  # noqa: F401 (re-exported)
 from cases.models import Case, Child, Referral, RiskAnswer, RiskTool
 from cases.services import AnswerInput
 from panel.api_errors import field_errors
@@ -147,12 +147,6 @@ def child_panel_view(user: User) -> models.Expression:
         area_id__in=user.coordinator_area_ids, child_id=OuterRef("pk")
     )
     return _flag(Q(Exists(cases)) | Q(Exists(referrals)))
-
-
-def case_visible(user: User, field: str = "case_id") -> Exists:
-    """Whether the case a row points at is one the user may see: a link to a case is
-    shown only then, so a case's reference never reaches someone outside it."""
-    return Exists(Case.objects.visible_to(user).filter(pk=OuterRef(field)))
 
 
 def view_field(value: str) -> serializers.Field:

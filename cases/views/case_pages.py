@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.access import get_for_user
+from cases.access import case_visible, get_for_user
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
 from cases.models import Action, Case, Child, Referral, Review
 from cases.services.lifecycle import CLOSED_TEAM
@@ -34,7 +34,10 @@ def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
         request.user,
         pk,
         viewed=viewed,
-        queryset=Case.objects.select_related(*CASE_RELATED, "previous_case"),
+        # Whether the earlier case may be opened rides in the same query (as in the API).
+        queryset=Case.objects.select_related(*CASE_RELATED, "previous_case").annotate(
+            previous_case_visible=case_visible(request.user, "previous_case_id")
+        ),
     )
 
 
@@ -87,7 +90,13 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
     assessments = list(case.assessments.select_related("tool", "assessed_by"))
     coordinates = services.coordinates(user, case.area_id)
     may_contribute = coordinates or services.leads_involved_agency(user, case)
-    later = list(case.re_referrals.values_list("pk", "reference"))
+    # A linked case's reference and link only for those who may open it; others are told
+    # only that it exists (the same rule and expression as the API's previous_case).
+    later = list(
+        case.re_referrals.annotate(visible=case_visible(user, "pk")).values_list(
+            "pk", "reference", "visible"
+        )
+    )
     return {
         "case": case,
         "child": case.child,

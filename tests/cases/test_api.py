@@ -384,8 +384,9 @@ def test_every_write_an_auditor_attempts_is_refused_and_saves_nothing():
     agency = area_agency()
     api = client_for(auditor())
     before = AuditEvent.objects.count()
+    writes = _writes(case, referral, agency, ChildFactory())
 
-    for url, body in _writes(case, referral, agency, ChildFactory()):
+    for url, body in writes:
         response = api.post(url, body, format="json")
         assert response.status_code == 403, url
         assert response.json() == {"detail": "Auditors can read records but not change them."}
@@ -395,7 +396,9 @@ def test_every_write_an_auditor_attempts_is_refused_and_saves_nothing():
     assert (case.status, case.version, case.notes.count()) == ("awaiting_panel", 1, 0)
     assert referral.status == "submitted" and referral.child_checked_at is None
     assert Referral.objects.count() == 2
-    assert AuditEvent.objects.count() == before
+    # Nothing changed; each refusal is recorded as one ``denied`` event and nothing else.
+    new = AuditEvent.objects.order_by("id")[before:]
+    assert [event.verb for event in new] == [AuditEvent.Verb.DENIED] * len(writes)
 
 
 def test_an_auditor_who_also_coordinates_still_changes_nothing():

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -18,6 +19,7 @@ from tests.factories import (
     ChildFactory,
     UserFactory,
     agency_lead,
+    auditor,
     coordinator,
     make_case,
     make_referral,
@@ -166,6 +168,61 @@ def test_a_re_referral_links_to_the_earlier_case_only_for_those_who_may_see_it()
     assert as_police["previous_case"] is None
     assert as_police["is_re_referral"] is True
     assert earlier.reference not in str(as_police)
+
+
+def _re_referred_pair():
+    area = staffordshire()
+    user = coordinator(area)
+    earlier = close(make_case(area=area, coordinator_user=user), user)
+    police = area_agency(area)
+    later = services.accept_referral(
+        user,
+        referral=make_referral(child=earlier.child),
+        reason="Fictional re-referral.",
+        lead_agency=police,
+        involved_agencies=[police],
+    )
+    return user, police, earlier, later
+
+
+@pytest.mark.parametrize("role", ["coordinator", "agency_lead", "auditor"])
+def test_the_web_case_page_and_the_api_scope_linked_cases_alike(client, role):
+    """Web and API use one rule: the reference and link of an earlier or later case are
+    shown only to those who may open it; others learn only that one exists."""
+    user, police, earlier, later = _re_referred_pair()
+    viewer = {"coordinator": user, "agency_lead": agency_lead(police), "auditor": auditor()}[role]
+    sees_earlier = role != "agency_lead"
+    client.force_login(viewer)
+
+    api = client_for(viewer).get(f"/api/v1/cases/{later.pk}/").json()
+    web_later = client.get(reverse("cases:case-detail", args=[later.pk])).content.decode()
+    earlier_url = reverse("cases:case-detail", args=[earlier.pk])
+    later_url = reverse("cases:case-detail", args=[later.pk])
+
+    assert api["is_re_referral"] is True
+    assert (api["previous_case"] is not None) is sees_earlier
+    assert (earlier.reference in web_later) is sees_earlier
+    assert (f'href="{earlier_url}"' in web_later) is sees_earlier
+    assert ("An earlier case exists" in web_later) is not sees_earlier
+    # The earlier case's page names its re-referral to those who may open the later one;
+    # the agency lead is on the later case only, so the earlier page is theirs to miss.
+    if role == "agency_lead":
+        assert client.get(earlier_url).status_code == 404
+        return
+    web_earlier = client.get(earlier_url).content.decode()
+    assert later.reference in web_earlier and f'href="{later_url}"' in web_earlier
+
+
+def test_an_agency_lead_on_the_earlier_case_only_learns_a_later_case_exists(client):
+    _, _, earlier, later = _re_referred_pair()
+    lead = agency_lead(earlier.lead_agency)
+    client.force_login(lead)
+
+    page = client.get(reverse("cases:case-detail", args=[earlier.pk])).content.decode()
+
+    assert "A later case exists" in page
+    assert later.reference not in page
+    assert reverse("cases:case-detail", args=[later.pk]) not in page
 
 
 # --- query counts -----------------------------------------------------------------------------
