@@ -1,6 +1,9 @@
 """A new risk assessment on a case: the active tool's questions, the computed level shown
 before saving, and the next review re-set by the new level."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -8,8 +11,36 @@ from django.shortcuts import redirect, render
 
 from cases import services
 from cases.forms.assessment import RiskToolForm
-from cases.models import Case, Review, RiskTool
-from cases.scoring import score
+from cases.models import Case, Child, Review, RiskAssessment, RiskTool
+from cases.scoring import Score, score
+
+
+def assessment_form(
+    request: HttpRequest, *, child: Child, save: Callable[..., RiskAssessment]
+) -> tuple[RiskToolForm, Score | None, RiskAssessment | None]:
+    """The risk-answers form a case's and a referral's assessment pages share: "Work out the
+    level" scores the answers with the service's own rules and saves nothing; otherwise
+    ``save`` (the service, given the answers and any professional judgement) records it, and
+    its refusals come back on the form. Returns the form, the level worked out, and the
+    assessment saved."""
+    tool = RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
+    form = RiskToolForm(request.POST or None, tool=tool)
+    result = saved = None
+    if request.method == "POST" and form.is_valid():
+        answers = form.answers()
+        if "check" in request.POST:
+            result = score(tool, {c: a.answer for c, a in answers.items()}, child.age())
+        else:
+            try:
+                saved = save(
+                    answers=answers,
+                    override_level=form.cleaned_data["override_level"],
+                    override_reason=form.cleaned_data["override_reason"],
+                    submission_token=form.cleaned_data["submission_token"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+    return form, result, saved
 
 
 def assess(request: HttpRequest, case: Case) -> HttpResponse:
@@ -18,37 +49,22 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
         or services.leads_involved_agency(request.user, case)
     ):
         raise PermissionDenied("You may not assess this case.")
-    tool = RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
-    form = RiskToolForm(request.POST or None, tool=tool)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        answers = form.answers()
-        if "check" in request.POST:
-            # "Work out the level" without saving: the same rules the service applies.
-            result = score(tool, {c: a.answer for c, a in answers.items()}, case.child.age())
-        else:
-            try:
-                assessment = services.record_assessment(
-                    request.user,
-                    case=case,
-                    answers=answers,
-                    override_level=form.cleaned_data["override_level"],
-                    override_reason=form.cleaned_data["override_reason"],
-                    submission_token=form.cleaned_data["submission_token"],
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(
-                    request,
-                    f"Risk assessed as {assessment.get_final_level_display().lower()}; "
-                    "the next review date follows the new level.",
-                )
-                return _after_assessment(request, case)
+    form, result, assessment = assessment_form(
+        request,
+        child=case.child,
+        save=partial(services.record_assessment, request.user, case=case),
+    )
+    if assessment is not None:
+        messages.success(
+            request,
+            f"Risk assessed as {assessment.get_final_level_display().lower()}; "
+            "the next review date follows the new level.",
+        )
+        return _after_assessment(request, case)
     return render(
         request,
         "cases/case/assess.html",
-        {"case": case, "form": form, "result": result, "tool": tool},
+        {"case": case, "form": form, "result": result, "tool": form.tool},
     )
 
 

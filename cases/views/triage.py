@@ -6,6 +6,8 @@ message, and nothing is saved.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,10 +18,9 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors, services
 from cases.access import get_for_user
-from cases.forms.assessment import RiskToolForm
 from cases.forms.triage import AcceptForm, DecideForm
-from cases.models import Child, Referral, RiskAnswer, RiskTool
-from cases.scoring import score
+from cases.models import Child, Referral, RiskAnswer
+from cases.views.assessment import assessment_form
 from panel.errors import Conflict
 from panel.forms_govuk import add_service_errors
 
@@ -192,33 +193,20 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
     if referral.status != Referral.Status.SUBMITTED:
         messages.error(request, "This referral has already been triaged.")
         return redirect("cases:triage-detail", pk=pk)
-    tool = RiskTool.objects.get(slug="risk-factor-matrix", is_active=True)
-    form = RiskToolForm(request.POST or None, tool=tool)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        answers = form.answers()
-        if "check" in request.POST:
-            result = score(tool, {c: a.answer for c, a in answers.items()}, referral.child.age())
-        else:
-            try:
-                assessment = services.assess_referral(
-                    request.user,
-                    referral=referral,
-                    answers=answers,
-                    override_level=form.cleaned_data["override_level"],
-                    override_reason=form.cleaned_data["override_reason"],
-                    submission_token=form.cleaned_data["submission_token"],
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except Conflict as error:
-                messages.error(request, str(error))
-                return redirect("cases:triage-detail", pk=pk)
-            else:
-                messages.success(
-                    request, f"Risk assessed as {assessment.get_final_level_display().lower()}."
-                )
-                return redirect("cases:triage-detail", pk=pk)
+    try:
+        form, result, assessment = assessment_form(
+            request,
+            child=referral.child,
+            save=partial(services.assess_referral, request.user, referral=referral),
+        )
+    except Conflict as error:
+        messages.error(request, str(error))
+        return redirect("cases:triage-detail", pk=pk)
+    if assessment is not None:
+        messages.success(
+            request, f"Risk assessed as {assessment.get_final_level_display().lower()}."
+        )
+        return redirect("cases:triage-detail", pk=pk)
     return render(
         request,
         "cases/triage/assess.html",
