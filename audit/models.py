@@ -23,6 +23,11 @@ class AuditEventVerb(models.TextChoices):
     LOGGED_OUT = "logged_out", "Logged out"
     LOGIN_FAILED = "login_failed", "Login failed"
     DENIED = "denied", "Denied"
+    # A list or search returned these records (ids in the event's side table).
+    LISTED = "listed", "Listed"
+    # Sign-in refused after repeated failures for an account from one address, and lifted.
+    LOCKED_OUT = "locked_out", "Locked out"
+    UNLOCKED = "unlocked", "Unlocked"
 
 
 class AuditEvent(models.Model):
