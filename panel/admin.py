@@ -3,11 +3,14 @@ it is read and changed through the scoped pages and services. Every change made 
 also written to the audit trail, in the admin's own transaction."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.forms.models import model_to_dict
 
 from audit.models import AuditEvent
 from audit.services import field_changes, record
+from panel.accounts import password_changed
 from panel.models import Agency, Area, LocalSupportTeam, RoleAssignment, User
 
 
@@ -90,3 +93,20 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Agency", {"fields": ("first_name", "last_name", "email", "agency", "job_title")}),
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page, in one transaction with the audit event for a changed password
+        (never the password) and the revocation of all the person's API tokens."""
+        with transaction.atomic():
+            user = self.get_object(request, unquote(id))
+            before = user.password if user is not None else None
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and user is not None:
+                user.refresh_from_db(fields=["password"])
+                if user.password != before:
+                    password_changed(request.user, user=user)
+        return response
+
+
+# API tokens (panel.ApiToken) are deliberately not registered: only their owner sees them,
+# under Your account > API tokens.

@@ -7,6 +7,9 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class Area(models.Model):
@@ -208,3 +211,34 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API key its owner made under Your account > API tokens (django-rest-knox's token
+    model, swapped in by KNOX_TOKEN_MODEL).
+
+    Only knox's SHA-512 digest of the key and its first characters (``token_key``, shown to
+    tell keys apart) are stored; the key itself is shown once, when made. ``expiry`` is
+    always set: knox refuses the token after it. A number of its own as the primary key, so
+    the audit trail and the revoke page name a token without its digest.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_token_name_not_blank"),
+            models.CheckConstraint(condition=Q(expiry__isnull=False), name="api_token_expires"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the digest: this string may reach a log or the audit trail.
+        return f"{self.name} ({self.token_key}…)"
+
+    @property
+    def expired(self) -> bool:
+        return self.expiry is not None and self.expiry < timezone.now()

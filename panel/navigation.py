@@ -41,6 +41,7 @@ ITEMS: list[NavItem] = [
     NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Notifications", "notifications:list"),
+    NavItem("Your account", "account"),
     NavItem("Administration", "admin:index", staff_only=True),
 ]
 

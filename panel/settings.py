@@ -6,6 +6,7 @@ variable. With DEBUG off the app refuses to start without a real SECRET_KEY and
 ALLOWED_HOSTS.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -74,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -157,7 +158,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # The common and breached passwords list shipped in the repo, and repeated characters
+    # (panel/passwords.py; README "API tokens and passwords").
+    {"NAME": "panel.passwords.CommonPasswordValidator"},
+    {"NAME": "panel.passwords.RepeatedCharacterValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
@@ -289,7 +293,8 @@ CROSS_AREA_MATCH_SIGNALS_PER_DAY = env.int("CROSS_AREA_MATCH_SIGNALS_PER_DAY", d
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated API call gets 401 with a WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # Knox's tokens are stored hashed and expire (panel.ApiToken, see the end).
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -334,4 +339,22 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}
+
+# --- Security: API tokens and passwords (issue 9) ---
+# API tokens (django-rest-knox): each user makes their own under Your account > API tokens.
+# Only a SHA-512 digest and a 15-character prefix are stored; the key is shown once.
+# A token is refused after its expiry; a password change revokes all the user's tokens.
+KNOX_TOKEN_MODEL = "panel.ApiToken"
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+REST_KNOX = {
+    # Clients keep sending "Authorization: Token <key>".
+    "AUTH_HEADER_PREFIX": "Token",
+    # Keys start "sp_" so secret scanners and people can tell what a leaked key is.
+    "TOKEN_PREFIX": "sp_",
+    # Only used if a token were made without an expiry; panel.accounts always gives one.
+    "TOKEN_TTL": dt.timedelta(days=API_TOKEN_DEFAULT_DAYS),
+    # Expiry is fixed when the token is made: use does not extend it.
+    "AUTO_REFRESH": False,
 }

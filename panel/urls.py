@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
-from panel import api, views
+from panel import account_views, api, views
 from panel.forms import SignInForm
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
@@ -40,6 +40,16 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    # Your account: every signed-in person, their own account only.
+    path("account/", account_views.overview, name="account"),
+    path("account/password/", account_views.password, name="account-password"),
+    path("account/tokens/", account_views.tokens, name="account-tokens"),
+    path("account/tokens/new/", account_views.token_new, name="account-token-new"),
+    path(
+        "account/tokens/<int:pk>/revoke/",
+        account_views.token_revoke,
+        name="account-token-revoke",
+    ),
     path("", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),

@@ -4,12 +4,12 @@ The helpers at the top are shared by tests/cases/test_api_*.py.
 """
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, Child, Referral, RiskAssessment
+from panel.accounts import create_api_token
 from panel.models import Agency, Area, User
 from tests.factories import (
     AgencyFactory,
@@ -111,8 +111,8 @@ def test_anonymous_writes_get_401_and_save_nothing():
 def test_a_token_reads_the_cases_of_its_user():
     case = make_case()
     api = APIClient()
-    token = Token.objects.create(user=coordinator(staffordshire()))
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = create_api_token(coordinator(staffordshire()), name="Test client", days=90)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     results = api.get("/api/v1/cases/").json()["results"]
 

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from panel.accounts import create_api_token
 from tests.factories import coordinator, staffordshire
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +33,8 @@ def test_areas_list_who_to_call_from_the_data(api):
 
 def test_me_says_who_i_am_with_a_token(api):
     user = coordinator()
-    token = Token.objects.create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = create_api_token(user, name="Test client", days=90)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     body = api.get("/api/v1/me/").json()
 
