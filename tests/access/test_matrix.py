@@ -39,6 +39,7 @@ from audit.models import AuditEvent
 from cases import services
 from notifications.models import Notification
 from notifications.services import notify
+from panel.accounts import create_api_token
 from panel.models import Agency, Area, User
 from tests.factories import (
     ANSWERED,
@@ -97,6 +98,7 @@ class World:
     review: Any  # the case's upcoming review
     tool: Any
     notification: Notification  # coord_a's
+    token: Any  # coord_a's API token
     event: AuditEvent
 
 
@@ -165,6 +167,7 @@ def world() -> World:
         about=f"review:{case.pk}:matrix",
         case_reference=case.reference,
     )
+    token, _ = create_api_token(users["coord_a"], name="Matrix token (fictional)", days=30)
     return World(
         users=users,
         area_a=area_a,
@@ -187,6 +190,7 @@ def world() -> World:
         notification=Notification.objects.get(
             recipient=users["coord_a"], kind=Notification.Kind.REVIEW_DUE
         ),
+        token=token,
         event=AuditEvent.objects.order_by("-id").first(),
     )
 
@@ -306,6 +310,17 @@ TABLE: dict[str, Row | list[Row]] = {
     "logout": GET(none, everyone(405)),
     "healthz": GET(none, everyone(200)),
     ADMIN + "index": GET(none, everyone(ADMIN_LOGIN, staff=200)),
+    # --- your account: everyone signed in reaches their own, and only their own ------------
+    "account": GET(none, signed_in(200)),
+    # An empty body is the form again with its errors: nothing changes.
+    "account-password": [GET(none, signed_in(200), "form"), POST(none, signed_in(200), "send")],
+    "account-tokens": GET(none, signed_in(200)),
+    "account-token-new": [GET(none, signed_in(200), "form"), POST(none, signed_in(200), "send")],
+    # coord_a's token: nobody else can see or revoke it, exactly as if it did not exist.
+    "account-token-revoke": [
+        GET(pk("token"), scoped(coord_a=200), "confirm"),
+        POST(pk("token"), scoped(coord_a=to("account-tokens")), "revoke"),
+    ],
     # --- referring -----------------------------------------------------------------------
     # "My referrals" lists only what the user sent (empty for everyone else); not role-gated
     # because whoever made a referral follows it whatever their role now (cases/access.py).

@@ -30,6 +30,7 @@ TOP_LEVEL = {
     "/reviews/due/",
     "/audit/",
     "/notifications/",
+    "/account/",
 }
 
 

@@ -26,6 +26,8 @@ def current(user, path: str) -> list[str]:
         ("/reviews/7/hold/", ["Reviews due"]),
         ("/my-work/", ["My work"]),
         ("/notifications/", ["Notifications"]),
+        ("/account/", ["Your account"]),
+        ("/account/tokens/7/revoke/", ["Your account"]),
         ("/sign-in/", []),
     ],
 )
