@@ -82,7 +82,7 @@ class RepeatedCharacterValidator:
     def __init__(self, max_run: int = 3, min_distinct: int = 5) -> None:
         self.max_run = max_run
         self.min_distinct = min_distinct
-        self._run = re.compile(r"(.)\1{%d}" % max_run, re.DOTALL)
+        self._run = re.compile(rf"(.)\1{{{max_run}}}", re.DOTALL)
 
     def validate(self, password: str, user=None) -> None:
         folded = password.casefold()

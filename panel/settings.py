@@ -345,7 +345,7 @@ LOGGING = {
 # API tokens (django-rest-knox): each user makes their own under Your account > API tokens.
 # Only a SHA-512 digest and a 15-character prefix are stored; the key is shown once.
 # A token is refused after its expiry; a password change revokes all the user's tokens.
-KNOX_TOKEN_MODEL = "panel.ApiToken"
+KNOX_TOKEN_MODEL = "panel.ApiToken"  # noqa: S105 - a model's name, not a secret
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 REST_KNOX = {
