@@ -307,3 +307,29 @@ def test_an_admin_password_change_refused_by_the_rules_changes_nothing(client):
     assert response.status_code == 200
     assert api_with(key).get("/api/v1/me/").status_code == 200
     assert not events(verb="updated")
+
+
+# --- upgrading -------------------------------------------------------------------------
+
+
+def test_upgrading_drops_drfs_plain_text_tokens():
+    """Migration panel/0003 removes DRF's authtoken table and its migration records, so no
+    plain-text key survives an upgrade (and a fresh database never had one)."""
+    import importlib
+
+    migration = importlib.import_module("panel.migrations.0003_drop_drf_tokens").Migration
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id int)")
+        cursor.execute("INSERT INTO authtoken_token VALUES ('plain-text-key-fictional', 1)")
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) "
+            "VALUES ('authtoken', '0001_initial', CURRENT_TIMESTAMP)"
+        )
+        for operation in migration.operations:
+            for statement in operation.sql:
+                cursor.execute(statement)
+        tables = connection.introspection.table_names(cursor)
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'authtoken'")
+        assert cursor.fetchone() == (0,)
+    assert "authtoken_token" not in tables
+    assert "panel_apitoken" in tables
