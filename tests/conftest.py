@@ -62,6 +62,16 @@ def matrix():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttles count in the cache: each test starts with no requests counted, however
+    many the tests before it made as the same user id or address."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher.
     (tests/panel/test_settings.py checks the real list.)"""
