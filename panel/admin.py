@@ -2,7 +2,9 @@
 it is read and changed through the scoped pages and services. Every change made here is
 also written to the audit trail, in the admin's own transaction."""
 
-from django.contrib import admin
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.forms.models import model_to_dict
 from audit.models import AuditEvent
 from audit.services import field_changes, record
 from panel.accounts import password_changed
+from panel.lockout import unlock_sign_in
 from panel.models import Agency, Area, LocalSupportTeam, RoleAssignment, User
 
 
@@ -110,3 +113,41 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 # API tokens (panel.ApiToken) are deliberately not registered: only their owner sees them,
 # under Your account > API tokens.
+
+
+@admin.register(AccessAttempt)
+class SignInAttemptAdmin(admin.ModelAdmin):
+    """Failed sign-ins counted by django-axes, per username and address. Read-only: the one
+    way to clear them is the "Unlock" action, which records an ``unlocked`` event. (Axes'
+    own admin, which deletes rows unaudited, is off: AXES_ENABLE_ADMIN.)"""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "locked"]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    fields = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info"]
+    actions = ["unlock"]
+
+    @admin.display(boolean=True, description="Locked out")
+    def locked(self, attempt: AccessAttempt) -> bool:
+        return attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.has_perm("axes.delete_accessattempt")
+
+    @admin.action(permissions=["unlock"], description="Unlock: clear these failed sign-ins")
+    def unlock(self, request, queryset) -> None:
+        cleared = 0
+        for username, address in queryset.values_list("username", "ip_address").distinct():
+            cleared += unlock_sign_in(
+                actor=request.user, username=username, address=address, via="admin"
+            )
+        self.message_user(request, f"Cleared {cleared} failed sign-in record(s).", messages.SUCCESS)

@@ -1,18 +1,20 @@
 """The OpenAPI schema says which errors each operation answers, as the API gives them
 (see panel/api_errors.py): 400 with errors by field, 403 refused by role, 404 not found
-or outside the user's scope. 409s are documented by the operations that give them."""
+or outside the user's scope, 429 too many requests (every throttled operation, with
+Retry-After). 409s are documented by the operations that give them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    """403 or 404: why, in a sentence. Nothing was saved."""
+    """403, 404 or 429: why, in a sentence. Nothing was saved."""
 
     detail = serializers.CharField()
 
@@ -26,6 +28,19 @@ FIELD_ERRORS = OpenApiResponse(
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused for the user's role.")
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such record, or outside the user's scope (the same)."
+)
+
+THROTTLED = OpenApiResponse(
+    ErrorSerializer,
+    description="Too many requests (see README, Lockout and throttling). Nothing was done: "
+    "try again after the number of seconds in Retry-After.",
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    response=["429"],
+    description="Seconds to wait before trying again.",
 )
 
 
@@ -56,4 +71,12 @@ class PanelAutoSchema(AutoSchema):
             errors["403"] = REFUSED
         if "{" in self.path:
             errors["404"] = NOT_FOUND
+        if self.view.get_throttles():
+            errors["429"] = THROTTLED
         return errors
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.view.get_throttles():
+            parameters.append(RETRY_AFTER)
+        return parameters

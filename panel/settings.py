@@ -7,6 +7,8 @@ ALLOWED_HOSTS.
 """
 
 import datetime as dt
+
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -84,6 +86,8 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "notifications",
+    # After panel: panel's own axes_reset* commands (audited refusals) shadow axes' ones.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "panel.throttling.UnauthenticatedApiMiddleware",
+    # Last, so it sees the sign-in view's answer and replaces it with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -141,7 +148,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "panel.User"
-AUTHENTICATION_BACKENDS = ["panel.auth.PanelBackend"]
+# Axes first: it refuses a locked-out username and address before a password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "panel.auth.PanelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -305,6 +313,16 @@ REST_FRAMEWORK = {
     # Domain errors (ValidationError, PermissionDenied, Conflict, InvalidTransition, 404)
     # become the same responses everywhere: see panel/api_errors.py.
     "EXCEPTION_HANDLER": "panel.api_errors.exception_handler",
+    # Rates: see "Security: lockout and throttling" at the end of this file.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "panel.throttling.UserRateThrottle",
+        "panel.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="1200/hour"),
+        "anon": env.str("API_THROTTLE_ANON", default="60/hour"),
+        "unauthenticated": env.str("API_THROTTLE_UNAUTHENTICATED", default="30/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguard Panel API",
@@ -358,3 +376,47 @@ REST_KNOX = {
     # Expiry is fixed when the token is made: use does not extend it.
     "AUTO_REFRESH": False,
 }
+
+# --- Security: lockout and throttling (issue 9) ---
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username
+# from one address, that pair is refused, even with the right password, until
+# SIGN_IN_COOL_OFF_MINUTES pass with no further attempt. Keyed on the pair, so a colleague
+# behind the same agency address is not locked out, and someone elsewhere typing a
+# coordinator's username cannot lock the coordinator out. Attempts are kept in the database
+# (shared by every process); `manage.py unlock_sign_in` and the admin unlock, audited.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+SIGN_IN_COOL_OFF_MINUTES = env.int("SIGN_IN_COOL_OFF_MINUTES", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_COOL_OFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the audit trail (X-Forwarded-For only with
+# TRUST_X_FORWARDED_FOR), so behind a proxy each client has its own address.
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_address"
+# The sign-in page again, with a message that is the same whether the account exists.
+AXES_LOCKOUT_CALLABLE = "panel.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# A successful sign-in clears that username and address's failures.
+AXES_RESET_ON_SUCCESS = True
+# The audit trail records sign-ins and failures: no second log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Axes' own admin would let staff delete attempts unaudited: panel/admin.py registers an
+# audited one instead.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
+# API throttling (rates in REST_FRAMEWORK above) counts in the cache. The local-memory
+# default is per process: under gunicorn each worker counts alone, so production sets
+# REDIS_URL (or CACHE_REDIS_URL) and every process shares one count. Keys are prefixed, so the
+# cache can share Celery's Redis database without touching its keys.
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
+if CACHE_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            "KEY_PREFIX": "panel-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -62,6 +62,25 @@ def matrix():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttles count in the cache: each test starts with no requests counted, however
+    many the tests before it made as the same user id or address. On Redis only this
+    project's keys go (clear() would flush the whole database, Celery's queues included)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        client = default._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=default.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        default.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher.
     (tests/panel/test_settings.py checks the real list.)"""
