@@ -41,6 +41,9 @@ ITEMS: list[NavItem] = [
     NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Notifications", "notifications:list"),
+    # Two-factor sign-in is the account page on this branch; the account overview at
+    # /account/ takes this item's place, its prefix covering /account/two-factor/.
+    NavItem("Your account", "account-mfa"),
     NavItem("Administration", "admin:index", staff_only=True),
 ]
 
