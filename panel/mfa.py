@@ -145,13 +145,14 @@ def reset_mfa(actor: User, *, user: User) -> None:
     if actor.pk == user.pk:
         raise PermissionDenied("You cannot reset your own two-factor authentication.")
     with transaction.atomic():
-        removed = TOTPDevice.objects.filter(user=user).delete()[0]
-        removed += StaticDevice.objects.filter(user=user).delete()[0]
+        _, apps = TOTPDevice.objects.filter(user=user).delete()
+        _, codes = StaticDevice.objects.filter(user=user).delete()
+        removed = apps.get("otp_totp.TOTPDevice", 0) + codes.get("otp_static.StaticDevice", 0)
         record(
             actor=actor,
             verb=AuditEvent.Verb.UPDATED,
             obj=user,
-            changes={"two_factor": "reset by an administrator"},
+            changes={"two_factor": "reset by an administrator", "devices_removed": removed},
         )
 
 
