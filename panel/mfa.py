@@ -169,12 +169,18 @@ def verify_second_factor(user: User, code: str) -> tuple[Device | None, int | No
         else:
             devices = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
         for device in devices:
-            allowed, details = device.verify_is_allowed()
-            if not allowed:
-                return None, _wait_seconds(device, details)
+            wait = throttle_wait(device)
+            if wait:
+                return None, wait
             if device.verify_token(code):
                 return device, None
     return None, None
+
+
+def throttle_wait(device: Device) -> int | None:
+    """Seconds before the device accepts another code after repeated wrong ones, or None."""
+    allowed, details = device.verify_is_allowed()
+    return None if allowed else _wait_seconds(device, details)
 
 
 def _normalise(code: str) -> str:

@@ -81,12 +81,16 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         _record_failed_code(user)
         form.add_error(
             "code",
-            f"Too many wrong codes. Wait {wait} seconds, then enter a new code"
+            _too_many(wait)
             if wait
             else "The code is not right. Enter the code your authenticator app shows now, "
             "or one of your recovery codes",
         )
     return render(request, "registration/sign_in_code.html", {"form": form})
+
+
+def _too_many(wait: int) -> str:
+    return f"Too many wrong codes. Wait {wait} seconds, then enter a new code"
 
 
 def _complete_sign_in(request: HttpRequest, user, pending: dict) -> HttpResponse:
@@ -128,7 +132,11 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect("login")
     device = mfa.pending_device(user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    wait = mfa.throttle_wait(device) if request.method == "POST" else None
+    if wait:
+        form.is_valid()
+        form.add_error("code", _too_many(wait))
+    elif request.method == "POST" and form.is_valid():
         codes = mfa.confirm_authenticator(user, device=device, code=form.cleaned_data["code"])
         if codes is not None:
             next_url = reverse("account-mfa")
@@ -142,7 +150,6 @@ def setup(request: HttpRequest) -> HttpResponse:
             return redirect("account-mfa-recovery-codes")
         if pending is not None:
             _record_failed_code(user, "two-factor set-up")
-        device.refresh_from_db()
         form.add_error(
             "code",
             "The code is not right. Enter the 6-digit code your authenticator app shows now",
