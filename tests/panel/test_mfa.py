@@ -549,3 +549,10 @@ def test_seed_demo_forced_without_debug_gives_no_demo_secret():
     call_command("seed_demo", "--force")
 
     assert not TOTPDevice.objects.exists()
+
+
+def test_drf_force_login_marks_the_session_too():
+    api = APIClient()
+    api.force_login(coordinator())
+
+    assert api.get("/api/v1/me/").status_code == 200

@@ -225,6 +225,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for user in USERS:
             self.stdout.write(f"  {user.username:<24} {user.what}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "Then the 6-digit code: python manage.py demo_code "
+                f"(or an authenticator app with the demo secret {DEMO_TOTP_SECRET})."
+            )
 
     def seed_agencies(self, areas: dict[str, Area]) -> dict[str, Agency]:
         agencies = {}
