@@ -7,14 +7,24 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from audit.services import field_changes, record
+from panel import mfa
 from panel.accounts import password_changed
 from panel.lockout import unlock_sign_in
 from panel.models import Agency, Area, LocalSupportTeam, RoleAssignment, User
+
+# django-otp registers its devices here, with each secret key and a QR code of it: an
+# administrator must never read someone's second factor. Reset it from the user instead.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -88,6 +98,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "agency", "is_active", "is_staff"]
     list_filter = ["agency", "role_assignments__role", "is_active", "is_staff"]
     inlines = [RoleAssignmentInline]
+    actions = ["reset_two_factor"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Agency", {"fields": ("agency", "job_title", "phone")}),
@@ -151,3 +162,20 @@ class SignInAttemptAdmin(admin.ModelAdmin):
                 actor=request.user, username=username, address=address, via="admin"
             )
         self.message_user(request, f"Cleared {cleared} failed sign-in record(s).", messages.SUCCESS)
+
+    @admin.action(description="Reset two-factor authentication (lost phone)")
+    def reset_two_factor(self, request, queryset):
+        """Removes the selected people's authenticator and recovery codes, each recorded;
+        never your own. Those who must use two-factor sign-in set it up again next time."""
+        done = 0
+        for user in queryset:
+            try:
+                mfa.reset_mfa(request.user, user=user)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{user.username}: {refusal}", messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(
+                request, f"Two-factor authentication reset for {done} user(s).", messages.SUCCESS
+            )

@@ -7,7 +7,6 @@ ALLOWED_HOSTS.
 """
 
 import datetime as dt
-
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,6 +81,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "panel",
     "audit",
     "cases",
@@ -96,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "panel.mfa.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -420,3 +423,18 @@ if CACHE_REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Security: MFA (issue 9) ---
+# Two-factor sign-in (panel/mfa.py): a time-based code (TOTP) from an authenticator app, or
+# one of ten single-use recovery codes. Coordinators, auditors and staff must use it; the
+# rest may opt in, and must too when MFA_REQUIRED_FOR_ALL is on.
+MFA_REQUIRED_FOR_ALL = env.bool("MFA_REQUIRED_FOR_ALL", default=False)
+# How long the code step waits after a correct password before the password is asked again.
+MFA_PENDING_SECONDS = env.int("MFA_PENDING_SECONDS", default=5 * 60)
+MFA_RECOVERY_CODE_COUNT = 10
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Safeguard Panel")
+# django-otp's own throttle: after n wrong codes in a row a device refuses every code for
+# factor * 2^(n-1) seconds. 0 would turn it off; it must stay on.
+OTP_TOTP_THROTTLE_FACTOR = max(1, env.int("OTP_TOTP_THROTTLE_FACTOR", default=1))
+OTP_STATIC_THROTTLE_FACTOR = max(1, env.int("OTP_STATIC_THROTTLE_FACTOR", default=1))

@@ -6,8 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
-from panel import account_views, api, views
-from panel.forms import SignInForm
+from panel import account_views, api, mfa_views, views
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
 handler403 = "panel.views.permission_denied"
@@ -15,6 +14,9 @@ handler403 = "panel.views.permission_denied"
 admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"
 admin.site.index_title = "Reference data and people"
+# The admin's own login asks for a password only: staff sign in through the app's sign-in,
+# second factor included (panel/mfa_views.py).
+admin.site.login = mfa_views.admin_sign_in
 
 # One router, so the API root at /api/v1/ lists every collection.
 router = DefaultRouter()
@@ -29,15 +31,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("sign-in/", mfa_views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", mfa_views.sign_in_code, name="sign-in-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     # Your account: every signed-in person, their own account only.
@@ -49,6 +44,13 @@ urlpatterns = [
         "account/tokens/<int:pk>/revoke/",
         account_views.token_revoke,
         name="account-token-revoke",
+    ),
+    path("account/two-factor/", mfa_views.overview, name="account-mfa"),
+    path("account/two-factor/set-up/", mfa_views.setup, name="account-mfa-setup"),
+    path(
+        "account/two-factor/recovery-codes/",
+        mfa_views.recovery_codes,
+        name="account-mfa-recovery-codes",
     ),
     path("", include("cases.urls")),
     path("notifications/", include("notifications.urls")),

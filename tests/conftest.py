@@ -54,6 +54,38 @@ def _empty_audit_trail_after_committed_tests(request):
         triggers.install(connection)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """``Client.force_login`` (Django's, pytest-django's ``client`` and ``admin_client``,
+    DRF's APIClient) signs in a session that has passed two-factor sign-in too, as the real
+    sign-in does after the code: tests about something else need no authenticator. Tests of
+    two-factor sign-in itself opt out with @pytest.mark.mfa_unverified (or sign in through
+    the pages). DRF's force_authenticate uses no session and needs nothing."""
+    if request.node.get_closest_marker("mfa_unverified"):
+        yield
+        return
+    from django.contrib.auth.signals import user_logged_in
+    from django.test import Client
+
+    from panel.mfa import mark_verified
+
+    real_login = Client._login
+    uid = "tests-force-login-passes-two-factor"
+
+    def mark(sender, request, user, **kwargs):
+        mark_verified(request)
+
+    def _login(self, user, backend=None):
+        user_logged_in.connect(mark, weak=False, dispatch_uid=uid)
+        try:
+            real_login(self, user, backend)
+        finally:
+            user_logged_in.disconnect(dispatch_uid=uid)
+
+    monkeypatch.setattr(Client, "_login", _login)
+    yield
+
+
 @pytest.fixture
 def matrix():
     from tests.factories import matrix_tool

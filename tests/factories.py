@@ -5,6 +5,7 @@ import datetime as dt
 
 import factory
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import services
 from cases.models import Case, Child, Referral, RiskTool
@@ -74,6 +75,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             role, area = role if isinstance(role, tuple) else (role, None)
             RoleAssignment.objects.create(user=self, role=role, area=area)
         self.save()
+
+
+def with_authenticator(user: User) -> TOTPDevice:
+    """A confirmed authenticator app (TOTP) for the user, as if they had set it up."""
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, step_offset: int = 0) -> str:
+    """The 6-digit code the user's authenticator app shows now (or ``step_offset`` 30-second
+    steps later: a code is accepted once, so a second sign-in in the same step uses the next
+    one, which the device accepts within its tolerance)."""
+    from django_otp.oath import totp
+
+    drift = device.drift + step_offset
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, drift):06d}"
 
 
 def coordinator(area: Area | None = None, **kwargs) -> User:

@@ -309,6 +309,18 @@ TABLE: dict[str, Row | list[Row]] = {
     # Sign-out is POST only (Django 5): a GET is 405 for everyone, signed in or not.
     "logout": GET(none, everyone(405)),
     "healthz": GET(none, everyone(200)),
+    # Two-factor sign-in (panel/mfa_views.py). The code step without a password just given
+    # goes back to the sign-in page, signed in or not.
+    "sign-in-code": GET(none, everyone(to("login"))),
+    "account-mfa": GET(none, signed_in(200)),
+    # Nobody in the world has an authenticator yet: every signed-in user may set one up.
+    "account-mfa-setup": GET(none, signed_in(200)),
+    # Codes are shown once, right after they are made: with none waiting, the overview.
+    # Making new ones needs an authenticator, which nobody here has.
+    "account-mfa-recovery-codes": [
+        GET(none, signed_in(to("account-mfa")), "show"),
+        POST(none, signed_in(403), "regenerate"),
+    ],
     ADMIN + "index": GET(none, everyone(ADMIN_LOGIN, staff=200)),
     # --- your account: everyone signed in reaches their own, and only their own ------------
     "account": GET(none, signed_in(200)),

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -109,8 +110,10 @@ def visit(page: Page, path: str) -> None:
 
 
 def sign_in(page: Page, user) -> None:
-    """Sign in through the sign-in page. The tests hash passwords with MD5 for speed, which
-    the server does not accept: the user gets a hash the server's first hasher reads."""
+    """Sign in through the sign-in page, and the code step for a user with an
+    authenticator (the code computed from their secret, as their app would). The tests hash
+    passwords with MD5 for speed, which the server does not accept: the user gets a hash
+    the server's first hasher reads."""
     from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 
     from tests.factories import PASSWORD
@@ -123,5 +126,31 @@ def sign_in(page: Page, user) -> None:
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/sign-in/" not in url)
+    page.wait_for_url(lambda url: urlsplit(url).path != "/sign-in/")
+    if urlsplit(page.url).path == "/sign-in/code/":
+        check_page(page)
+        page.get_by_label("Code", exact=True).fill(next_code(user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(lambda url: not urlsplit(url).path.startswith("/sign-in/"))
     check_page(page)
+
+
+def next_code(user) -> str:
+    """The code the user's authenticator app shows now, or the next one when the server
+    already took this step's (a code is accepted once; the device accepts one step ahead)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return code_for_key(device.bin_key, after_step=device.last_t, drift=device.drift)
+
+
+def code_for_key(key: bytes, *, after_step: int = -1, drift: int = 0) -> str:
+    """A TOTP code (30 s, 6 digits, the defaults) for a step later than ``after_step``."""
+    from django_otp.oath import totp
+
+    while True:
+        now = int(time.time() // 30)
+        target = max(now + drift, after_step + 1)
+        if target - (now + drift) <= 1:  # within the device's tolerance of one step
+            return f"{totp(key, drift=target - now):06d}"
+        time.sleep(1)

@@ -21,6 +21,7 @@ from tests.factories import (
     matrix_tool,
     referrer,
     staffordshire,
+    with_authenticator,
     years_ago,
 )
 
@@ -53,7 +54,7 @@ def make_world() -> World:
     school = AgencyFactory(name="Browser Test School", kind=Agency.Kind.EDUCATION)
     for agency in (police, health, school):
         agency.areas.add(area)
-    return World(
+    world = World(
         area=area,
         police=police,
         health=health,
@@ -64,6 +65,11 @@ def make_world() -> World:
         referrer=referrer(agency=school, first_name="Rey", last_name="Referrer-Test"),
         auditor=auditor(first_name="Aud", last_name="Auditor-Test"),
     )
+    # They must sign in with a second factor: their authenticator is set up already, and
+    # tests.browser.pages.sign_in enters its code.
+    with_authenticator(world.coordinator)
+    with_authenticator(world.auditor)
+    return world
 
 
 def referral_for(world: World, child: Child, **kwargs) -> Referral:

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from tests.factories import PASSWORD, UserFactory, coordinator, referrer
+from tests.factories import PASSWORD, UserFactory, agency_lead, referrer
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,9 @@ def test_pages_need_a_signed_in_user(client):
 
 
 def test_signing_in_shows_the_home_page_with_name_agency_and_role(client):
-    user = coordinator(first_name="Demo", last_name="Coordinator-01")
+    # An agency lead without an authenticator signs in with the password alone; a
+    # coordinator must use two-factor sign-in (tests/panel/test_mfa.py).
+    user = agency_lead(first_name="Demo", last_name="Lead-01")
 
     response = client.post(
         reverse("login"), {"username": user.username, "password": PASSWORD}, follow=True
@@ -23,9 +25,9 @@ def test_signing_in_shows_the_home_page_with_name_agency_and_role(client):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Demo Coordinator-01" in page
+    assert "Demo Lead-01" in page
     assert str(user.agency) in page
-    assert "Panel coordinator, Staffordshire" in page
+    assert "Agency lead" in page
     assert AuditEvent.objects.filter(actor=user, verb="logged_in").count() == 1
 
 

@@ -8,6 +8,7 @@ written through the services, so the audit trail records it like any other chang
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.models import AuditEvent
+from audit.services import record
 from cases import services
 from cases.models import Action, Case, Child
 from cases.services import AnswerInput
@@ -24,6 +28,10 @@ from panel.dates import LONDON, london_today
 from panel.models import Agency, Area, LocalSupportTeam, Role, RoleAssignment, User
 
 DEMO_PASSWORD = "panel-demo-2026"  # noqa: S105 - documented, local demo use only
+# Every demo user's authenticator secret (base32, as an app takes it), given only with
+# DEBUG on: `python manage.py demo_code` prints the current code, or add it to any
+# authenticator app. Published in the README, so never on a live system.
+DEMO_TOTP_SECRET = "SAFEGUARDPANELDEMOSECRETLOCALUSE"  # noqa: S105 - documented demo secret
 
 AGENCIES = [
     ("Demo Police", Agency.Kind.POLICE),
@@ -217,6 +225,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for user in USERS:
             self.stdout.write(f"  {user.username:<24} {user.what}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "Then the 6-digit code: python manage.py demo_code "
+                f"(or an authenticator app with the demo secret {DEMO_TOTP_SECRET})."
+            )
 
     def seed_agencies(self, areas: dict[str, Area]) -> dict[str, Agency]:
         agencies = {}
@@ -261,8 +274,29 @@ class Command(BaseCommand):
                 RoleAssignment.objects.get_or_create(
                     user=user, role=role, area=areas[area_slug] if area_slug else None
                 )
+            if settings.DEBUG:
+                self.seed_authenticator(user)
             users[spec.username] = User.objects.get(pk=user.pk)
         return users
+
+    def seed_authenticator(self, user: User) -> None:
+        """The demo authenticator (DEMO_TOTP_SECRET), so demo sign-ins show the code step.
+        DEBUG only: with --force on a non-debug instance users set up their own."""
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return
+        device = TOTPDevice.objects.create(
+            user=user,
+            name="Demo authenticator",
+            key=base64.b32decode(DEMO_TOTP_SECRET).hex(),
+            confirmed=True,
+        )
+        record(
+            actor=user,
+            verb=AuditEvent.Verb.CREATED,
+            obj=device,
+            object_type="otp_totp.totpdevice",
+            changes={"two_factor": "demo authenticator (DEBUG only)"},
+        )
 
     def seed_children(
         self, users: dict[str, User], agencies: dict[str, Agency], areas: dict[str, Area]
