@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
-from panel import api, views
+from panel import api, sessions, views
 from panel.forms import SignInForm
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
@@ -39,6 +39,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", sessions.keep_alive, name="session-keep-alive"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
