@@ -145,6 +145,30 @@
       .catch(signedOut);
   }
 
+  // Tab and Shift+Tab go round the dialog's own buttons. A modal <dialog> makes the page
+  // behind inert, but Tab past its last button would leave for the browser's own controls.
+  dialog.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab") {
+      return;
+    }
+    var buttons = Array.prototype.filter.call(dialog.querySelectorAll("button"), function (b) {
+      return !b.hidden && !b.disabled;
+    });
+    if (!buttons.length) {
+      return;
+    }
+    var first = buttons[0];
+    var last = buttons[buttons.length - 1];
+    var here = document.activeElement;
+    if (event.shiftKey && (here === first || here === dialog)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (here === last || here === dialog)) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
   stay.addEventListener("click", staySignedIn);
   carryOn.addEventListener("click", close);
   // Escape closes a native modal dialog: here it means "Stay signed in".
