@@ -66,6 +66,8 @@ def test_stay_signed_in_keeps_what_was_typed_and_extends_the_session(short_page:
     expect(dialog).to_contain_text("We will sign you out in")
     expect(dialog.get_by_role("button", name="Stay signed in")).to_be_visible()
     expect(dialog.get_by_role("button", name="Sign out")).to_be_visible()
+    # "Continue" is for the 8-hour maximum, which no button can extend.
+    expect(dialog.get_by_role("button", name="Continue")).to_be_hidden()
     assert dialog.get_attribute("aria-modal") == "true"
     assert focus_is_in_the_dialog(page)
     # The page behind is inert: Tab goes round the dialog's own controls.
