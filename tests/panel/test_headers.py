@@ -129,9 +129,7 @@ def test_every_response_carries_the_security_headers(client, path):
     assert policy["frame-ancestors"] == ["'none'"]
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
     assert "'unsafe-eval'" not in response["Content-Security-Policy"]
-    features = dict(
-        part.strip().split("=") for part in response["Permissions-Policy"].split(",")
-    )
+    features = dict(part.strip().split("=") for part in response["Permissions-Policy"].split(","))
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert features[feature] == "()"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"

@@ -2,12 +2,11 @@ import pytest
 from django.db.utils import OperationalError
 
 from panel import health
-
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "a-monitoring-token-for-the-tests-only"  # noqa: S105
+TOKEN = "a-monitoring-token-for-the-tests-only"
 
 
 @pytest.fixture

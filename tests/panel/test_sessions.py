@@ -124,9 +124,7 @@ def test_a_background_request_does_not_count_as_activity(client, person, clock, 
     assert timeouts(person) == [{"reason": "idle"}]
 
 
-def test_a_background_request_is_refused_like_any_other_once_idle(
-    client, person, clock, settings
-):
+def test_a_background_request_is_refused_like_any_other_once_idle(client, person, clock, settings):
     settings.SESSION_IDLE_TIMEOUT = 30 * 60
     later(clock, minutes=30)
 
@@ -208,9 +206,7 @@ def test_a_page_after_a_minute_writes_the_session_once(client, clock, django_ass
         client.get(reverse("cases:triage-queue"))
 
 
-def test_a_session_from_before_the_limits_gets_its_clocks_on_its_next_request(
-    client, person
-):
+def test_a_session_from_before_the_limits_gets_its_clocks_on_its_next_request(client, person):
     session = client.session
     del session[SIGNED_IN_AT]
     del session[LAST_ACTIVE_AT]
