@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.utils import DatabaseError
+from django.http import HttpRequest
 
 from panel.celery import app
 from panel.models import WorkerHeartbeat
@@ -39,3 +42,13 @@ def worker_status() -> dict[str, Any]:
     except DatabaseError:
         return {"last_heartbeat": None}
     return {"last_heartbeat": beat.last_seen.isoformat() if beat else None}
+
+
+def may_see_health_details(request: HttpRequest) -> bool:
+    """Signed-in staff, or ``Authorization: Bearer <HEALTHZ_TOKEN>`` when a token is set."""
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer":
+        return hmac.compare_digest(offered.strip().encode(), token.encode())
+    user = getattr(request, "user", None)
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff)

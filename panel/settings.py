@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "panel.headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # After the audit context, so a timed-out session's logged_out event has its request id.
+    "panel.sessions.SessionLimitsMiddleware",
     "panel.throttling.UnauthenticatedApiMiddleware",
     # Last, so it sees the sign-in view's answer and replaces it with the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -126,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "panel.context_processors.navigation",
+                "panel.sessions.timeout_context",
             ],
         },
     },
@@ -207,9 +212,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 
 # Email: console locally; SMTP via EMAIL_URL in production. Emails never carry a child's
 # name or details, only a case reference and a link.
@@ -438,3 +441,54 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Safeguard Panel")
 # factor * 2^(n-1) seconds. 0 would turn it off; it must stay on.
 OTP_TOTP_THROTTLE_FACTOR = max(1, env.int("OTP_TOTP_THROTTLE_FACTOR", default=1))
 OTP_STATIC_THROTTLE_FACTOR = max(1, env.int("OTP_STATIC_THROTTLE_FACTOR", default=1))
+
+# --- Security: sessions and headers (issue 9) ---
+# Sessions (ASVS V3): signed out after SESSION_IDLE_TIMEOUT seconds without activity, and
+# SESSION_COOKIE_AGE seconds (above, 8 hours) after signing in whatever the activity. Both
+# are kept by panel.sessions.SessionLimitsMiddleware from times stored in the session.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# Seconds before the idle limit that pages warn and offer "Stay signed in".
+SESSION_TIMEOUT_WARNING = env.int("SESSION_TIMEOUT_WARNING", default=2 * 60)
+
+# Transport (ASVS V14.4, V9): HTTPS only once DEBUG is off. Behind a proxy that terminates
+# TLS and sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER above) the redirect still works;
+# turn SECURE_SSL_REDIRECT off only when the proxy itself redirects plain HTTP to HTTPS and
+# does not pass X-Forwarded-Proto. /healthz is exempt so an internal probe over HTTP works.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Only lets the domain's owner submit it to browsers' preload lists; nothing is sent.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only,
+# no inline script or style attribute anywhere (panel.js, htmx's indicator styles in
+# panel.css), never framed. The admin and the API docs page (panel.api.ApiDocsView, the
+# Swagger UI's split view) meet the same policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the blank favicon and GOV.UK Frontend's and Swagger UI's inline images.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page uses, switched off for the page and anything it could embed.
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default=(
+        "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+        "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+    ),
+)
+
+# /healthz: the status alone for anyone; its details (database, broker, worker) for signed-in
+# staff or a request with "Authorization: Bearer <HEALTHZ_TOKEN>". Empty = no token works.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
-from panel import account_views, api, mfa_views, views
+from panel import account_views, api, mfa_views, sessions, views
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
 handler403 = "panel.views.permission_denied"
@@ -34,6 +34,7 @@ urlpatterns = [
     path("sign-in/", mfa_views.SignInView.as_view(), name="login"),
     path("sign-in/code/", mfa_views.sign_in_code, name="sign-in-code"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keep-alive/", sessions.keep_alive, name="session-keep-alive"),
     path("healthz", views.healthz, name="healthz"),
     # Your account: every signed-in person, their own account only.
     path("account/", account_views.overview, name="account"),

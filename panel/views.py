@@ -8,7 +8,12 @@ from django.views.defaults import permission_denied as django_permission_denied
 
 from audit.services import record_refusal
 from cases.models import Case, Referral
-from panel.health import broker_status, database_status, worker_status
+from panel.health import (
+    broker_status,
+    database_status,
+    may_see_health_details,
+    worker_status,
+)
 from panel.models import Area
 
 
@@ -53,15 +58,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Up or not, for anyone (a load balancer); which part is down, and the worker's last
+    heartbeat, only for staff or a monitor holding HEALTHZ_TOKEN: the details name the
+    database and broker in use, which an anonymous caller has no need to learn."""
     database = database_status()
     broker = broker_status()
     ok = database["ok"] and broker["ok"]
-    body = {
-        "status": "ok" if ok else "unavailable",
-        "database": database,
-        "broker": broker,
-        "worker": worker_status() if database["ok"] else {"last_heartbeat": None},
-    }
+    body = {"status": "ok" if ok else "unavailable"}
+    if may_see_health_details(request):
+        body["database"] = database
+        body["broker"] = broker
+        body["worker"] = worker_status() if database["ok"] else {"last_heartbeat": None}
     return JsonResponse(body, status=200 if ok else 503)
 
 

@@ -308,6 +308,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "login": GET(none, signed_in(to("home"), anon=200)),
     # Sign-out is POST only (Django 5): a GET is 405 for everyone, signed in or not.
     "logout": GET(none, everyone(405)),
+    # Status only for anonymous callers and non-staff; staff see the details (test_healthz).
     "healthz": GET(none, everyone(200)),
     # Two-factor sign-in (panel/mfa_views.py). The code step without a password just given
     # goes back to the sign-in page, signed in or not.
@@ -320,6 +321,12 @@ TABLE: dict[str, Row | list[Row]] = {
     "account-mfa-recovery-codes": [
         GET(none, signed_in(to("account-mfa")), "show"),
         POST(none, signed_in(403), "regenerate"),
+    ],
+    # The timeout warning's "Stay signed in": any signed-in person; without a session 401
+    # (a fetch from the page, which then goes to sign in), not a redirect.
+    "session-keep-alive": [
+        POST(none, signed_in(200, anon=401)),
+        GET(none, signed_in(405, anon=405), "post only"),
     ],
     ADMIN + "index": GET(none, everyone(ADMIN_LOGIN, staff=200)),
     # --- your account: everyone signed in reaches their own, and only their own ------------

@@ -26,10 +26,11 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.db import connection
+from playwright.sync_api import Page
 
 from tests.browser.pages import CHROMIUM, DESKTOP
 
@@ -158,13 +159,11 @@ def app_env(django_db_setup, django_db_blocker, tmp_path_factory) -> dict:
     }
 
 
-@pytest.fixture(scope="session")
-def server(app_env, tmp_path_factory) -> str:
-    """The app's own server in its own process; its base URL."""
+def start_server(env: dict, logs: Path) -> tuple[Process, str]:
+    """``runserver`` on a free port with this environment, once it answers; its base URL."""
     port = free_port()
-    logs = tmp_path_factory.mktemp("browser-server")
     command = [sys.executable, "manage.py", "runserver", "--noreload", "--skip-checks"]
-    proc = Process(logs / "server.log", [*command, f"127.0.0.1:{port}"], app_env)
+    proc = Process(logs / "server.log", [*command, f"127.0.0.1:{port}"], env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -177,6 +176,13 @@ def server(app_env, tmp_path_factory) -> str:
             pass
         assert time.monotonic() < deadline, f"the server did not start:\n{proc.output()}"
         time.sleep(0.2)
+    return proc, base
+
+
+@pytest.fixture(scope="session")
+def server(app_env, tmp_path_factory) -> str:
+    """The app's own server in its own process; its base URL."""
+    proc, base = start_server(app_env, tmp_path_factory.mktemp("browser-server"))
     yield base
     proc.stop()
 
@@ -225,6 +231,42 @@ def worker(app_env, tmp_path_factory) -> Worker:
         time.sleep(0.2)
     yield Worker(proc, queue, Path(app_env["EMAIL_URL"].removeprefix("filemail:///")))
     proc.stop()
+
+
+def watch_csp(page: Page) -> list[str]:
+    """Every Content-Security-Policy violation on the pages this tab visits, as a list that
+    fills in. The policy is enforced in these tests (no ``bypass_csp``; axe goes in through
+    DevTools, see pages.axe_violations), so an inline script, style or handler, or a
+    resource from elsewhere, is refused by the browser and reported here. Two witnesses: the
+    DOM's securitypolicyviolation event (through an init script, itself exempt from the
+    policy) and Chromium's "Refused to ..." console messages."""
+    refused: list[str] = []
+
+    def report(text: str) -> None:
+        refused.append(f"{urlsplit(page.url).path}: {text}")
+
+    page.expose_function("__appReportCsp", report)
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (event) => {
+            window.__appReportCsp(`${event.violatedDirective} refused ${event.blockedURI}`
+                + ` (${event.sourceFile || ""}:${event.lineNumber})`);
+        });"""
+    )
+
+    def console(message) -> None:
+        if "Content Security Policy" in message.text or message.text.startswith("Refused to"):
+            report(message.text)
+
+    page.on("console", console)
+    return refused
+
+
+@pytest.fixture
+def page(page: Page):
+    """pytest-playwright's page, failing the test on any CSP violation it saw."""
+    refused = watch_csp(page)
+    yield page
+    assert not refused, "Content-Security-Policy violations:\n  " + "\n  ".join(refused)
 
 
 @pytest.fixture(scope="session")
