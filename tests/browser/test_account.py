@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from panel.models import ApiToken
 from tests.browser.pages import check_page, sign_in
 from tests.browser.test_journeys import follow, go, nav
-from tests.factories import PASSWORD, coordinator
+from tests.factories import PASSWORD, coordinator, with_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +40,7 @@ def test_a_person_changes_their_password_and_makes_uses_and_revokes_an_api_token
     page: Page, server
 ):
     user = coordinator(first_name="Kilo", last_name="Coordinator-Test")
+    with_authenticator(user)  # coordinators must sign in with two factors
     sign_in(page, user)
     nav(page, "Your account")
     expect(page.locator("h1")).to_have_text("Your account")

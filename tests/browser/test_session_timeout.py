@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import start_server, watch_csp
 from tests.browser.pages import DESKTOP, axe_violations, check_page, sign_in
-from tests.factories import UserFactory, referrer
+from tests.factories import UserFactory, referrer, with_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,6 +115,7 @@ def test_the_admin_and_the_api_docs_work_under_the_policy(page: Page):
     """Not GOV.UK pages (no axe walk): what matters is that they run with nothing
     refused. The ``page`` fixture fails the test on any CSP violation."""
     staff = UserFactory(is_staff=True, is_superuser=True)
+    with_authenticator(staff)  # staff must sign in with two factors
     sign_in(page, staff)
 
     page.goto("/admin/")
