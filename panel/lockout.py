@@ -49,7 +49,7 @@ def lockout_response(
     response = TemplateResponse(
         request,
         "registration/login.html",
-        {"form": form, "lockout_message": lockout_message(), "next": request.POST.get("next")},
+        {"form": form, "lockout_message": lockout_message(), "next": request.POST.get("next", "")},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
