@@ -370,6 +370,10 @@ LOGGING = {
 # Only a SHA-512 digest and a 15-character prefix are stored; the key is shown once.
 # A token is refused after its expiry; a password change revokes all the user's tokens.
 KNOX_TOKEN_MODEL = "panel.ApiToken"  # noqa: S105 - a model's name, not a secret
+# Knox's own migrations create its default token table (knox_authtoken) even when
+# KNOX_TOKEN_MODEL replaces it: without them no such unused table is made (Django never
+# creates a table for a swapped-out model), and "flush" truncates every real one.
+MIGRATION_MODULES = {"knox": None}
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 REST_KNOX = {
