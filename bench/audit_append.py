@@ -11,6 +11,8 @@ into a table with no triggers or indexes, for scale.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sp_bench_audit \\
         python bench/audit_append.py --migrate --bare --seconds 10 --repeat 3
 
+``--hold-ms N`` keeps each transaction open N milliseconds after the append, as a request
+does while it finishes its other writes: a lock taken by the append is held that long.
 ``--project DIR`` imports the app from another checkout (for example main's code exported
 with ``git archive``) to measure before and after on the same machine. No timings are
 asserted anywhere; the numbers are in the README's audit section.
@@ -28,6 +30,9 @@ from pathlib import Path
 
 
 def _setup(project: str) -> None:
+    # Celery puts the working directory first on sys.path when the app loads: work from
+    # the project measured, or another checkout's modules would be timed instead.
+    os.chdir(project)
     sys.path.insert(0, project)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panel.settings")
     import django
@@ -35,7 +40,7 @@ def _setup(project: str) -> None:
     django.setup()
 
 
-def _writer(project: str, seconds: float, bare: bool, start, counts) -> None:
+def _writer(project: str, seconds: float, bare: bool, hold: float, start, counts) -> None:
     _setup(project)
     from django.db import connection, transaction
 
@@ -53,6 +58,8 @@ def _writer(project: str, seconds: float, bare: bool, start, counts) -> None:
                     )
             else:
                 record(actor=None, verb="viewed", object_type="cases.case", object_id=done)
+            if hold:
+                time.sleep(hold)
         done += 1
     counts.put(done)
     connection.close()
@@ -68,10 +75,12 @@ def _sealer(project: str, every: float, until: float) -> None:
     seal()
 
 
-def run(project: str, writers: int, seconds: float, bare: bool, seal_every: float) -> float:
+def run(
+    project: str, writers: int, seconds: float, bare: bool, seal_every: float, hold: float
+) -> float:
     start, counts = mp.Barrier(writers), mp.Queue()
     processes = [
-        mp.Process(target=_writer, args=(project, seconds, bare, start, counts))
+        mp.Process(target=_writer, args=(project, seconds, bare, hold, start, counts))
         for _ in range(writers)
     ]
     sealer = None
@@ -95,6 +104,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seal-seconds", type=float, default=5.0)
+    parser.add_argument("--hold-ms", type=float, default=0.0)
     parser.add_argument("--migrate", action="store_true")
     parser.add_argument("--bare", action="store_true", help="also time a bare INSERT")
     args = parser.parse_args()
@@ -113,14 +123,22 @@ def main() -> None:
             " (id bigserial PRIMARY KEY, at timestamptz, payload text)"
         )
     connection.close()
+    import audit.services
+
     sealing = os.path.exists(os.path.join(args.project, "audit", "sealing.py"))
-    print(f"code: {args.project} ({'sealed checkpoints' if sealing else 'locked chain'})")
+    print(
+        f"code: {audit.services.__file__} "
+        f"({'sealed checkpoints' if sealing else 'locked chain'}), "
+        f"transactions held {args.hold_ms:g} ms after the append"
+    )
     print("| writers | kind | appends/s (median) | runs | load average after |")
     print("|---|---|---|---|---|")
     for writers in (int(n) for n in args.writers.split(",")):
         for bare in (False, True) if args.bare else (False,):
+            seal_every = args.seal_seconds if sealing else 0
+            hold = args.hold_ms / 1000
             rates = [
-                run(args.project, writers, args.seconds, bare, args.seal_seconds if sealing else 0)
+                run(args.project, writers, args.seconds, bare, seal_every, hold)
                 for _ in range(args.repeat)
             ]
             load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
