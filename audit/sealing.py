@@ -229,17 +229,14 @@ def anchor_of(checkpoint: AuditCheckpoint) -> dict:
 
 def write_anchor(checkpoint: AuditCheckpoint) -> None:
     """Write the newest checkpoint outside the database: a log line (for a log store that
-    the database's users cannot rewrite) and the anchor file. The file never goes back to
-    an older checkpoint, whatever order two sealers' writes land in."""
+    the database's users cannot rewrite) and the anchor file, replaced atomically. (Two
+    sealers' writes landing out of order leave an older checkpoint named: still valid.)"""
     anchor = anchor_of(checkpoint)
     if settings.AUDIT_ANCHOR_LOG:
         log.info("Audit trail sealed: %s", json.dumps(anchor, sort_keys=True))
     if not settings.AUDIT_ANCHOR_FILE:
         return
     path = Path(settings.AUDIT_ANCHOR_FILE)
-    previous = read_anchor()
-    if previous and previous.get("checkpoint", 0) >= checkpoint.pk:
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(anchor, sort_keys=True) + "\n")
