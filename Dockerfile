@@ -12,8 +12,8 @@ WORKDIR /app
 # A fixed, unprivileged user; /app/var holds beat's schedule (a volume in compose).
 RUN groupadd --system --gid 10001 panel \
     && useradd --system --uid 10001 --gid panel --home-dir /app --shell /usr/sbin/nologin panel \
-    && mkdir -p /app/var /app/staticfiles \
-    && chown panel:panel /app /app/var /app/staticfiles
+    && mkdir -p /app/var /app/staticfiles /app/audit-anchor \
+    && chown panel:panel /app /app/var /app/staticfiles /app/audit-anchor
 
 COPY requirements.txt ./
 RUN pip install --requirement requirements.txt
@@ -25,10 +25,11 @@ USER panel
 
 # Static files are collected at build time with throwaway values that exist only for
 # this one command (settings refuse to start with DEBUG off and no real key or hosts);
-# the real SECRET_KEY and ALLOWED_HOSTS come from the environment at run time.
+# the real SECRET_KEY, ALLOWED_HOSTS and AUDIT_HMAC_KEYS come from the environment at run time.
 RUN DEBUG=0 \
     ALLOWED_HOSTS=build \
     SECRET_KEY=build-time-only-collectstatic-placeholder-never-used-to-sign-anything \
+    AUDIT_HMAC_KEYS=build:YnVpbGQtdGltZS1vbmx5LXBsYWNlaG9sZGVyLW5ldmVyLXVzZWQ= \
     python manage.py collectstatic --noinput
 
 EXPOSE 8000

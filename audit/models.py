@@ -1,6 +1,12 @@
-"""The append-only audit trail. Rows are only ever inserted: database triggers (see
-migration 0002) refuse UPDATE and DELETE, and each row's hash covers its content and the
-previous row's hash, so an edit made behind the triggers' back is found by verify_audit."""
+"""The append-only audit trail. Rows are only ever inserted: database triggers (audit/
+triggers.py) refuse UPDATE and DELETE on events and checkpoints.
+
+Each event stores a SHA-256 hash of its own content, written in the request's transaction
+with no lock and no read of any other event. The sealer (audit/sealing.py, a beat task)
+then covers what has committed with a checkpoint: an HMAC, keyed from the environment, over
+its events' hashes in order and the previous checkpoint's MAC. Events written before the
+checkpoints existed keep their unkeyed SHA-256 chain (``prev_hash`` set): the legacy section,
+verified as before and closed by the first checkpoint."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import json
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 
 
 class AuditEventVerb(models.TextChoices):
@@ -28,6 +34,22 @@ class AuditEventVerb(models.TextChoices):
     # Sign-in refused after repeated failures for an account from one address, and lifted.
     LOCKED_OUT = "locked_out", "Locked out"
     UNLOCKED = "unlocked", "Unlocked"
+
+
+class CurrentTransactionId(Func):
+    """The writing transaction's id, as a column default: on PostgreSQL the 64-bit
+    ``pg_current_xact_id()`` (it never wraps round), which tells the sealer whether the
+    transaction that wrote an event can still be in flight. NULL on SQLite, whose writes
+    are serialised (IMMEDIATE transactions), so there ids are already in commit order."""
+
+    arity = 0
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
 
 
 class AuditEvent(models.Model):
@@ -52,14 +74,23 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, unique=True)
+    # The legacy chain's link to the event before: set on events written before the
+    # checkpoints (the legacy section), NULL on every event since.
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)
+    # SHA-256 of content(): not unique, as two events can have the same content.
+    hash = models.CharField(max_length=64)
+    # PostgreSQL: the id of the transaction that wrote the event (see CurrentTransactionId).
+    xid = models.BigIntegerField(null=True, blank=True, db_default=CurrentTransactionId())
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # The order the sealer and verify_audit walk the sealed section in.
+            models.Index(
+                fields=["xid", "id"], name="audit_seal_order", condition=Q(prev_hash__isnull=True)
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -73,8 +104,8 @@ class AuditEvent(models.Model):
 
     def content(self) -> dict:
         """Everything the hash covers, in a form that reads back the same from any
-        database."""
-        return {
+        database. The legacy section's hashes also cover the link to the event before."""
+        content = {
             "at": self.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor_label": self.actor_label,
@@ -87,9 +118,53 @@ class AuditEvent(models.Model):
             "changes": self.changes,
             "request_id": self.request_id,
             "client_address": self.client_address,
-            "prev_hash": self.prev_hash,
         }
+        if self.prev_hash is not None:
+            content["prev_hash"] = self.prev_hash
+        return content
 
     def compute_hash(self) -> str:
-        payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return content_hash(self.content())
+
+
+def content_hash(content: dict) -> str:
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """A seal over the events that committed since the checkpoint before.
+
+    Covers exactly the events after the legacy section whose position, the pair (writing
+    transaction's id, event id), is in [(from_xid, from_id), (to_xid, to_id)). On PostgreSQL
+    to_xid is the oldest transaction still in flight when it was sealed, so an event that
+    commits late is sealed by a later checkpoint, never skipped; on SQLite, whose writes are
+    serialised, the transaction part is 0 and ids are in commit order. ``mac`` is
+    HMAC-SHA256 (key ``key_id``) over these fields, the previous checkpoint's MAC and each
+    covered event's id and hash in that order. Append-only."""
+
+    sealed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=20)
+    from_xid = models.BigIntegerField()
+    from_id = models.BigIntegerField()
+    to_xid = models.BigIntegerField()
+    to_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    # First checkpoint only: where the legacy SHA-256 chain ends (no legacy events: null).
+    legacy_last_id = models.BigIntegerField(null=True, blank=True)
+    legacy_last_hash = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.pk}: {self.event_count} events, {self.sealed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return (self.from_xid, self.from_id)
+
+    @property
+    def stop(self) -> tuple[int, int]:
+        return (self.to_xid, self.to_id)

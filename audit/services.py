@@ -1,5 +1,8 @@
 """Recording audit events. Called by every service that writes case data, inside the same
-transaction as the change, so a change and its record commit or roll back together."""
+transaction as the change, so a change and its record commit or roll back together.
+
+Appending takes no lock and reads nothing: each event carries the hash of its own content,
+and the sealer (audit/sealing.py) covers committed events with keyed checkpoints later."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models
 from django.utils import timezone
 
 from audit.context import current
@@ -33,7 +36,6 @@ SENSITIVE_FIELDS = frozenset(
         "reason",
     }
 )
-_CHAIN_LOCK = 7_316_202  # any fixed number: the advisory lock that orders the chain
 
 
 def _plain(value: Any) -> Any:
@@ -72,14 +74,6 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in fields}
 
 
-def _lock_chain() -> None:
-    """Serialise appends so each event's prev_hash is the one committed before it. On
-    SQLite the IMMEDIATE write transaction already does this."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-
-
 def record(
     *,
     actor: Any,
@@ -90,32 +84,30 @@ def record(
     case_reference: str = "",
     changes: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the trail. Runs inside the caller's transaction (or its own)."""
+    """Append one event to the trail: one INSERT, inside the caller's transaction (or on
+    its own), with no lock and no read of other events."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     actor = actor if getattr(actor, "is_authenticated", False) else None
     context = current.get()
-    with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event = AuditEvent(
-            at=timezone.now(),
-            actor=actor,
-            actor_label=actor.get_username() if actor else "",
-            actor_agency=str(actor.agency) if actor and actor.agency_id else "",
-            actor_roles=", ".join(sorted(actor.roles)) if actor else "",
-            verb=verb,
-            object_type=object_type,
-            object_id=str(object_id),
-            case_reference=case_reference,
-            changes={key: _jsonable(value) for key, value in (changes or {}).items()},
-            request_id=context.request_id,
-            client_address=context.client_address,
-            prev_hash=last or "",
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor,
+        actor_label=actor.get_username() if actor else "",
+        actor_agency=str(actor.agency) if actor and actor.agency_id else "",
+        actor_roles=", ".join(sorted(actor.roles)) if actor else "",
+        verb=verb,
+        object_type=object_type,
+        object_id=str(object_id),
+        case_reference=case_reference,
+        changes={key: _jsonable(value) for key, value in (changes or {}).items()},
+        request_id=context.request_id,
+        client_address=context.client_address,
+        prev_hash=None,
+    )
+    event.hash = event.compute_hash()
+    event.save(force_insert=True)
     return event
 
 
@@ -146,17 +138,3 @@ def record_refusal(
             "route": match.view_name if match else "",
         },
     )
-
-
-def first_broken_event(batch_size: int = 2000) -> tuple[AuditEvent | None, int]:
-    """Walk the chain in order; return the first event whose hash or link does not match,
-    and how many events were checked."""
-    previous = ""
-    checked = 0
-    queryset = AuditEvent.objects.order_by("id")
-    for event in queryset.iterator(chunk_size=batch_size):
-        checked += 1
-        if event.prev_hash != previous or event.compute_hash() != event.hash:
-            return event, checked
-        previous = event.hash
-    return None, checked

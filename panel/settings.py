@@ -496,3 +496,26 @@ PERMISSIONS_POLICY = env.str(
 # /healthz: the status alone for anyone; its details (database, broker, worker) for signed-in
 # staff or a request with "Authorization: Bearer <HEALTHZ_TOKEN>". Empty = no token works.
 HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+
+# --- Security: audit trail (issue 9) ---
+# Keyed, anchored, lock-free audit trail (audit/sealing.py, README "Tamper-evident audit
+# trail"). The HMAC keys that seal checkpoints: "key_id:base64key" pairs, comma separated,
+# the first the current one, older ones kept so checkpoints sealed with them still verify.
+# With DEBUG on a documented development key is the default; with DEBUG off it is refused.
+from audit.keys import INSECURE_DEV_AUDIT_HMAC_KEYS, check_audit_hmac_keys  # noqa: E402
+
+AUDIT_HMAC_KEYS = env.str("AUDIT_HMAC_KEYS", default=INSECURE_DEV_AUDIT_HMAC_KEYS if DEBUG else "")
+check_audit_hmac_keys(AUDIT_HMAC_KEYS, debug=DEBUG)
+# Seconds between seals; an event unsealed for longer than AUDIT_MAX_UNSEALED_SECONDS is
+# reported by verify_audit (a stopped sealer, or an event inserted with an old time).
+AUDIT_SEAL_SECONDS = env.float("AUDIT_SEAL_SECONDS", default=5.0)
+AUDIT_MAX_UNSEALED_SECONDS = env.int("AUDIT_MAX_UNSEALED_SECONDS", default=15 * 60)
+# The latest checkpoint, written outside the database after each seal: a file (empty to
+# switch off) and an INFO line on the "audit.anchor" logger. verify_audit checks the file.
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchor.json"))
+AUDIT_ANCHOR_LOG = env.bool("AUDIT_ANCHOR_LOG", default=True)
+CELERY_BEAT_SCHEDULE["seal-audit-trail"] = {
+    "task": "audit.tasks.seal_audit",
+    "schedule": AUDIT_SEAL_SECONDS,
+    "options": {"expires": AUDIT_SEAL_SECONDS},
+}

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from audit import triggers
-from audit.models import AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent
 
 _BROWSER_DB_DIR: list[str] = []
 
@@ -36,8 +36,8 @@ def pytest_unconfigure(config):
 @pytest.fixture(autouse=True)
 def _empty_audit_trail_after_committed_tests(request):
     """Tests that really commit end with Django flushing every table, which the audit
-    trail's triggers refuse. Empty it first, with the triggers briefly removed, and put them
-    back before the next test."""
+    trail's triggers refuse. Empty its tables first, with the triggers briefly removed, and
+    put them back before the next test."""
     marker = request.node.get_closest_marker("django_db")
     committed = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")
@@ -49,6 +49,7 @@ def _empty_audit_trail_after_committed_tests(request):
     yield
     triggers.remove(connection)
     try:
+        AuditCheckpoint.objects.all().delete()
         AuditEvent.objects.all().delete()
     finally:
         triggers.install(connection)
@@ -120,10 +121,20 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _audit_chain_still_verifies(request):
-    """After every test that touched the database, the audit chain still verifies: no
-    code path appends an event out of order or rewrites one. Tests that tamper on purpose
-    say so with @pytest.mark.breaks_audit_chain."""
+def _audit_anchor_file_per_test(settings, tmp_path):
+    """Each test's seals write their anchor in the test's own folder, never var/: a
+    checkpoint rolled back with one test must not look like a cut-off tail to the next."""
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchor.json")
+
+
+@pytest.fixture(autouse=True)
+def _audit_chain_still_verifies(
+    request, _audit_anchor_file_per_test, _empty_audit_trail_after_committed_tests
+):
+    """After every test that touched the database, the audit trail still verifies once
+    sealed: no code path writes an event the sealer cannot cover or rewrites one. Tests
+    that tamper on purpose say so with @pytest.mark.breaks_audit_chain. (Set up after the
+    fixture that empties the trail of committed tests, so it checks before that runs.)"""
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
     if marker is None and not names & {"db", "transactional_db"}:
@@ -135,10 +146,12 @@ def _audit_chain_still_verifies(request):
     yield
     if request.node.get_closest_marker("breaks_audit_chain"):
         return
-    from audit.services import first_broken_event
+    from audit.sealing import seal
+    from audit.verification import verify_trail
 
-    broken, _ = first_broken_event()
-    assert broken is None, f"audit chain broken at event {broken.pk}"
+    seal()
+    problem = verify_trail().problem
+    assert problem is None, f"audit trail broken: {problem.message}"
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,16 @@ from django.db import migrations
 from audit import triggers
 
 
+# The events table only: later tables get theirs in the migration that makes them.
+TABLES = ("audit_auditevent",)
+
+
 def forwards(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, tables=TABLES)
 
 
 def backwards(apps, schema_editor):
-    triggers.remove(schema_editor.connection)
+    triggers.remove(schema_editor.connection, tables=TABLES)
 
 
 class Migration(migrations.Migration):

@@ -1,19 +1,34 @@
-"""The audit trail is append-only in the database and tamper-evident."""
+"""The audit trail is append-only in the database and tamper-evident: each event hashes its
+own content, the sealer covers committed events with keyed (HMAC) checkpoints, and the
+latest checkpoint is anchored outside the database. Every attack below removes the
+triggers, as only someone with the database owner's rights could."""
 
-import itertools
+import base64
+import datetime as dt
+import json
 import threading
+from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
 from audit import triggers
-from audit.models import AuditEvent
-from audit.services import first_broken_event, record
+from audit.keys import INSECURE_DEV_AUDIT_HMAC_KEYS, check_audit_hmac_keys, parse_keys
+from audit.models import AuditCheckpoint, AuditEvent, content_hash
+from audit.sealing import CheckpointMac, seal
+from audit.services import field_changes, record
+from audit.tasks import seal_audit, verify_audit_chain
+from audit.verification import verify_trail
 from tests.factories import UserFactory, make_case
 
 pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = connection.vendor == "postgresql"
+OTHER_KEY = base64.b64encode(b"another-key-of-at-least-32-bytes-for-tests").decode()
 
 
 def _raw(sql: str, params=()) -> None:
@@ -21,8 +36,29 @@ def _raw(sql: str, params=()) -> None:
         cursor.execute(sql, params)
 
 
+class _TriggersOff:
+    """What an attacker with the owner's rights does first."""
+
+    def __enter__(self):
+        triggers.remove(connection)
+
+    def __exit__(self, *exc):
+        triggers.install(connection)
+
+
+def _viewed(n: int = 1) -> AuditEvent:
+    return record(actor=UserFactory(), verb="viewed", object_type="cases.case", object_id=n)
+
+
+def _problem():
+    return verify_trail().problem
+
+
+# --- Append-only ------------------------------------------------------------------------
+
+
 def test_the_database_refuses_to_update_an_event():
-    event = record(actor=UserFactory(), verb="viewed", object_type="cases.case", object_id=1)
+    event = _viewed()
 
     with pytest.raises(DatabaseError, match="append-only"):
         _raw("UPDATE audit_auditevent SET verb = 'created' WHERE id = %s", [event.pk])
@@ -32,7 +68,7 @@ def test_the_database_refuses_to_update_an_event():
 
 
 def test_the_database_refuses_to_delete_an_event():
-    event = record(actor=UserFactory(), verb="viewed", object_type="cases.case", object_id=1)
+    event = _viewed()
 
     with pytest.raises(DatabaseError, match="append-only"):
         _raw("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
@@ -42,9 +78,21 @@ def test_the_database_refuses_to_delete_an_event():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's")
-def test_the_database_refuses_to_truncate_the_trail():
-    record(actor=None, verb="login_failed", object_type="panel.user")
+def test_the_database_refuses_to_change_or_delete_a_checkpoint():
+    _viewed()
+    checkpoint = seal()
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("UPDATE audit_auditcheckpoint SET mac = 'x' WHERE id = %s", [checkpoint.pk])
+    with pytest.raises(DatabaseError, match="append-only"):
+        _raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [checkpoint.pk])
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="TRUNCATE is PostgreSQL's")
+@pytest.mark.parametrize("table", triggers.APPEND_ONLY_TABLES)
+def test_the_database_refuses_to_truncate_the_trail(table):
+    _viewed()
+    seal()
 
     with (
         pytest.raises(DatabaseError, match="append-only"),
@@ -52,46 +100,329 @@ def test_the_database_refuses_to_truncate_the_trail():
         connection.cursor() as cursor,
     ):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks in the way
-        cursor.execute("TRUNCATE audit_auditevent CASCADE")
+        cursor.execute(f"TRUNCATE {table} CASCADE")
 
 
-def test_each_event_links_to_the_one_before():
+# --- Appending and sealing --------------------------------------------------------------
+
+
+def test_recording_an_event_is_one_insert_with_no_lock_and_no_read(django_assert_num_queries):
+    user = UserFactory()
+    user.roles  # noqa: B018  (read once per request, before any event)
+
+    with django_assert_num_queries(1) as queries:
+        event = record(actor=user, verb="viewed", object_type="cases.case", object_id=7)
+
+    assert queries.captured_queries[0]["sql"].startswith('INSERT INTO "audit_auditevent"')
+    assert event.prev_hash is None
+    assert event.hash == content_hash(event.content())
+
+
+def test_each_event_hashes_its_own_content_only():
     make_case()
     events = list(AuditEvent.objects.order_by("id"))
 
-    assert events[0].prev_hash == ""
-    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
-    assert first_broken_event() == (None, len(events))
+    assert all(e.prev_hash is None and e.hash == e.compute_hash() for e in events)
+    if ON_POSTGRES:
+        assert all(e.xid is not None for e in AuditEvent.objects.all())
+
+
+def test_the_sealer_covers_what_committed_once_and_chains_the_checkpoints():
+    make_case()
+    first = seal()
+    assert first.event_count == AuditEvent.objects.count()
+    assert first.key_id == "dev-insecure"
+    assert seal() is None  # nothing new
+
+    _viewed()
+    second = seal()
+
+    assert second.event_count == 1
+    assert second.start == first.stop
+    assert verify_trail().ok
+    assert verify_trail().checkpoints == 2
+
+
+def test_the_seal_task_and_the_nightly_check_report_what_they_did():
+    _viewed()
+    assert seal_audit() == {"checkpoint": AuditCheckpoint.objects.get().pk, "sealed": 1}
+    assert seal_audit() == {"sealed": 0}
+    assert verify_audit_chain() == {"ok": True, "checked": 1, "checkpoints": 1}
+
+
+def test_the_latest_checkpoint_is_written_to_the_anchor_file_and_the_log(
+    settings, django_capture_on_commit_callbacks, caplog
+):
+    _viewed()
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint = seal()
+
+    anchor = json.loads(Path(settings.AUDIT_ANCHOR_FILE).read_text())
+    assert anchor["checkpoint"] == checkpoint.pk
+    assert anchor["mac"] == checkpoint.mac
+    assert f'"checkpoint": {checkpoint.pk}' in caplog.text
+    assert checkpoint.mac in caplog.text
+
+
+def test_a_key_rotation_keeps_old_checkpoints_verifiable(settings):
+    _viewed()
+    seal()
+    settings.AUDIT_HMAC_KEYS = f"k2:{OTHER_KEY},{INSECURE_DEV_AUDIT_HMAC_KEYS}"
+    _viewed(2)
+
+    assert seal().key_id == "k2"
+    assert verify_trail().ok
+
+    settings.AUDIT_HMAC_KEYS = f"k2:{OTHER_KEY}"
+    problem = _problem()
+    assert problem.kind == "key"
+    assert "dev-insecure" in problem.message
+    settings.AUDIT_HMAC_KEYS = f"k2:{OTHER_KEY},{INSECURE_DEV_AUDIT_HMAC_KEYS}"
+
+
+def test_production_refuses_the_development_key_or_none():
+    check_audit_hmac_keys(INSECURE_DEV_AUDIT_HMAC_KEYS, debug=True)
+    check_audit_hmac_keys(f"k1:{OTHER_KEY}", debug=False)
+    for value in (INSECURE_DEV_AUDIT_HMAC_KEYS, "", "k1:short", f"k1:{OTHER_KEY},k1:{OTHER_KEY}"):
+        with pytest.raises(ImproperlyConfigured):
+            check_audit_hmac_keys(value, debug=False)
+    assert list(parse_keys(f"new:{OTHER_KEY},{INSECURE_DEV_AUDIT_HMAC_KEYS}")) == [
+        "new",
+        "dev-insecure",
+    ]
+
+
+def test_an_event_left_unsealed_too_long_is_reported(settings):
+    event = _viewed()
+    soon = timezone.now() + dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS - 60)
+    late = timezone.now() + dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS + 60)
+
+    assert verify_trail(now=soon).ok
+    problem = verify_trail(now=late).problem
+    assert (problem.kind, problem.event_id) == ("unsealed", event.pk)
+    assert "sealer" in problem.message
+
+
+# --- The legacy section -----------------------------------------------------------------
+
+
+def _legacy_event(previous: str, n: int) -> AuditEvent:
+    """An event as the old chained code wrote it (the section before the checkpoints)."""
+    event = AuditEvent(at=timezone.now(), verb="viewed", object_type="cases.case", object_id=str(n))
+    event.prev_hash = previous
+    event.hash = event.compute_hash()
+    event.save(force_insert=True)
+    return event
+
+
+def _legacy_then_new() -> list[AuditEvent]:
+    events = []
+    previous = ""
+    for n in range(3):
+        events.append(_legacy_event(previous, n))
+        previous = events[-1].hash
+    return events
+
+
+def test_legacy_events_keep_their_chain_and_the_first_checkpoint_closes_it():
+    legacy = _legacy_then_new()
+    _viewed()
+
+    checkpoint = seal()
+
+    assert (checkpoint.legacy_last_id, checkpoint.legacy_last_hash) == (
+        legacy[-1].pk,
+        legacy[-1].hash,
+    )
+    assert checkpoint.event_count == 1
+    assert verify_trail().ok
+    assert verify_trail().events == 4
 
 
 @pytest.mark.breaks_audit_chain
-def test_an_edit_behind_the_triggers_back_is_named_by_verify_audit(capsys):
+def test_an_edit_in_the_legacy_section_is_found():
+    legacy = _legacy_then_new()
+    seal()
+    with _TriggersOff():
+        _raw("UPDATE audit_auditevent SET object_id = '99' WHERE id = %s", [legacy[1].pk])
+
+    assert (_problem().kind, _problem().event_id) == ("edited", legacy[1].pk)
+
+
+@pytest.mark.breaks_audit_chain
+def test_a_legacy_event_added_after_the_section_closed_is_found():
+    legacy = _legacy_then_new()
+    _viewed()
+    seal()
+    _legacy_event(legacy[-1].hash, 9)  # links correctly, but after the close
+
+    assert _problem().kind == "checkpoint"
+
+
+# --- Attacks ----------------------------------------------------------------------------
+
+
+@pytest.mark.breaks_audit_chain
+def test_an_edited_event_is_named(capsys):
     make_case()
+    seal()
     call_command("verify_audit")
-    assert "Audit chain intact" in capsys.readouterr().out
+    assert "Audit trail intact" in capsys.readouterr().out
     victim = AuditEvent.objects.order_by("id")[2]
 
-    triggers.remove(connection)
-    try:
+    with _TriggersOff():
         _raw("UPDATE audit_auditevent SET actor_label = 'someone-else' WHERE id = %s", [victim.pk])
-    finally:
-        triggers.install(connection)
 
-    with pytest.raises(CommandError, match=f"broken at event {victim.pk} "):
+    with pytest.raises(CommandError, match=f"Event {victim.pk} was edited"):
         call_command("verify_audit")
+
+
+@pytest.mark.breaks_audit_chain
+def test_an_edited_and_rehashed_event_fails_its_checkpoint():
+    make_case()
+    checkpoint = seal()
+    victim = AuditEvent.objects.order_by("id")[1]
+    victim.actor_label = "someone-else"
+
+    with _TriggersOff():
+        _raw(
+            "UPDATE audit_auditevent SET actor_label = %s, hash = %s WHERE id = %s",
+            [victim.actor_label, victim.compute_hash(), victim.pk],
+        )
+
+    problem = _problem()
+    assert (problem.kind, problem.checkpoint_id) == ("checkpoint", checkpoint.pk)
+    assert "edited or the trail was re-hashed" in problem.message
+
+
+@pytest.mark.breaks_audit_chain
+def test_a_deleted_event_fails_its_checkpoint():
+    make_case()
+    checkpoint = seal()
+    victim = AuditEvent.objects.order_by("id")[1]
+
+    with _TriggersOff():
+        _raw("DELETE FROM audit_auditevent WHERE id = %s", [victim.pk])
+
+    problem = _problem()
+    assert (problem.kind, problem.checkpoint_id) == ("checkpoint", checkpoint.pk)
+    assert "1 of its events were deleted" in problem.message
+
+
+@pytest.mark.breaks_audit_chain
+def test_an_event_inserted_among_sealed_ones_fails_their_checkpoint():
+    make_case()
+    checkpoint = seal()
+    _viewed()  # later, unsealed events are not the forger's concern
+    real = AuditEvent.objects.order_by("id").first()
+    forged = AuditEvent(at=real.at, verb="viewed", object_type="cases.child", object_id="1")
+    forged.hash = forged.compute_hash()
+    # Where the sealed past has room: on PostgreSQL a transaction id the checkpoint has
+    # sealed (an earlier one than the test's own), on SQLite (which seals by id, all
+    # taken) the one id below the first.
+    if ON_POSTGRES:
+        forged.xid = real.xid - 1
+    else:
+        forged.pk = 0
+    forged.save(force_insert=True)
+
+    problem = _problem()
+    assert (problem.kind, problem.checkpoint_id) == ("checkpoint", checkpoint.pk)
+    assert "1 events were inserted" in problem.message
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="transaction ids are PostgreSQL's")
+@pytest.mark.breaks_audit_chain
+def test_an_event_inserted_without_a_transaction_id_is_found():
+    _viewed()
+    seal()
+    _raw(
+        "INSERT INTO audit_auditevent (at, actor_label, actor_agency, actor_roles, verb,"
+        " object_type, object_id, case_reference, changes, request_id, hash, xid)"
+        " VALUES (now(), '', '', '', 'viewed', '', '', '', '{}', '', 'x', NULL)"
+    )
+
+    assert _problem().kind in {"edited", "uncovered"}
+
+
+@pytest.mark.breaks_audit_chain
+def test_a_trail_rehashed_without_the_key_fails():
+    make_case()
+    seal()
+    _viewed()
+    seal()
+    guessed = base64.b64decode(OTHER_KEY)
+
+    # Rewrite an event, re-hash it and re-seal every checkpoint with a guessed key.
+    with _TriggersOff():
+        victim = AuditEvent.objects.order_by("id")[0]
+        victim.actor_label = "someone-else"
+        victim.hash = victim.compute_hash()
+        _raw(
+            "UPDATE audit_auditevent SET actor_label = %s, hash = %s WHERE id = %s",
+            [victim.actor_label, victim.hash, victim.pk],
+        )
+        previous = ""
+        for checkpoint in AuditCheckpoint.objects.order_by("id"):
+            mac = CheckpointMac(guessed)
+            for event in AuditEvent.objects.order_by("xid", "id"):
+                if checkpoint.start <= (event.xid or 0, event.pk) < checkpoint.stop:
+                    mac.add(event.pk, event.hash)
+            checkpoint.mac = mac.finish(checkpoint, previous)
+            _raw(
+                "UPDATE audit_auditcheckpoint SET mac = %s WHERE id = %s",
+                [checkpoint.mac, checkpoint.pk],
+            )
+            previous = checkpoint.mac
+
+    problem = _problem()
+    assert problem.kind == "checkpoint"
+    assert problem.checkpoint_id == AuditCheckpoint.objects.order_by("id").first().pk
+
+
+@pytest.mark.breaks_audit_chain
+def test_a_removed_checkpoint_is_found():
+    for n in range(3):
+        _viewed(n)
+        seal()
+    middle = AuditCheckpoint.objects.order_by("id")[1]
+
+    with _TriggersOff():
+        _raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [middle.pk])
+
+    problem = _problem()
+    assert problem.kind == "checkpoint"
+    assert "does not follow" in problem.message
+
+
+@pytest.mark.breaks_audit_chain
+def test_a_cut_off_tail_is_found_by_the_anchor(django_capture_on_commit_callbacks):
+    _viewed(1)
+    seal()
+    _viewed(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        last = seal()
+    assert verify_trail().ok
+
+    # Everything after the first checkpoint goes: the rest still verifies on its own.
+    with _TriggersOff():
+        _raw("DELETE FROM audit_auditevent WHERE object_id = '2'")
+        _raw("DELETE FROM audit_auditcheckpoint WHERE id = %s", [last.pk])
+
+    problem = _problem()
+    assert (problem.kind, problem.checkpoint_id) == ("anchor", last.pk)
+    assert "no longer has" in problem.message
 
 
 @pytest.mark.breaks_audit_chain
 def test_verify_audit_exits_with_code_1_when_broken():
     make_case()
-    triggers.remove(connection)
-    try:
+    seal()
+    with _TriggersOff():
         _raw(
             "UPDATE audit_auditevent SET verb = 'viewed' "
             "WHERE id = (SELECT MIN(id) FROM audit_auditevent)"
         )
-    finally:
-        triggers.install(connection)
 
     with pytest.raises(SystemExit) as exit_:
         ManagementUtility(["manage.py", "verify_audit"]).execute()
@@ -99,8 +430,6 @@ def test_verify_audit_exits_with_code_1_when_broken():
 
 
 def test_sensitive_text_is_recorded_as_changed_only():
-    from audit.services import field_changes
-
     changes = field_changes(
         {"concerns": "old fictional text", "status": "open"},
         {"concerns": "new fictional text", "status": "closed"},
@@ -108,9 +437,49 @@ def test_sensitive_text_is_recorded_as_changed_only():
     assert changes == {"concerns": "changed", "status": ["open", "closed"]}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers")
+# --- Concurrency (PostgreSQL, real connections) -----------------------------------------
+# Run on PostgreSQL with your own database, for example:
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/sp_trail pytest tests/audit/test_trail.py
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs concurrent writers")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_keep_one_unbroken_chain():
+def test_a_late_commit_is_sealed_by_a_later_checkpoint_never_skipped():
+    user = UserFactory()
+    written, release = threading.Event(), threading.Event()
+    late: list[AuditEvent] = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                late.append(record(actor=user, verb="viewed", object_type="cases.case"))
+                written.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert written.wait(timeout=30)
+    early = record(actor=user, verb="viewed", object_type="cases.child")  # commits first
+    assert early.pk > late[0].pk  # ids are not in commit order
+
+    first = seal()  # the slow writer is in flight: nothing at or after it is sealed
+    release.set()
+    thread.join()
+    second = seal()
+
+    covered = [first.event_count if first else 0, second.event_count]
+    assert sum(covered) == AuditEvent.objects.count()
+    early = AuditEvent.objects.get(pk=early.pk)
+    assert second.start <= (late[0].xid, late[0].pk) < second.stop
+    assert second.start <= (early.xid, early.pk) < second.stop
+    assert verify_trail().ok
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs concurrent writers")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_and_sealers_leave_every_event_sealed_once():
     user = UserFactory()
     barrier = threading.Barrier(6)
     errors = []
@@ -126,12 +495,26 @@ def test_concurrent_writers_keep_one_unbroken_chain():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write_events) for _ in range(6)]
+    def seal_repeatedly():
+        try:
+            barrier.wait()
+            for _ in range(10):
+                seal()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write_events) for _ in range(4)]
+    threads += [threading.Thread(target=seal_repeatedly) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    seal()
 
     assert errors == []
-    assert AuditEvent.objects.filter(verb="viewed").count() == 90
-    assert first_broken_event() == (None, AuditEvent.objects.count())
+    assert AuditEvent.objects.filter(verb="viewed").count() == 60
+    total = sum(AuditCheckpoint.objects.values_list("event_count", flat=True))
+    assert total == AuditEvent.objects.count()
+    assert verify_trail().ok

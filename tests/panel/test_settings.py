@@ -11,11 +11,15 @@ import panel.settings as project_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k9Qm2vX7pL4sT8wZ1bN6cR3yH5jF0dG-aE_uI2oP7qW9eR4tY6uI8oP1aS3dF5gH"
+# A made-up audit HMAC key (32 bytes, base64) for the production-configuration starts.
+AUDIT_KEYS = "k1:dGVzdC1vbmx5LWF1ZGl0LWtleS1vZi0zMi1ieXRlcyEh"
 
 
 def start_django(**env: str) -> subprocess.CompletedProcess:
     clean = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "AUDIT_HMAC_KEYS"}
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="panel.settings")
     return subprocess.run(
@@ -56,10 +60,24 @@ def test_debug_off_without_hosts_refuses_to_start():
 
 
 def test_debug_off_with_a_real_key_and_hosts_starts():
-    result = start_django(DEBUG="0", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="panel.example")
+    result = start_django(
+        DEBUG="0", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="panel.example", AUDIT_HMAC_KEYS=AUDIT_KEYS
+    )
 
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_debug_off_without_an_audit_key_or_with_the_development_one_refuses_to_start():
+    from audit.keys import INSECURE_DEV_AUDIT_HMAC_KEYS
+
+    for keys in ("", INSECURE_DEV_AUDIT_HMAC_KEYS):
+        result = start_django(
+            DEBUG="0", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="panel.example", AUDIT_HMAC_KEYS=keys
+        )
+
+        assert result.returncode != 0
+        assert "AUDIT_HMAC_KEYS" in result.stderr
 
 
 def test_with_nothing_set_debug_is_on_and_the_app_starts():

@@ -1,17 +1,34 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.services import first_broken_event
+from audit.sealing import seal
+from audit.verification import verify_trail
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit trail's hash chain and name the first event that does not match."
+    help = (
+        "Verify the audit trail: every event's hash, the legacy chain, every checkpoint's "
+        "HMAC, events left unsealed too long, and the anchor file. Exit code 1 if broken."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--seal-first",
+            action="store_true",
+            help="Seal what has committed before verifying (as beat's sealer would).",
+        )
 
     def handle(self, *args, **options) -> None:
-        broken, checked = first_broken_event()
-        if broken is not None:
+        if options["seal_first"]:
+            seal()
+        report = verify_trail()
+        if report.problem is not None:
             raise CommandError(
-                f"Audit chain broken at event {broken.pk} ({broken.at:%Y-%m-%d %H:%M:%S} "
-                f"{broken.verb} {broken.object_type} {broken.object_id}): its content or "
-                f"link does not match. {checked - 1} events before it verified."
+                f"Audit trail broken ({report.problem.kind}): {report.problem.message} "
+                f"{report.events} events checked before it."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {checked} events verified."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Audit trail intact: {report.events} events and {report.checkpoints} "
+                "checkpoints verified."
+            )
+        )
