@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 
 from tests.factories import UserFactory, coordinator, referrer
-from tests.panel.test_settings import GOOD_KEY
+from tests.panel.test_settings import AUDIT_KEYS, GOOD_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "panel.example"}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": GOOD_KEY,
+    "ALLOWED_HOSTS": "panel.example",
+    # A production start refuses the development audit key (audit/keys.py).
+    "AUDIT_HMAC_KEYS": AUDIT_KEYS,
+}
 
 
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
