@@ -1,12 +1,15 @@
 """The append-only audit trail. Rows are only ever inserted: database triggers (see
-migration 0002) refuse UPDATE and DELETE, and each row's hash covers its content and the
-previous row's hash, so an edit made behind the triggers' back is found by verify_audit."""
+migrations 0003 and 0005) refuse UPDATE and DELETE, and each row's hash covers its content
+and the previous row's hash, so an edit made behind the triggers' back is found by
+verify_audit. A ``listed`` event names the records a list returned in a side table,
+``AuditEventObject``, whose rows the event's hash covers through a digest."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -93,3 +96,39 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# (object type, object id): a record named by a ``listed`` event, e.g. ("cases.child", 7).
+ListedObject = tuple[str, int]
+
+
+def objects_digest(objects: Iterable[ListedObject]) -> str:
+    """SHA-256 over the sorted, distinct (object type, id) pairs, one ``type:id`` a line.
+
+    A ``listed`` event carries this in its ``changes`` (which its hash covers), so a side
+    row deleted, added or changed behind the triggers' back no longer matches."""
+    lines = "".join(f"{kind}:{pk}\n" for kind, pk in sorted(set(objects)))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+class AuditEventObject(models.Model):
+    """One record a ``listed`` event returned: a child on a page of children, a case on
+    the case list, and the child that case is about. Append-only like the events.
+
+    Indexed on (object type, object id, event), so "who has seen this child" is an index
+    lookup, never a scan of events' JSON."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="listed_objects")
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["event", "object_type", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "event"], name="audit_listed_object"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} in event {self.event_id}"

@@ -1,65 +1,106 @@
-"""The database triggers that make the audit table append-only. Installed by migration
-0003; the test suite removes and restores them only to prove tampering is detected and to
-empty the table between tests that commit."""
+"""The database triggers that make the audit tables append-only. Installed by migrations
+(0003 for the events, 0005 for the records a ``listed`` event names); the test suite removes
+and restores them only to prove tampering is detected and to empty the tables between tests
+that commit.
+
+Every append-only table gets the same triggers: a new one is added to
+``APPEND_ONLY_TABLES`` and installed by its own migration with ``install(connection,
+tables=(name,))``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 TABLE = "audit_auditevent"
+OBJECTS_TABLE = "audit_auditeventobject"
+# Children before parents, so emptying them in this order never trips a foreign key.
+APPEND_ONLY_TABLES: tuple[str, ...] = (OBJECTS_TABLE, TABLE)
 
-# The table name is a constant of this module, never input.
-_POSTGRES_INSTALL = f"""
+# Table names are constants of this module, never input.
+_POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
+DECLARE
+    holds_rows boolean;
 BEGIN
     -- Emptying an already empty table destroys nothing (test databases do it).
-    IF TG_OP = 'TRUNCATE' AND NOT EXISTS (SELECT 1 FROM {TABLE}) THEN
-        RETURN NULL;
+    IF TG_OP = 'TRUNCATE' THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.%I)', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+            INTO holds_rows;
+        IF NOT holds_rows THEN
+            RETURN NULL;
+        END IF;
     END IF;
-    RAISE EXCEPTION 'audit events are append-only: % refused on {TABLE}', TG_OP
+    RAISE EXCEPTION 'audit events are append-only: % refused on %', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
-CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {TABLE}
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 """
-_POSTGRES_REMOVE = f"""
-DROP TRIGGER IF EXISTS audit_no_update ON {TABLE};
-DROP TRIGGER IF EXISTS audit_no_delete ON {TABLE};
-DROP TRIGGER IF EXISTS audit_no_truncate ON {TABLE};
-DROP FUNCTION IF EXISTS audit_refuse_change();
-"""
-_SQLITE_INSTALL = [
-    f"""CREATE TRIGGER audit_no_update BEFORE UPDATE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END;""",
-    f"""CREATE TRIGGER audit_no_delete BEFORE DELETE ON {TABLE}
-        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE refused'); END;""",
-]
-_SQLITE_REMOVE = [
-    "DROP TRIGGER IF EXISTS audit_no_update;",
-    "DROP TRIGGER IF EXISTS audit_no_delete;",
-]
 
 
-def _statements(vendor: str, install: bool) -> list[str]:
+def _trigger(table: str, operation: str) -> str:
+    # The events' triggers keep the names migration 0003 gave them. SQLite's trigger names
+    # are global, so other tables' carry the table's name.
+    return f"audit_no_{operation}" if table == TABLE else f"{table}_no_{operation}"
+
+
+def _postgres_install(table: str) -> list[str]:
+    return [
+        f"""CREATE TRIGGER {_trigger(table, "update")} BEFORE UPDATE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();""",
+        f"""CREATE TRIGGER {_trigger(table, "delete")} BEFORE DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();""",
+        f"""CREATE TRIGGER {_trigger(table, "truncate")} BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();""",
+    ]
+
+
+def _postgres_remove(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {_trigger(table, operation)} ON {table};"
+        for operation in ("update", "delete", "truncate")
+    ]
+
+
+def _sqlite_install(table: str) -> list[str]:
+    return [
+        f"""CREATE TRIGGER {_trigger(table, operation.lower())} BEFORE {operation} ON {table}
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only: {operation} refused');
+            END;"""
+        for operation in ("UPDATE", "DELETE")
+    ]
+
+
+def _sqlite_remove(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {_trigger(table, op)};" for op in ("update", "delete")]
+
+
+def _statements(vendor: str, install: bool, tables: Sequence[str]) -> list[str]:
     if vendor == "postgresql":
-        return [_POSTGRES_INSTALL if install else _POSTGRES_REMOVE]
+        each = _postgres_install if install else _postgres_remove
+        return ([_POSTGRES_FUNCTION] if install else []) + [s for t in tables for s in each(t)]
     if vendor == "sqlite":
-        return _SQLITE_INSTALL if install else _SQLITE_REMOVE
+        each = _sqlite_install if install else _sqlite_remove
+        return [s for t in tables for s in each(t)]
     raise RuntimeError(f"No append-only audit triggers are written for {vendor}")
 
 
-def install(connection: Any) -> None:
+def install(connection: Any, tables: Sequence[str] = APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor, install=True):
+        for statement in _statements(connection.vendor, install=True, tables=tables):
             cursor.execute(statement)
 
 
-def remove(connection: Any) -> None:
+def remove(connection: Any, tables: Sequence[str] = APPEND_ONLY_TABLES) -> None:
+    """Drop the tables' triggers. The shared PostgreSQL function stays (other tables' may
+    use it; ``install`` replaces it): only ``drop_function`` removes it."""
     with connection.cursor() as cursor:
-        for statement in _statements(connection.vendor, install=False):
+        for statement in _statements(connection.vendor, install=False, tables=tables):
             cursor.execute(statement)
+
+
+def drop_function(connection: Any) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")

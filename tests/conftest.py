@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from audit import triggers
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditEventObject
 
 _BROWSER_DB_DIR: list[str] = []
 
@@ -36,7 +36,8 @@ def pytest_unconfigure(config):
 @pytest.fixture(autouse=True)
 def _empty_audit_trail_after_committed_tests(request):
     """Tests that really commit end with Django flushing every table, which the audit
-    trail's triggers refuse. Empty it first, with the triggers briefly removed, and put them
+    trail's triggers refuse. Empty it (every append-only audit table, the records listed
+    events name before the events) first, with the triggers briefly removed, and put them
     back before the next test."""
     marker = request.node.get_closest_marker("django_db")
     committed = "transactional_db" in request.fixturenames or (
@@ -49,6 +50,7 @@ def _empty_audit_trail_after_committed_tests(request):
     yield
     triggers.remove(connection)
     try:
+        AuditEventObject.objects.all().delete()
         AuditEvent.objects.all().delete()
     finally:
         triggers.install(connection)

@@ -7,11 +7,12 @@ from audit import triggers
 
 
 def forwards(apps, schema_editor):
-    triggers.install(schema_editor.connection)
+    triggers.install(schema_editor.connection, tables=(triggers.TABLE,))
 
 
 def backwards(apps, schema_editor):
-    triggers.remove(schema_editor.connection)
+    triggers.remove(schema_editor.connection, tables=(triggers.TABLE,))
+    triggers.drop_function(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
