@@ -431,6 +431,7 @@ def test_the_database_refuses_to_truncate_the_listed_records():
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks in the way
         cursor.execute("TRUNCATE audit_auditeventobject")
 
 
@@ -510,3 +511,31 @@ def test_verify_audit_reads_the_side_table_a_batch_at_a_time(django_assert_max_n
     # batch), never a query per event.
     with django_assert_max_num_queries(12):
         assert first_broken_event(batch_size=2)[0] is None
+
+
+def test_the_audit_api_names_a_listed_events_records_and_finds_a_childs_list_reads():
+    case = make_case()
+    other = make_case()
+    lead = agency_lead(case.lead_agency)
+    client_for(lead).get("/api/v1/cases/")
+    api = client_for(auditor())
+
+    body = api.get("/api/v1/audit-events/", {"seen_child": case.child_id}).json()
+
+    assert [row["actor"] for row in body["results"]] == [lead.pk]
+    (row,) = body["results"]
+    assert row["verb"] == "listed"
+    assert {(o["object_type"], o["object_id"]) for o in row["listed_objects"]} == {
+        ("cases.case", case.pk),
+        ("cases.child", case.child_id),
+    }
+    # The lead's agency is not involved in the other case: it was not on their page.
+    assert api.get("/api/v1/audit-events/", {"seen_child": other.child_id}).json()["count"] == 0
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "1.5", "-3", "0"])
+def test_a_child_id_that_cannot_exist_finds_nothing_and_is_no_server_error(value):
+    response = client_for(auditor()).get("/api/v1/audit-events/", {"seen_child": value})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
