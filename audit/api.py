@@ -5,17 +5,30 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from rest_framework import serializers, viewsets
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditEventObject
 from panel.filters import FilterSet
 
 
+class ListedObjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEventObject
+        fields = ["object_type", "object_id"]
+
+
 class AuditEventSerializer(serializers.ModelSerializer):
+    listed_objects = ListedObjectSerializer(
+        many=True,
+        read_only=True,
+        help_text="For a listed event: the records the list or search returned (each "
+        "record on the page and the child it is about). Empty for other events.",
+    )
+
     class Meta:
         model = AuditEvent
         fields = [
             "id", "at", "actor", "actor_label", "actor_agency", "actor_roles", "verb",
             "object_type", "object_id", "case_reference", "changes", "request_id",
-            "client_address", "prev_hash", "hash",
+            "client_address", "prev_hash", "hash", "listed_objects",
         ]  # fmt: skip
 
 
@@ -27,10 +40,21 @@ class AuditEventFilter(FilterSet):
     at = django_filters.IsoDateTimeFromToRangeFilter(
         help_text="at_after / at_before: ISO 8601 date-times."
     )
+    seen_child = django_filters.NumberFilter(
+        method="filter_seen_child",
+        help_text="Child id: the list and search reads (listed events) that showed this "
+        "child, found through the listed records' index.",
+    )
 
     class Meta:
         model = AuditEvent
         fields = ["case_reference", "person", "agency", "verb", "at", "object_type", "object_id"]
+
+    def filter_seen_child(self, queryset, name: str, value):
+        if value != int(value) or not 0 < value < 2**63:  # no such id: nothing, never a 500
+            return queryset.none()
+        listed = AuditEventObject.objects.filter(object_type="cases.child", object_id=int(value))
+        return queryset.filter(pk__in=listed.values("event_id"))
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
@@ -45,4 +69,5 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if not self.request.user.is_auditor:
             raise PermissionDenied("The audit trail is for auditors.")
-        return AuditEvent.objects.order_by("-at", "-id")
+        # The records of listed events: one query for the page, however many rows.
+        return AuditEvent.objects.prefetch_related("listed_objects").order_by("-at", "-id")

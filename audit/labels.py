@@ -62,7 +62,35 @@ LABELS = {
     "deleted": "Deleted",
     "removed": "Removed",
     "added_or_changed": "Added or changed",
+    "list": "List",
+    "listed_count": "Records listed",
 }
+# Which list a ``listed`` event was (its ``list`` change), in plain English.
+LISTS = {
+    "cases:case-list": "The case list",
+    "cases:referral-list": "My referrals",
+    "cases:triage-queue": "The triage queue",
+    "cases:triage-possible-duplicates": "Possible duplicates, at triage",
+    "cases:my-work": "My work",
+    "cases:reviews-due": "Reviews due",
+    "v1:child-list": "API: children",
+    "v1:case-list": "API: cases",
+    "v1:referral-list": "API: referrals",
+    "v1:referral-possible-duplicates": "API: possible duplicates of a referred child",
+    "v1:assessment-list": "API: risk assessments",
+    "v1:note-list": "API: case notes",
+    "v1:action-list": "API: actions",
+    "v1:review-list": "API: reviews",
+}
+# How an auditor reads each kind of look at a child's record ("who has viewed").
+READS = {
+    AuditEvent.Verb.VIEWED: "Opened the record",
+    AuditEvent.Verb.LISTED: "Saw it in a list",
+    AuditEvent.Verb.EXPORTED: "Exported it",
+}
+# Change keys kept in the trail (and the CSV) but not worth a reader's line: the digest
+# that lets verify_audit check a listed event's records.
+HIDDEN = frozenset({"listed_sha256"})
 # Keys whose values are choices of another field of the same model.
 CHOICES_OF = {"route": "outcome_route"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -89,6 +117,17 @@ class ReadableEvent:
     case_url: str  # the case page of the event's case reference, if any
     actor_roles: str
     changes: list[Change] = field(default_factory=list)
+
+    @property
+    def reading(self) -> str:
+        """How the actor saw the record, for "who has viewed this child's record"."""
+        return READS.get(self.event.verb, self.event.get_verb_display())
+
+    @property
+    def list_name(self) -> str:
+        """Which list a ``listed`` event was, in plain English."""
+        name = (self.event.changes or {}).get("list", "")
+        return LISTS.get(name, name)
 
     def changes_text(self) -> str:
         """The changes on one line, for the CSV's readable column."""
@@ -179,13 +218,19 @@ class _Labels:
                 if role.strip()
             ),
             changes=[
-                self.change(model, key, value) for key, value in (event.changes or {}).items()
+                self.change(model, key, value)
+                for key, value in (event.changes or {}).items()
+                if key not in HIDDEN
             ],
         )
 
     def record(self, event: AuditEvent, model: type[models.Model] | None) -> tuple[str, str]:
         if not event.object_type:
             return "", ""
+        if event.verb == AuditEvent.Verb.LISTED:
+            # A list names many records (in the side table), not one.
+            kind = model._meta.verbose_name_plural if model else event.object_type
+            return f"A list of {kind}", ""
         kind = capfirst(model._meta.verbose_name) if model else event.object_type
         if not event.object_id:
             return str(kind), ""
@@ -218,6 +263,8 @@ class _Labels:
         if key in RELATED:
             names = self.names[RELATED[key]]
             return ", ".join(names.get(i, f"#{i}") for i in _ids(value))
+        if key == "list":
+            return LISTS.get(str(value), str(value))
         if key in CHILD_IDS:
             return ", ".join(f"Child {i}" for i in _ids(value))
         if isinstance(value, bool):

@@ -6,13 +6,17 @@ with no lock and no read of any other event. The sealer (audit/sealing.py, a bea
 then covers what has committed with a checkpoint: an HMAC, keyed from the environment, over
 its events' hashes in order and the previous checkpoint's MAC. Events written before the
 checkpoints existed keep their unkeyed SHA-256 chain (``prev_hash`` set): the legacy section,
-verified as before and closed by the first checkpoint."""
+verified as before and closed by the first checkpoint.
+
+A ``listed`` event names the records a list returned in a side table, ``AuditEventObject``
+(append-only too), whose rows the event's hash covers through a digest in its changes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -168,3 +172,39 @@ class AuditCheckpoint(models.Model):
     @property
     def stop(self) -> tuple[int, int]:
         return (self.to_xid, self.to_id)
+
+
+# (object type, object id): a record named by a ``listed`` event, e.g. ("cases.child", 7).
+ListedObject = tuple[str, int]
+
+
+def objects_digest(objects: Iterable[ListedObject]) -> str:
+    """SHA-256 over the sorted, distinct (object type, id) pairs, one ``type:id`` a line.
+
+    A ``listed`` event carries this in its ``changes`` (which its hash covers), so a side
+    row deleted, added or changed behind the triggers' back no longer matches."""
+    lines = "".join(f"{kind}:{pk}\n" for kind, pk in sorted(set(objects)))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+class AuditEventObject(models.Model):
+    """One record a ``listed`` event returned: a child on a page of children, a case on
+    the case list, and the child that case is about. Append-only like the events.
+
+    Indexed on (object type, object id, event), so "who has seen this child" is an index
+    lookup, never a scan of events' JSON."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="listed_objects")
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["event", "object_type", "object_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "event"], name="audit_listed_object"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} in event {self.event_id}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, AuditEventObject
 from cases.models import Case, Child, Referral
 from panel.dates import LONDON
 
@@ -64,18 +64,35 @@ def case_history(case: Case) -> QuerySet[AuditEvent]:
 
 
 def child_record_views(child: Child) -> QuerySet[AuditEvent]:
-    """Who has looked at this child's record: the child page, their cases and referrals."""
+    """Who has looked at this child's record, newest first: the child page, their cases and
+    referrals opened or exported, and every list or search that showed them (``listed``
+    events, found through the side table's (object type, object id) index, never by reading
+    events' JSON).
+
+    One query: the events opened (on the events' own indexes) and the events whose side
+    rows name the child (an index-only lookup) are a UNION of ids, and the page is read by
+    primary key."""
     case_refs = list(Case.objects.filter(child=child).values_list("reference", flat=True))
     referral_ids = [
         str(pk) for pk in Referral.objects.filter(child=child).values_list("pk", flat=True)
     ]
-    return (
+    opened = (
         AuditEvent.objects.filter(verb__in=[AuditEvent.Verb.VIEWED, AuditEvent.Verb.EXPORTED])
         .filter(
             Q(object_type="cases.child", object_id=str(child.pk))
             | Q(case_reference__in=case_refs)
             | Q(object_type="cases.referral", object_id__in=referral_ids)
         )
+        .order_by()
+        .values("pk")
+    )
+    listed = (
+        AuditEventObject.objects.filter(object_type="cases.child", object_id=child.pk)
+        .order_by()
+        .values("event_id")
+    )
+    return (
+        AuditEvent.objects.filter(pk__in=opened.union(listed))
         .select_related("actor")
         .order_by("-at", "-id")
     )

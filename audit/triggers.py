@@ -1,16 +1,21 @@
 """The database triggers that make the audit tables append-only: UPDATE and DELETE (and on
 PostgreSQL TRUNCATE of a non-empty table) are refused whoever runs them. Installed by
-migrations (0003 for events; 0006 for every table below, again after SQLite's table
-rebuilds, which drop triggers); the test suite removes and restores them only to prove
-tampering is detected and to empty the tables between tests that commit."""
+migrations (0003 for events, 0005 for the records a ``listed`` event names; 0006 for every
+table below, again after SQLite's table rebuilds, which drop triggers); the test suite
+removes and restores them only to prove tampering is detected and to empty the tables
+between tests that commit."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-# Every append-only table of the trail. Names are constants of this module, never input.
-APPEND_ONLY_TABLES: tuple[str, ...] = ("audit_auditevent", "audit_auditcheckpoint")
+TABLE = "audit_auditevent"
+OBJECTS_TABLE = "audit_auditeventobject"
+CHECKPOINT_TABLE = "audit_auditcheckpoint"
+# Every append-only table of the trail, children before parents so emptying them in this
+# order never trips a foreign key. Names are constants of this module, never input.
+APPEND_ONLY_TABLES: tuple[str, ...] = (OBJECTS_TABLE, TABLE, CHECKPOINT_TABLE)
 
 # Migration 0003's trigger names, from when only the events table had triggers.
 _LEGACY_NAMES = ("audit_no_update", "audit_no_delete", "audit_no_truncate")
@@ -105,3 +110,10 @@ def remove_legacy(connection: Any) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON audit_auditevent;")
             elif name != "audit_no_truncate":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name};")
+
+
+def drop_function(connection: Any) -> None:
+    """Drop the shared PostgreSQL trigger function (only when no table uses it any more)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP FUNCTION IF EXISTS audit_refuse_change();")

@@ -5,7 +5,8 @@ link does not match the one before (edited, deleted or inserted in the legacy se
 checkpoint whose MAC does not match its events (an event edited and re-hashed, deleted or
 inserted among sealed ones, or the whole trail re-hashed without the key) or that does not
 follow the one before (a checkpoint removed); an event that no checkpoint can cover; an
-event left unsealed longer than AUDIT_MAX_UNSEALED_SECONDS; and a cut-off tail (the anchor
+event left unsealed longer than AUDIT_MAX_UNSEALED_SECONDS; a list read's records (side
+rows) deleted, changed or added; and a cut-off tail (the anchor
 file names a checkpoint the database no longer has). Reads in chunks, so millions of events
 take constant memory.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from audit.models import AuditCheckpoint, AuditEvent, content_hash
+from audit.models import AuditCheckpoint, AuditEvent, AuditEventObject, content_hash
 from audit.sealing import (
     CHUNK,
     CheckpointMac,
@@ -277,7 +278,45 @@ def _verify_anchor() -> None:
         )
 
 
-def verify_trail(now: dt.datetime | None = None) -> Report:
+def _verify_listed(batch_size: int = CHUNK) -> None:
+    """The records each ``listed`` event names (side rows) are exactly those its hashed
+    changes count and digest, and no other event has any: a row deleted, changed or added
+    behind the triggers' back names its event. One query per batch of events."""
+    from audit.services import listed_objects_match, with_listed_digests
+
+    stray = (
+        AuditEventObject.objects.exclude(event__verb=AuditEvent.Verb.LISTED)
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    if stray is not None:
+        raise _Broken(
+            Problem(
+                "listed",
+                f"Event {stray} is not a list read but has listed records: they were added "
+                "by hand.",
+                stray,
+            )
+        )
+    events = (
+        AuditEvent.objects.filter(verb=AuditEvent.Verb.LISTED)
+        .order_by("id")
+        .only("id", "verb", "changes")
+    )
+    for event in with_listed_digests(events.iterator(chunk_size=batch_size), batch_size):
+        if not listed_objects_match(event):
+            raise _Broken(
+                Problem(
+                    "listed",
+                    f"The records list read {event.pk} names no longer match what it "
+                    "recorded: one was deleted, changed or added.",
+                    event.pk,
+                )
+            )
+
+
+def verify_trail(now: dt.datetime | None = None, batch_size: int = CHUNK) -> Report:
     """Verify the whole trail: the legacy chain, every checkpoint, the unsealed tail and
     the anchor. Stops at the first problem."""
     now = now or timezone.now()
@@ -285,6 +324,7 @@ def verify_trail(now: dt.datetime | None = None) -> Report:
     try:
         legacy, legacy_end = _verify_legacy()
         sealed, checkpoints = _verify_sealed(legacy_end, now)
+        _verify_listed(batch_size)
         _verify_anchor()
     except _Broken as broken:
         return Report(broken.problem, legacy + sealed, checkpoints)

@@ -21,6 +21,7 @@ A user with several roles sees the union.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -223,3 +224,58 @@ def _is_pk(pk) -> bool:
 def _case_reference(obj) -> str:
     case = getattr(obj, "case", None)
     return case.reference if case is not None else ""
+
+
+def listed_objects(rows: Iterable[models.Model]) -> list[tuple[str, int]]:
+    """What a page of records names for the audit trail: each record, the child it is
+    about, and the case of a record that belongs to one (an action, a review, a note).
+
+    Read from the rows' own foreign keys and the case each row was fetched with
+    (``select_related``), so it adds no query however many rows; a page whose rows came
+    without their case costs one query more for all of them, never one per row."""
+    from cases.models import Case, Child
+
+    found: list[tuple[str, int]] = []
+    cases_needed: list[int] = []
+    for row in rows:
+        found.append((row._meta.label_lower, row.pk))
+        if isinstance(row, Child):
+            continue
+        if getattr(row, "child_id", None) is not None:
+            found.append(("cases.child", row.child_id))
+            continue
+        case_id = getattr(row, "case_id", None)
+        if case_id is None:
+            continue
+        found.append(("cases.case", case_id))
+        if type(row).case.is_cached(row):
+            found.append(("cases.child", row.case.child_id))
+        else:
+            cases_needed.append(case_id)
+    if cases_needed:
+        children = Case.objects.filter(pk__in=cases_needed).values_list("child_id", flat=True)
+        found += [("cases.child", child_id) for child_id in children.order_by()]
+    return found
+
+
+def record_list(
+    user: User,
+    rows: Iterable[models.Model],
+    *,
+    list_name: str,
+    model: type[models.Model] | None,
+) -> list[models.Model]:
+    """Record that ``user`` was shown ``rows`` (one page of a list or search) as one
+    ``listed`` event naming each record and its child; return the rows as a list, for the
+    page to show exactly what was recorded. An empty page is recorded too. ``model`` is
+    what the list lists (None for a page of several kinds, such as My work)."""
+    from audit.services import record_listed
+
+    rows = list(rows)
+    record_listed(
+        user,
+        list_name=list_name,
+        object_type=model._meta.label_lower if model is not None else "",
+        objects=listed_objects(rows),
+    )
+    return rows

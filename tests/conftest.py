@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from audit import triggers
-from audit.models import AuditCheckpoint, AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent, AuditEventObject
 
 _BROWSER_DB_DIR: list[str] = []
 
@@ -36,8 +36,9 @@ def pytest_unconfigure(config):
 @pytest.fixture(autouse=True)
 def _empty_audit_trail_after_committed_tests(request):
     """Tests that really commit end with Django flushing every table, which the audit
-    trail's triggers refuse. Empty its tables first, with the triggers briefly removed, and
-    put them back before the next test."""
+    trail's triggers refuse. Empty it (every append-only audit table, the records listed
+    events name before the events) first, with the triggers briefly removed, and put them
+    back before the next test."""
     marker = request.node.get_closest_marker("django_db")
     committed = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")
@@ -50,6 +51,7 @@ def _empty_audit_trail_after_committed_tests(request):
     triggers.remove(connection)
     try:
         AuditCheckpoint.objects.all().delete()
+        AuditEventObject.objects.all().delete()
         AuditEvent.objects.all().delete()
     finally:
         triggers.install(connection)

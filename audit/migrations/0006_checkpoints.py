@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 from audit import triggers
 
-TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+TABLES = ("audit_auditeventobject", "audit_auditevent", "audit_auditcheckpoint")
 
 
 def forwards(apps, schema_editor):
@@ -21,7 +21,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0004_more_verbs")]
+    dependencies = [("audit", "0005_listed_objects")]
 
     operations = [
         migrations.CreateModel(

@@ -16,7 +16,12 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 
 from cases import services
-from cases.access import case_scope, case_visible, get_for_user  # noqa: F401 (re-exported)
+from cases.access import (  # noqa: F401 (re-exported)
+    case_scope,
+    case_visible,
+    get_for_user,
+    record_list,
+)
 from cases.models import Case, Child, Referral, RiskAnswer, RiskTool
 from cases.services import AnswerInput
 from panel.api_errors import field_errors
@@ -107,6 +112,22 @@ class ScopedViewSet(InputAndOutput, viewsets.GenericViewSet):
         )
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def paginate_queryset(self, queryset: models.QuerySet) -> list[models.Model] | None:
+        """The page a list returns, recorded as one ``listed`` event naming each record on
+        it and its child (cases.access.record_list): every scoped list of case data, in
+        one place, so no list can be added without it."""
+        page = super().paginate_queryset(queryset)
+        if self.action != "list":
+            return page
+        # Pagination switched off: the whole list is the answer (and DRF reads it again).
+        shown = record_list(
+            self.request.user,
+            queryset if page is None else page,
+            list_name=self.request.resolver_match.view_name,
+            model=self.model,
+        )
+        return None if page is None else shown
 
     def reread(self, obj: models.Model) -> models.Model:
         """A record a service returned, read back through the user's scope with everything

@@ -50,6 +50,7 @@ from cases.api.base import (
     check_indicator_codes,
     optional_id,
     optional_text,
+    record_list,
     referral_panel_view,
     regroup,
     view_field,
@@ -549,7 +550,14 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         referral = self.get_object()
         if not services.coordinates(request.user, referral.area_id):
             raise PermissionDenied("Only a coordinator of this area checks for duplicates.")
-        matches = services.possible_duplicates(referral.child, seen_by=request.user)
+        # Other children's names and dates of birth: recorded as one "listed" event, as
+        # on the triage page (even when it finds nothing).
+        matches = record_list(
+            request.user,
+            services.possible_duplicates(referral.child, seen_by=request.user),
+            list_name=request.resolver_match.view_name,
+            model=Child,
+        )
         # The same audited, rate-limited check as the triage page (DESIGN rule 8's exception).
         elsewhere = services.cross_area_signal(request.user, referral=referral)
         return Response(

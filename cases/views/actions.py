@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.access import get_for_user
+from cases.access import get_for_user, record_list
 from cases.forms.actions import (
     ANY,
     ActionUpdateForm,
@@ -260,15 +260,24 @@ def my_work(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("cases_page", None)
+    action_page = Paginator(actions, 50).get_page(request.GET.get("page"))
+    case_page = Paginator(selectors.work_cases(user), 50).get_page(request.GET.get("cases_page"))
+    # One page, one "listed" event: the actions and the cases shown, and their children.
+    action_page.object_list = list(action_page.object_list)
+    case_page.object_list = list(case_page.object_list)
+    record_list(
+        user,
+        [*action_page.object_list, *case_page.object_list],
+        list_name=request.resolver_match.view_name,
+        model=None,
+    )
     return render(
         request,
         "cases/actions/my_work.html",
         {
             "form": form,
-            "actions": Paginator(actions, 50).get_page(request.GET.get("page")),
-            "cases": Paginator(selectors.work_cases(user), 50).get_page(
-                request.GET.get("cases_page")
-            ),
+            "actions": action_page,
+            "cases": case_page,
             "query": query.urlencode(),
             "today": london_today(),
             "coordinates": bool(user.coordinator_area_ids),

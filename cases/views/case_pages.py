@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.access import case_visible, get_for_user
+from cases.access import case_visible, get_for_user, record_list
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
 from cases.models import Action, Case, Child, Referral, Review
 from cases.services.lifecycle import CLOSED_TEAM
@@ -65,6 +65,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if data["review_due_by"]:
             cases = cases.filter(next_review__lte=data["review_due_by"])
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page.object_list = record_list(
+        user, page.object_list, list_name=request.resolver_match.view_name, model=Case
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import services
-from cases.access import get_for_user
+from cases.access import get_for_user, record_list
 from cases.advice import EarlyHelp, early_help_advice
 from cases.forms.referral import ReferralForm
 from cases.models import Referral, RiskAssessment, RiskTool
@@ -167,6 +167,12 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         .order_by("-referred_at", "-pk")
     )
     page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = record_list(
+        request.user,
+        page.object_list,
+        list_name=request.resolver_match.view_name,
+        model=Referral,
+    )
     return render(
         request,
         "cases/referrals/list.html",

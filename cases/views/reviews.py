@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases import selectors, services
-from cases.access import get_for_user
+from cases.access import get_for_user, record_list
 from cases.forms.reviews import HoldReviewForm, ReviewsDueFilterForm
 from cases.models import Review
 from panel.dates import london_today
@@ -90,12 +90,16 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
             reviews = reviews.filter(case__area=data["area"])
     query = request.GET.copy()
     query.pop("page", None)
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    page.object_list = record_list(
+        user, page.object_list, list_name=request.resolver_match.view_name, model=Review
+    )
     return render(
         request,
         "cases/reviews/due.html",
         {
             "form": form,
-            "page": Paginator(reviews, 50).get_page(request.GET.get("page")),
+            "page": page,
             "query": query.urlencode(),
             "today": today,
         },

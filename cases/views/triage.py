@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases import selectors, services
-from cases.access import get_for_user
+from cases.access import get_for_user, record_list
 from cases.forms.triage import AcceptForm, DecideForm
 from cases.models import Child, Referral, RiskAnswer
 from cases.views.assessment import assessment_form
@@ -33,7 +33,12 @@ def _coordinator_only(request: HttpRequest) -> None:
 @login_required
 def triage_queue(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
-    referrals = list(selectors.triage_queue(request.user))
+    referrals = record_list(
+        request.user,
+        selectors.triage_queue(request.user),
+        list_name=request.resolver_match.view_name,
+        model=Referral,
+    )
     return render(request, "cases/triage/queue.html", {"referrals": referrals})
 
 
@@ -79,11 +84,16 @@ def _render_detail(
             .order_by("indicator__order")
         )
     awaiting = referral.status == Referral.Status.SUBMITTED
-    duplicates = (
-        services.possible_duplicates(referral.child, seen_by=request.user)
-        if may_triage and awaiting
-        else []
-    )
+    duplicates = []
+    if may_triage and awaiting:
+        # Other children's names and dates of birth: a search, recorded as one (even when
+        # it finds nothing).
+        duplicates = record_list(
+            request.user,
+            services.possible_duplicates(referral.child, seen_by=request.user),
+            list_name="cases:triage-possible-duplicates",
+            model=Child,
+        )
     # Audited and rate-limited in the service: showing the page again for a referral already
     # checked (a re-render after a refused form included) is not a new check.
     elsewhere = (

@@ -354,6 +354,11 @@ def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
     follow(page, "Full audit history of this case")
     follow(page, "Back")
     follow(page, "Who has viewed this child's record")
+    # The auditor's own reads: the case list that showed the child, the case page opened.
+    viewers = page.locator("main table")
+    expect(viewers).to_contain_text("Saw it in a list")
+    expect(viewers).to_contain_text("The case list")
+    expect(viewers).to_contain_text("Opened the record")
 
     nav(page, "Audit trail")
     page.get_by_label("Case reference").fill(case.reference)
