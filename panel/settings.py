@@ -100,13 +100,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "panel.mfa.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.RequestContextMiddleware",
     # After the audit context, so a timed-out session's logged_out event has its request id.
     "panel.sessions.SessionLimitsMiddleware",
+    # After the audit context, so its redirects and 403s carry the request id (panel/mfa.py).
+    "panel.mfa.TwoFactorMiddleware",
     "panel.throttling.UnauthenticatedApiMiddleware",
     # Last, so it sees the sign-in view's answer and replaces it with the lockout page.
     "axes.middleware.AxesMiddleware",
