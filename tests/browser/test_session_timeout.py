@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import start_server, watch_csp
 from tests.browser.pages import DESKTOP, axe_violations, check_page, sign_in
+from tests.browser.world import make_world
 from tests.factories import UserFactory, referrer, with_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,11 +55,11 @@ def focus_is_in_the_dialog(page: Page) -> bool:
 
 def test_stay_signed_in_keeps_what_was_typed_and_extends_the_session(short_page: Page):
     page = short_page
-    person = referrer()
-    sign_in(page, person)
+    world = make_world()  # the referral form needs the risk tool
+    sign_in(page, world.referrer)
     page.goto("/referrals/new/")
     loaded = time.monotonic()
-    concerns = page.locator("textarea").first
+    concerns = page.get_by_label("What are your concerns?")
     concerns.fill("Typed before the warning: seen with older males near the station.")
 
     dialog = page.get_by_role("dialog", name="You will be signed out soon")
