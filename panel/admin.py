@@ -121,6 +121,23 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                     password_changed(request.user, user=user)
         return response
 
+    @admin.action(description="Reset two-factor authentication (lost phone)")
+    def reset_two_factor(self, request, queryset):
+        """Removes the selected people's authenticator and recovery codes, each recorded;
+        never your own. Those who must use two-factor sign-in set it up again next time."""
+        done = 0
+        for user in queryset:
+            try:
+                mfa.reset_mfa(request.user, user=user)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{user.username}: {refusal}", messages.ERROR)
+                continue
+            done += 1
+        if done:
+            self.message_user(
+                request, f"Two-factor authentication reset for {done} user(s).", messages.SUCCESS
+            )
+
 
 # API tokens (panel.ApiToken) are deliberately not registered: only their owner sees them,
 # under Your account > API tokens.
@@ -162,20 +179,3 @@ class SignInAttemptAdmin(admin.ModelAdmin):
                 actor=request.user, username=username, address=address, via="admin"
             )
         self.message_user(request, f"Cleared {cleared} failed sign-in record(s).", messages.SUCCESS)
-
-    @admin.action(description="Reset two-factor authentication (lost phone)")
-    def reset_two_factor(self, request, queryset):
-        """Removes the selected people's authenticator and recovery codes, each recorded;
-        never your own. Those who must use two-factor sign-in set it up again next time."""
-        done = 0
-        for user in queryset:
-            try:
-                mfa.reset_mfa(request.user, user=user)
-            except PermissionDenied as refusal:
-                self.message_user(request, f"{user.username}: {refusal}", messages.ERROR)
-                continue
-            done += 1
-        if done:
-            self.message_user(
-                request, f"Two-factor authentication reset for {done} user(s).", messages.SUCCESS
-            )
