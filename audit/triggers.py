@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 TABLE = "audit_auditevent"
+# Every append-only table, in one place: the triggers' tables, and the tables whose UPDATE,
+# DELETE and TRUNCATE the application's database role never has (panel/db_roles.py).
+APPEND_ONLY_TABLES: tuple[str, ...] = (TABLE,)
 
 # The table name is a constant of this module, never input.
 _POSTGRES_INSTALL = f"""
