@@ -34,4 +34,8 @@ RUN DEBUG=0 \
 
 EXPOSE 8000
 
+# `python manage.py migrate` in this image runs as the database owner when
+# DATABASE_OWNER_URL is set (docker-compose.yml's one-shot migrate service); the web,
+# worker and beat processes connect as DATABASE_URL's application role.
+
 CMD ["gunicorn", "panel.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

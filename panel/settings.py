@@ -520,3 +520,24 @@ CELERY_BEAT_SCHEDULE["seal-audit-trail"] = {
     "schedule": AUDIT_SEAL_SECONDS,
     "options": {"expires": AUDIT_SEAL_SECONDS},
 }
+
+# --- Security: database roles (issue 9) ---
+# DATABASE_URL is the application's role. DATABASE_OWNER_URL, when set, is the role that
+# owns the schema and runs migrations (the "owner" alias: `manage.py migrate` uses it by
+# default); the app's own role then only reads and appends the audit trail and owns nothing
+# (panel/db_roles.py, `manage.py create_db_roles`). Unset: one role for everything, as on
+# SQLite. It is read into DATABASES only, never kept as a setting of its own (a password).
+DATABASE_APP_ROLE = ""
+if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
+    _owner = environ.Env.db_url_config(_owner_url)
+    _default = DATABASES["default"]
+    _same = ("ENGINE", "NAME", "HOST", "PORT")
+    if [str(_owner.get(k) or "") for k in _same] != [str(_default.get(k) or "") for k in _same]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL must name the same database (engine, host, port and name) "
+            "as DATABASE_URL, with the owner's user and password."
+        )
+    # Migrations only: a connection closed after each use, checked before reuse.
+    DATABASES["owner"] = {**_owner, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True}
+    if _default.get("USER") and _default.get("USER") != _owner.get("USER"):
+        DATABASE_APP_ROLE = _default["USER"]

@@ -4,10 +4,8 @@ import shutil
 import tempfile
 
 import pytest
-from django.db import connection
 
-from audit import triggers
-from audit.models import AuditCheckpoint, AuditEvent, AuditEventObject
+from tests import db_owner
 
 _BROWSER_DB_DIR: list[str] = []
 
@@ -33,12 +31,46 @@ def pytest_unconfigure(config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """With a separate database owner (DATABASE_OWNER_URL), the owner creates and migrates
+    the test database (tests/db_owner.py)."""
+    if db_owner.separate_owner():
+        db_owner.owner_creates_the_test_database()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and the tests then connect as the application role; Django's flush after a test
+    that commits (a TRUNCATE the app role may not run) goes through the owner's connection;
+    at the end the owner drops the test database."""
+    if not db_owner.separate_owner():
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    db_owner.app_role_uses_the_test_database()
+    execute_sql_flush = DatabaseOperations.execute_sql_flush
+
+    def flush(ops, sql_list):
+        if ops.connection.alias != "default":
+            return execute_sql_flush(ops, sql_list)
+        return db_owner.flush_as_owner(sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", flush)
+        yield
+    with django_db_blocker.unblock():
+        db_owner.owner_drops_the_test_database()
+
+
 @pytest.fixture(autouse=True)
 def _empty_audit_trail_after_committed_tests(request):
     """Tests that really commit end with Django flushing every table, which the audit
     trail's triggers refuse. Empty it (every append-only audit table, the records listed
-    events name before the events) first, with the triggers briefly removed, and put them
-    back before the next test."""
+    events name before the events) first, with the triggers briefly removed (by the owner,
+    when the app has its own role: tests/db_owner.py), and put them back before the next
+    test."""
     marker = request.node.get_closest_marker("django_db")
     committed = "transactional_db" in request.fixturenames or (
         marker is not None and marker.kwargs.get("transaction")
@@ -48,13 +80,7 @@ def _empty_audit_trail_after_committed_tests(request):
         return
     request.getfixturevalue("transactional_db")
     yield
-    triggers.remove(connection)
-    try:
-        AuditCheckpoint.objects.all().delete()
-        AuditEventObject.objects.all().delete()
-        AuditEvent.objects.all().delete()
-    finally:
-        triggers.install(connection)
+    db_owner.empty_audit_trail()
 
 
 @pytest.fixture(autouse=True)

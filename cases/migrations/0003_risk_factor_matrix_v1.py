@@ -51,7 +51,9 @@ INDICATORS = [
 def load_tool(apps, schema_editor):
     RiskTool = apps.get_model("cases", "RiskTool")
     RiskIndicator = apps.get_model("cases", "RiskIndicator")
-    tool, _ = RiskTool.objects.get_or_create(
+    # The migrating connection (the owner's, if any); tests/factories.py passes None.
+    db = schema_editor.connection.alias if schema_editor else "default"
+    tool, _ = RiskTool.objects.using(db).get_or_create(
         slug=SLUG,
         version=1,
         defaults={
@@ -69,7 +71,7 @@ def load_tool(apps, schema_editor):
         },
     )
     for order, (code, band, label, is_disclosure, minimum_level) in enumerate(INDICATORS, 1):
-        RiskIndicator.objects.get_or_create(
+        RiskIndicator.objects.using(db).get_or_create(
             tool=tool,
             code=code,
             defaults={

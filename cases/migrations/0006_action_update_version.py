@@ -8,11 +8,12 @@ def number_existing_updates(apps, schema_editor):
     # Until now every update bumped the action's version by one and an action starts at
     # version 1, so the n-th update (in order) produced version n + 1.
     ActionUpdate = apps.get_model("cases", "ActionUpdate")
+    db = schema_editor.connection.alias  # the migrating connection (the owner's, if any)
     seen: dict[int, int] = {}
-    for update in ActionUpdate.objects.order_by("action_id", "created_at", "id"):
+    for update in ActionUpdate.objects.using(db).order_by("action_id", "created_at", "id"):
         seen[update.action_id] = seen.get(update.action_id, 1) + 1
         update.action_version = seen[update.action_id]
-        update.save(update_fields=["action_version"])
+        update.save(using=db, update_fields=["action_version"])
 
 
 class Migration(migrations.Migration):

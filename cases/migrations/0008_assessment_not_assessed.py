@@ -9,10 +9,16 @@ def unanswered_is_not_assessed(apps, schema_editor):
     were never assessments: record them as not assessed (an override keeps its level)."""
     RiskAssessment = apps.get_model("cases", "RiskAssessment")
     RiskAnswer = apps.get_model("cases", "RiskAnswer")
-    answered = RiskAnswer.objects.filter(
-        answer__in=["present", "not_present"],
-    ).exclude(indicator__band="vulnerability")
-    unanswered = RiskAssessment.objects.exclude(pk__in=answered.values("assessment_id"))
+    # The migrating connection (the owner's, if any); the tests pass None.
+    db = schema_editor.connection.alias if schema_editor else "default"
+    answered = (
+        RiskAnswer.objects.using(db)
+        .filter(
+            answer__in=["present", "not_present"],
+        )
+        .exclude(indicator__band="vulnerability")
+    )
+    unanswered = RiskAssessment.objects.using(db).exclude(pk__in=answered.values("assessment_id"))
     unanswered.filter(override_level="").update(computed_level=None, final_level=None)
     unanswered.exclude(override_level="").update(computed_level=None)
 

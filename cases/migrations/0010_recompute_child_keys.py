@@ -16,20 +16,22 @@ def fold(text):
 
 def recompute(apps, schema_editor):
     Child = apps.get_model("cases", "Child")
+    # The migrating connection (the owner's, if any); the tests pass None.
+    db = schema_editor.connection.alias if schema_editor else "default"
     batch = []
-    for child in Child.objects.only("first_name", "last_name", "known_as").iterator():
+    for child in Child.objects.using(db).only("first_name", "last_name", "known_as").iterator():
         child.first_name_key = fold(child.first_name)
         child.last_name_key = fold(child.last_name)
         child.name_key = child.first_name_key + child.last_name_key
         child.known_as_key = fold(child.known_as)
         batch.append(child)
         if len(batch) >= 500:
-            Child.objects.bulk_update(
+            Child.objects.using(db).bulk_update(
                 batch, ["first_name_key", "last_name_key", "name_key", "known_as_key"]
             )
             batch = []
     if batch:
-        Child.objects.bulk_update(
+        Child.objects.using(db).bulk_update(
             batch, ["first_name_key", "last_name_key", "name_key", "known_as_key"]
         )
 

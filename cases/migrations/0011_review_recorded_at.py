@@ -13,21 +13,27 @@ from django.db import migrations, models
 def fill_recorded_at(apps, schema_editor):
     Review = apps.get_model("cases", "Review")
     AuditEvent = apps.get_model("audit", "AuditEvent")
+    # The migrating connection (the owner's, if any); the tests pass None.
+    db = schema_editor.connection.alias if schema_editor else "default"
     held = list(
-        Review.objects.filter(status="held", recorded_at__isnull=True).values_list("pk", flat=True)
+        Review.objects.using(db)
+        .filter(status="held", recorded_at__isnull=True)
+        .values_list("pk", flat=True)
     )
     for start in range(0, len(held), 500):  # within SQLite's limit on query parameters
         ids = [str(pk) for pk in held[start : start + 500]]
         found: dict[int, dt.datetime] = {}
-        events = AuditEvent.objects.filter(
-            object_type="cases.review", verb="updated", object_id__in=ids
-        ).order_by("id")
+        events = (
+            AuditEvent.objects.using(db)
+            .filter(object_type="cases.review", verb="updated", object_id__in=ids)
+            .order_by("id")
+        )
         for event in events.iterator():
             pk = int(event.object_id)
             if pk not in found and (event.changes or {}).get("status") == ["upcoming", "held"]:
                 found[pk] = event.at
         for pk, recorded_at in found.items():
-            Review.objects.filter(pk=pk).update(recorded_at=recorded_at)
+            Review.objects.using(db).filter(pk=pk).update(recorded_at=recorded_at)
 
 
 class Migration(migrations.Migration):

@@ -22,8 +22,9 @@ AREAS = [
 
 def load_areas(apps, schema_editor):
     Area = apps.get_model("panel", "Area")
+    db = schema_editor.connection.alias  # the migrating connection (the owner's, if any)
     for area in AREAS:
-        Area.objects.update_or_create(
+        Area.objects.using(db).update_or_create(
             slug=area["slug"],
             defaults={
                 **area,

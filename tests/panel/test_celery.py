@@ -68,7 +68,14 @@ def test_with_nothing_configured_beat_and_a_worker_do_scheduled_work(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "DATABASE_OWNER_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "CELERY_RESULT_BACKEND",
+        }
     }
     database = tmp_path / "zero-config.sqlite3"
     env.update(

@@ -123,7 +123,7 @@ def test_database_url_switches_to_postgresql():
         ],
         cwd=ROOT,
         env={
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"},
             "DJANGO_SETTINGS_MODULE": "panel.settings",
             "DATABASE_URL": "postgres://someone@db.example:5432/panel",
             "REDIS_URL": "redis://cache.example:6379/0",
@@ -143,7 +143,7 @@ def test_with_no_database_or_broker_set_it_uses_sqlite_and_the_filesystem_broker
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+        if k not in {"DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL", "CELERY_BROKER_URL"}
     }
     result = subprocess.run(
         [
