@@ -1,6 +1,7 @@
 """The OpenAPI schema says which errors each operation answers, as the API gives them
 (see panel/api_errors.py): 400 with errors by field, 403 refused by role, 404 not found
-or outside the user's scope. 409s are documented by the operations that give them."""
+or outside the user's scope (and, on a list, a page that does not exist). 409s are
+documented by the operations that give them."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ FIELD_ERRORS = OpenApiResponse(
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused for the user's role.")
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such record, or outside the user's scope (the same)."
+)
+
+# DRF's page-number pagination answers a page past the last, or not a number, with 404.
+NO_SUCH_PAGE = OpenApiResponse(
+    ErrorSerializer, description="No such page: past the last one, or not a page number."
 )
 
 
@@ -56,4 +62,6 @@ class PanelAutoSchema(AutoSchema):
             errors["403"] = REFUSED
         if "{" in self.path:
             errors["404"] = NOT_FOUND
+        elif self._is_list_view() and getattr(self.view, "pagination_class", None):
+            errors["404"] = NO_SUCH_PAGE
         return errors

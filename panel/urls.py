@@ -11,6 +11,7 @@ from panel.forms import SignInForm
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
 handler403 = "panel.views.permission_denied"
+handler404 = "panel.views.page_not_found"
 
 admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"
