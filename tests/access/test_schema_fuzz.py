@@ -21,6 +21,8 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
@@ -80,6 +82,14 @@ def demo(settings, monkeypatch):
         # DRF reads the rates once, into the class, when the module is imported.
         monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", unlimited)
     call_command("seed_demo", "--force", stdout=io.StringIO())
+    # Requests go straight to the WSGI handler, which closes the database connection at the
+    # end of each (on PostgreSQL that ends the test's transaction): keep it open, as
+    # Django's test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def signed_in(app, user: User):
