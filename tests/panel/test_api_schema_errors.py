@@ -117,3 +117,26 @@ def test_me_without_an_agency_is_null_as_the_schema_says(client):
     assert body["agency"] is None
     schema = SchemaGenerator().get_schema(request=None, public=True)
     assert schema["components"]["schemas"]["Me"]["properties"]["agency"]["nullable"] is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        # Found by the schema fuzz on PostgreSQL, which refuses offsets past ±15:59.
+        ("at_after=3078-06-20T23:05:44-21:09", 200),
+        # No UTC moment exists for this one: it was an OverflowError, a 500.
+        ("at_before=9999-12-31T23:59:59-10:00", 400),
+        ("at_after=0001-01-01T00:00:00%2B10:00", 400),
+    ],
+)
+def test_audit_date_times_with_any_offset_are_answered_not_500(client, query, status):
+    from tests.factories import auditor
+
+    client.force_login(auditor())
+
+    response = client.get(f"/api/v1/audit-events/?{query}")
+
+    assert response.status_code == status
+    if status == 400:
+        assert "at" in response.json()
