@@ -25,6 +25,13 @@ class EventSearchForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date, for example 2026-11-30."},
     )
+    event = forms.IntegerField(
+        label="Event number",
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={"invalid": "Enter an event number, like 1234."},
+    )
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -41,6 +41,7 @@ RELATED = {
     "involved_agencies": Agency,
     "attending_agencies": Agency,
     "owner": User,
+    "user": User,  # the person a role was granted to or taken from
     "lead_professional": User,
     "triaged_by": User,
     "assessed_by": User,
@@ -61,6 +62,7 @@ LABELS = {
     "filters": "Search filters",
     "deleted": "Deleted",
     "removed": "Removed",
+    "user": "Person",
     "added_or_changed": "Added or changed",
     "list": "List",
     "listed_count": "Records listed",

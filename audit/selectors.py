@@ -20,6 +20,8 @@ class EventFilter:
     verb: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    # One event by its number: a role-grant notification links here.
+    event: int | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items() if v}
@@ -31,6 +33,8 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def search(criteria: EventFilter) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    if criteria.event:
+        events = events.filter(pk=criteria.event)
     if criteria.case_reference:
         events = events.filter(case_reference__iexact=criteria.case_reference.strip())
     if criteria.person:

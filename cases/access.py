@@ -14,7 +14,10 @@ the agencies involved in a case), never from copied ownership fields:
 - referrers: the referrals they made (and the child on them), nothing of the case; anyone
   who made a referral, whatever their role, sees what they sent;
 - auditors: everything, read-only;
-- anyone else, staff and superusers included: nothing.
+- anyone else: nothing;
+- staff and superusers: nothing at all, whatever role rows their account has. They
+  configure the panel; staff status and roles are kept apart (panel/services.py), and a
+  role row on a staff account that got there another way still gives nothing.
 
 A user with several roles sees the union.
 """
@@ -34,7 +37,15 @@ NOTHING = Q(pk__in=[])
 
 
 def _active(user: User | None) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+    """Whether the user may read case data at all. Staff and superusers configure the
+    panel and read none, whatever role rows their account has (``User.role_rows`` ignores
+    them too): the admin cannot grant itself a way in."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and not (user.is_staff or user.is_superuser)
+    )
 
 
 def is_auditor(user: User | None) -> bool:
@@ -55,8 +66,9 @@ def live_lead_professionals() -> models.QuerySet:
     """Cases whose lead professional's link is live: an active account in an agency still
     involved in the case. The review reminders tell them; the case scope lets them read."""
     from cases.models import Case
+    from panel.models import reads_case_data
 
-    return Case.objects.filter(lead_professional__is_active=True).filter(
+    return Case.objects.filter(reads_case_data("lead_professional__")).filter(
         _involved("pk", "lead_professional__agency_id")
     )
 
@@ -66,10 +78,11 @@ def live_owned_actions() -> models.QuerySet:
     agency, which is still involved in the case. The action reminders tell them; the case
     scope lets them read the case, and they may update the action."""
     from cases.models import Action
+    from panel.models import reads_case_data
 
     return Action.objects.filter(
+        reads_case_data("owner__"),
         status__in=Action.OPEN_STATUSES,
-        owner__is_active=True,
         owner__agency_id=F("owning_agency_id"),
     ).filter(_involved("case_id", "owning_agency_id"))
 

@@ -19,6 +19,10 @@ class NotificationKind(models.TextChoices):
     # Another area's coordinator triaging a referral found a strong match (same folded name
     # and date of birth) to a child this panel holds; the link is to this panel's own record.
     CROSS_AREA_MATCH = "cross_area_match", "Possible match held by your panel"
+    # An administrator gave someone a role that reads case data (coordinator, agency lead,
+    # auditor): told to the coordinators of the areas it opens and to every auditor. It
+    # names no one; the link is to the audit event (panel/services.py).
+    ROLE_GRANTED = "role_granted", "A role giving access to case data was granted"
 
 
 class Notification(models.Model):

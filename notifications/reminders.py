@@ -41,7 +41,7 @@ from cases.models import Action, Case, CaseAgency, Referral, Review
 from notifications.models import Notification
 from notifications.services import Notice, create_notifications
 from panel.dates import london_today
-from panel.models import Role, RoleAssignment, User
+from panel.models import Role, RoleAssignment, User, reads_case_data
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _coordinators_by_area(area_ids: Iterable[int]) -> dict[int, set[int]]:
     """Active coordinators of each area, in one query."""
     by_area: dict[int, set[int]] = defaultdict(set)
     rows = RoleAssignment.objects.filter(
-        role=Role.COORDINATOR, area_id__in=set(area_ids), user__is_active=True
+        reads_case_data("user__"), role=Role.COORDINATOR, area_id__in=set(area_ids)
     ).values_list("area_id", "user_id")
     for area_id, user_id in rows:
         by_area[area_id].add(user_id)
@@ -76,7 +76,9 @@ def _leads_by_agency(agency_ids: Iterable[int]) -> dict[int, set[int]]:
     by_agency: dict[int, set[int]] = defaultdict(set)
     rows = (
         User.objects.filter(
-            is_active=True, role_assignments__role=Role.AGENCY_LEAD, agency_id__in=set(agency_ids)
+            reads_case_data(),
+            role_assignments__role=Role.AGENCY_LEAD,
+            agency_id__in=set(agency_ids),
         )
         .values_list("agency_id", "id")
         .distinct()
@@ -222,7 +224,7 @@ def weekly_digest(today: dt.date | None = None) -> int:
     with transaction.atomic():
         areas_of: dict[int, set[int]] = defaultdict(set)
         rows = RoleAssignment.objects.filter(
-            role=Role.COORDINATOR, user__is_active=True
+            reads_case_data("user__"), role=Role.COORDINATOR
         ).values_list("user_id", "area_id")
         for user_id, area_id in rows:
             areas_of[user_id].add(area_id)

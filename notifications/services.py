@@ -12,14 +12,14 @@ from django.db import connections, router
 from django.utils import timezone
 
 from notifications.models import Notification
-from panel.models import Area, Role, User
+from panel.models import Area, Role, User, reads_case_data
 
 
 def coordinators_of(area: Area | int) -> list[User]:
     area_id = area if isinstance(area, int) else area.pk
     return list(
         User.objects.filter(
-            is_active=True,
+            reads_case_data(),
             role_assignments__role=Role.COORDINATOR,
             role_assignments__area_id=area_id,
         ).distinct()
@@ -30,7 +30,7 @@ def leads_of(agency_id: int) -> list[User]:
     """Active agency leads of an agency: who hears of actions assigned to it."""
     return list(
         User.objects.filter(
-            is_active=True, agency_id=agency_id, role_assignments__role=Role.AGENCY_LEAD
+            reads_case_data(), agency_id=agency_id, role_assignments__role=Role.AGENCY_LEAD
         ).distinct()
     )
 

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms.models import model_to_dict
+from django.forms.models import BaseInlineFormSet, model_to_dict
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -19,6 +20,7 @@ from panel import mfa
 from panel.accounts import password_changed
 from panel.lockout import unlock_sign_in
 from panel.models import Agency, Area, LocalSupportTeam, RoleAssignment, User
+from panel.services import OWN_ROLES_MESSAGE, STAFF_WITH_ROLE_MESSAGE, grant_role, revoke_role
 
 # django-otp registers its devices here, with each secret key and a QR code of it: an
 # administrator must never read someone's second factor. Reset it from the user instead.
@@ -87,14 +89,61 @@ class LocalSupportTeamAdmin(AuditedAdmin):
     search_fields = ["name", "district"]
 
 
+class RoleAssignmentFormSet(BaseInlineFormSet):
+    """The user page's roles, checked before anything is saved: nobody changes their own
+    roles, and a staff or superuser account holds none (as the form ticks it, so ticking
+    staff and adding a role in one save is refused too). ``grant_role`` and
+    ``revoke_role`` check both again when saving."""
+
+    actor: User | None = None
+
+    def clean(self) -> None:
+        super().clean()
+        if self.actor is not None and self.instance.pk == self.actor.pk and self.has_changed():
+            raise ValidationError(OWN_ROLES_MESSAGE)
+        kept = [
+            form
+            for form in self.forms
+            if not self._should_delete_form(form)
+            and (form.instance.pk or form.has_changed())
+            and form.cleaned_data.get("role")
+        ]
+        if kept and (self.instance.is_staff or self.instance.is_superuser):
+            raise ValidationError(STAFF_WITH_ROLE_MESSAGE)
+
+
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
+    formset = RoleAssignmentFormSet
     extra = 0
     fields = ["role", "area"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.actor = request.user
+        return formset
+
+
+class PanelUserChangeForm(UserChangeForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        becomes_staff = cleaned.get("is_staff") or cleaned.get("is_superuser")
+        if becomes_staff and self.instance.pk:
+            held = RoleAssignment.objects.filter(user_id=self.instance.pk)
+            if held.exists():
+                field = "is_superuser" if cleaned.get("is_superuser") else "is_staff"
+                self.add_error(
+                    field,
+                    "This person holds roles that give access to case or referral data. "
+                    "Remove their roles and save, before making them staff or superuser: "
+                    "administrators must not read case data.",
+                )
+        return cleaned
 
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    form = PanelUserChangeForm
     list_display = ["username", "first_name", "last_name", "agency", "is_active", "is_staff"]
     list_filter = ["agency", "role_assignments__role", "is_active", "is_staff"]
     inlines = [RoleAssignmentInline]
@@ -107,6 +156,30 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Agency", {"fields": ("first_name", "last_name", "email", "agency", "job_title")}),
     )
+
+    def save_formset(self, request, form, formset, change):
+        """Roles are granted and removed through ``panel.services`` only (audited, and
+        notified when they read case data); a changed row is a removal and a grant."""
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        user = form.instance
+        granted, removed = [], []
+        for row in formset.forms:
+            delete = formset._should_delete_form(row)
+            if row.instance.pk and (delete or row.has_changed()):
+                before = RoleAssignment.objects.select_related("area").get(pk=row.instance.pk)
+                revoke_role(actor=request.user, user=user, role=before.role, area=before.area)
+                removed.append(before)
+            if not delete and row.has_changed():
+                data = row.cleaned_data
+                granted.append(
+                    grant_role(
+                        actor=request.user, user=user, role=data["role"], area=data.get("area")
+                    )
+                )
+        # What the admin's own history says was added and deleted (it reads these).
+        formset.new_objects, formset.changed_objects = granted, []
+        formset.deleted_objects = removed
 
     def user_change_password(self, request, id, form_url=""):
         """Django's page, in one transaction with the audit event for a changed password

@@ -38,7 +38,8 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    agency = serializers.StringRelatedField()
+    # An auditor or an administrator may belong to no agency (found by the schema fuzz).
+    agency = serializers.StringRelatedField(allow_null=True)
     roles = serializers.SerializerMethodField()
 
     class Meta:

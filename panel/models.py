@@ -98,6 +98,18 @@ class LocalSupportTeam(models.Model):
         return f"{self.name} ({self.district})"
 
 
+def reads_case_data(prefix: str = "") -> Q:
+    """The accounts that may read case or referral data at all, as a filter on a model
+    reaching User by ``prefix`` (``""`` on User, ``"user__"`` on RoleAssignment,
+    ``"owner__"`` on Action): active, neither staff nor superuser. Every query that picks
+    people by role or for case work (who to notify, who may be named lead professional or
+    owner) uses it, as ``User.role_rows`` and ``cases/access.py`` do for the signed-in user.
+    """
+    return Q(
+        **{f"{prefix}is_active": True, f"{prefix}is_staff": False, f"{prefix}is_superuser": False}
+    )
+
+
 class User(AbstractUser):
     """A person who signs in. Belongs to one agency; what they may do comes from roles.
 
@@ -117,9 +129,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    @property
+    def holds_roles(self) -> bool:
+        """Whether this account's role rows count. Staff and superusers configure the panel
+        and never read case or referral data: a role row on such an account, however it
+        got there, gives nothing (the admin refuses to make one, see panel/services.py)."""
+        return not (self.is_staff or self.is_superuser)
+
     @cached_property
     def role_rows(self) -> list[RoleAssignment]:
-        return list(self.role_assignments.all())
+        return list(self.role_assignments.all()) if self.holds_roles else []
 
     @cached_property
     def roles(self) -> frozenset[str]:

@@ -1,7 +1,8 @@
 """The OpenAPI schema says which errors each operation answers, as the API gives them
 (see panel/api_errors.py): 400 with errors by field, 403 refused by role, 404 not found
-or outside the user's scope, 429 too many requests (every throttled operation, with
-Retry-After). 409s are documented by the operations that give them."""
+or outside the user's scope (and, on a list, a page that does not exist), 429 too many
+requests (every throttled operation, with Retry-After). 409s are documented by the
+operations that give them."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ RETRY_AFTER = OpenApiParameter(
     description="Seconds to wait before trying again.",
 )
 
+# DRF's page-number pagination answers a page past the last, or not a number, with 404.
+NO_SUCH_PAGE = OpenApiResponse(
+    ErrorSerializer, description="No such page: past the last one, or not a page number."
+)
+
 
 class PanelAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, with the error responses an operation can give."""
@@ -71,6 +77,8 @@ class PanelAutoSchema(AutoSchema):
             errors["403"] = REFUSED
         if "{" in self.path:
             errors["404"] = NOT_FOUND
+        elif self._is_list_view() and getattr(self.view, "pagination_class", None):
+            errors["404"] = NO_SUCH_PAGE
         if self.view.get_throttles():
             errors["429"] = THROTTLED
         return errors

@@ -10,6 +10,7 @@ from panel import account_views, api, mfa_views, sessions, views
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
 handler403 = "panel.views.permission_denied"
+handler404 = "panel.views.page_not_found"
 
 admin.site.site_header = "Safeguard Panel administration"
 admin.site.site_title = "Safeguard Panel administration"

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
 from audit.services import record_refusal
@@ -77,3 +78,12 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     page: views raise PermissionDenied and never record it themselves)."""
     record_refusal(request)
     return django_permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 page, except under /api/: there a path no route matches (an id that is
+    not a number, say) is answered like every other API 404, in JSON as the schema says,
+    never with the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return django_page_not_found(request, exception)

@@ -40,7 +40,7 @@ from cases.api.base import (
 )
 from cases.models import Action, ActionUpdate, Case, Review, RiskLevel
 from panel.filters import FilterSet
-from panel.models import Agency, User
+from panel.models import Agency, User, reads_case_data
 
 # --- choices: only what the actor may act on -----------------------------------------------
 
@@ -58,7 +58,7 @@ def agencies_on_visible_cases(context: dict[str, Any]) -> models.QuerySet:
 
 def people_on_visible_cases(context: dict[str, Any]) -> models.QuerySet:
     cases = Case.objects.visible_to(_user(context)).values("pk")
-    return User.objects.filter(is_active=True, agency__case_links__case__in=cases).distinct()
+    return User.objects.filter(reads_case_data(), agency__case_links__case__in=cases).distinct()
 
 
 def agencies_of_the_case(context: dict[str, Any]) -> models.QuerySet:
@@ -66,7 +66,7 @@ def agencies_of_the_case(context: dict[str, Any]) -> models.QuerySet:
 
 
 def people_of_the_case(context: dict[str, Any]) -> models.QuerySet:
-    return User.objects.filter(is_active=True, agency__case_links__case=context["case"])
+    return User.objects.filter(reads_case_data(), agency__case_links__case=context["case"])
 
 
 # --- actions: output ---------------------------------------------------------------------

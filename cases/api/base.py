@@ -25,7 +25,7 @@ from cases.access import (  # noqa: F401 (re-exported)
 from cases.models import Case, Child, Referral, RiskAnswer, RiskTool
 from cases.services import AnswerInput
 from panel.api_errors import field_errors
-from panel.models import Agency, Area, LocalSupportTeam, User
+from panel.models import Agency, Area, LocalSupportTeam, User, reads_case_data
 
 # --- permissions and the base viewset ---------------------------------------------------
 
@@ -243,7 +243,7 @@ def area_agencies(context: Mapping[str, Any]) -> models.QuerySet:
 
 
 def area_people(context: Mapping[str, Any]) -> models.QuerySet:
-    return User.objects.filter(is_active=True, agency__areas__id=context["area_id"])
+    return User.objects.filter(reads_case_data(), agency__areas__id=context["area_id"])
 
 
 def area_teams(context: Mapping[str, Any]) -> models.QuerySet:

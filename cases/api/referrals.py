@@ -59,6 +59,7 @@ from cases.api.base import (
 from cases.models import Child, Referral, RiskAssessment, RiskLevel, YesNoUnknown
 from panel.filters import FilterSet
 from panel.models import Agency, Area, LocalSupportTeam, User
+from panel.schema import REFUSED
 
 # --- output -------------------------------------------------------------------------------
 
@@ -541,7 +542,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         services.confirm_new_child(request.user, referral=referral)
         return Response(self.present(referral))
 
-    @extend_schema(responses=PossibleDuplicatesSerializer)
+    # A read refused by role (to all but the area's coordinators): 403 is documented.
+    @extend_schema(responses={200: PossibleDuplicatesSerializer, 403: REFUSED})
     @action(detail=True, methods=["get"], url_path="possible-duplicates")
     def possible_duplicates(self, request: Request, pk: str) -> Response:
         """Children with the same folded name (or known-as) and date of birth as the

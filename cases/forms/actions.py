@@ -16,7 +16,7 @@ from cases.models import Action, Case
 from cases.services.actions import past_due_problem
 from panel.dates import london_today
 from panel.forms_govuk import DateField, error_anchor
-from panel.models import Agency, Area, User
+from panel.models import Agency, Area, User, reads_case_data
 
 FOUR_P_HINT = (
     "Prepare: plans and information for the panel. Prevent: stop exploitation happening. "
@@ -32,7 +32,7 @@ def involved_people(case: Case) -> QuerySet[User]:
     """Active members of the agencies involved in the case: the people an action may be
     owned by. The form and the service check the owner is in the owning agency."""
     return (
-        User.objects.filter(is_active=True, agency__case_links__case=case)
+        User.objects.filter(reads_case_data(), agency__case_links__case=case)
         .select_related("agency")
         .order_by("last_name", "first_name", "pk")
     )

@@ -4,7 +4,7 @@ people and Local Support Teams of the referral's area."""
 from django import forms
 
 from cases.models import Referral
-from panel.models import Agency, LocalSupportTeam, User
+from panel.models import Agency, LocalSupportTeam, User, reads_case_data
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -20,7 +20,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 def area_choices(area_id: int):
     agencies = Agency.objects.filter(areas__id=area_id).order_by("name")
     people = (
-        User.objects.filter(is_active=True, agency__areas__id=area_id)
+        User.objects.filter(reads_case_data(), agency__areas__id=area_id)
         .select_related("agency")
         .order_by("last_name", "first_name")
         .distinct()

@@ -12,6 +12,7 @@ import pytest
 from audit.models import AuditEvent
 from cases import services
 from cases.services import AnswerInput
+from panel import services as panel_services
 from panel.dates import london_today
 from tests.factories import (
     ANSWERED,
@@ -19,6 +20,7 @@ from tests.factories import (
     ChildFactory,
     UserFactory,
     agency_lead,
+    auditor,
     coordinator,
     make_case,
     make_referral,
@@ -194,11 +196,28 @@ def _set_case_team():
     )  # fmt: skip
 
 
+def _grant_role():
+    admin = UserFactory(is_staff=True, is_superuser=True, agency=None)
+    user = UserFactory()
+    return lambda: panel_services.grant_role(
+        actor=admin, user=user, role="coordinator", area=staffordshire()
+    )
+
+
+def _revoke_role():
+    admin = UserFactory(is_staff=True, is_superuser=True, agency=None)
+    user = auditor()
+    return lambda: panel_services.revoke_role(actor=admin, user=user, role="auditor")
+
+
 def immediate(action):
     return lambda: action
 
 
 EXPECTED = {
+    # panel/services.py: roles
+    "grant_role": (_grant_role, {("created", "panel.roleassignment"): 1}),
+    "revoke_role": (_revoke_role, {("updated", "panel.roleassignment"): 1}),
     "create_child": (immediate(_create_child), {("created", "cases.child"): 1}),
     "submit_referral": (
         immediate(_submit_referral),
@@ -257,8 +276,13 @@ EXPECTED = {
 def test_every_write_service_is_covered():
     writes = {
         name
-        for name, fn in inspect.getmembers(services, inspect.isfunction)
-        if fn.__module__.startswith(f"{services.__name__}.")
+        for module in (services, panel_services)
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        # cases.services is a package of modules; panel.services one module
+        if (
+            fn.__module__.startswith(f"{services.__name__}.")
+            or fn.__module__ == panel_services.__name__
+        )
         and not name.startswith("_")
         and next(iter(inspect.signature(fn).parameters), None) == "actor"
     }
