@@ -84,7 +84,9 @@ def revoke_role(*, actor: User, user: User, role: str, area: Area | None = None)
     _require_may_manage_roles(actor, user, "panel.delete_roleassignment")
     with transaction.atomic():
         assignment = (
-            RoleAssignment.objects.select_for_update()
+            # Only the assignment row is locked: PostgreSQL refuses FOR UPDATE on the
+            # nullable side of the area's outer join.
+            RoleAssignment.objects.select_for_update(of=("self",))
             .select_related("area")
             .filter(user=user, role=role, area=area)
             .first()

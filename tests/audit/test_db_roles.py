@@ -50,8 +50,8 @@ def _one(sql: str, params=()):
     "statement",
     [
         f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL",
-        f"ALTER TABLE {TABLE} DISABLE TRIGGER audit_no_update",
-        f"DROP TRIGGER audit_no_update ON {TABLE}",
+        f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update",
+        f"DROP TRIGGER {TABLE}_no_update ON {TABLE}",
         "DROP FUNCTION audit_refuse_change() CASCADE",
         UPDATE_ALL,
         DELETE_ALL,

@@ -317,8 +317,12 @@ def test_upgrading_drops_drfs_plain_text_tokens():
     plain-text key survives an upgrade (and a fresh database never had one)."""
     import importlib
 
+    from tests.db_owner import owner_connection
+
     migration = importlib.import_module("panel.migrations.0003_drop_drf_tokens").Migration
-    with connection.cursor() as cursor:
+    # As migrations run: by the database owner (the app's own role may not create tables).
+    owner = owner_connection()
+    with owner.cursor() as cursor:
         cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id int)")
         cursor.execute("INSERT INTO authtoken_token VALUES ('plain-text-key-fictional', 1)")
         cursor.execute(
@@ -328,7 +332,7 @@ def test_upgrading_drops_drfs_plain_text_tokens():
         for operation in migration.operations:
             for statement in operation.sql:
                 cursor.execute(statement)
-        tables = connection.introspection.table_names(cursor)
+        tables = owner.introspection.table_names(cursor)
         cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'authtoken'")
         assert cursor.fetchone() == (0,)
     assert "authtoken_token" not in tables

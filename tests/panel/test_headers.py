@@ -28,7 +28,7 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     """Python with Django set up in a fresh process, under exactly this environment."""
     # Not DJANGO_ALLOW_ASYNC_UNSAFE either: the browser tests set it for this process, and
     # check --deploy rightly refuses it (async.E001).
-    dropped = {*PRODUCTION, "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {*PRODUCTION, "DATABASE_URL", "DATABASE_OWNER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env, DJANGO_SETTINGS_MODULE="panel.settings")
     return subprocess.run(
