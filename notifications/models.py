@@ -23,6 +23,10 @@ class NotificationKind(models.TextChoices):
     # auditor): told to the coordinators of the areas it opens and to every auditor. It
     # names no one; the link is to the audit event (panel/services.py).
     ROLE_GRANTED = "role_granted", "A role giving access to case data was granted"
+    # An administrator set someone's password or reset their two-factor sign-in: together
+    # they are a way into that person's account (and its case data), so the person, every
+    # auditor and the coordinators of the areas their roles open are told. It names no one.
+    ACCOUNT_RESET = "account_reset", "An administrator reset a sign-in factor of an account"
 
 
 class Notification(models.Model):

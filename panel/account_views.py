@@ -54,7 +54,7 @@ def password(request: HttpRequest) -> HttpResponse:
         if revoked:
             message += (
                 f". Your {revoked} API token{'s were' if revoked > 1 else ' was'} revoked: "
-                "make a new one if you still need it"
+                "make a new one if you still need it."
             )
         messages.success(request, message)
         return redirect("account")

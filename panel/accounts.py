@@ -100,12 +100,17 @@ def change_password(actor: User, *, new_password: str) -> int:
 def password_changed(actor: User, *, user: User) -> int:
     """Record that ``user``'s password was changed by ``actor`` (themself on Your account,
     an administrator in the admin) and revoke all ``user``'s API tokens, in the caller's
-    transaction. Returns how many tokens were revoked."""
+    transaction. Returns how many tokens were revoked. Set by someone else, it is notified
+    (``panel.services.notify_account_reset``)."""
+    from panel.services import notify_account_reset
+
     with transaction.atomic():
-        record(
+        event = record(
             actor=actor,
             verb=AuditEvent.Verb.UPDATED,
             obj=user,
             changes={"password": "changed" if user.has_usable_password() else "unusable"},
         )
+        # Set by an administrator: the person, auditors and coordinators are told.
+        notify_account_reset(by=actor, user=user, event=event)
         return revoke_all_api_tokens(actor, user=user, reason="password changed")

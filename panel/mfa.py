@@ -139,7 +139,8 @@ def reset_mfa(actor: User, *, user: User) -> None:
 
     Staff only, never on themselves (a second administrator does it). Records ``updated``
     on the user ("two_factor": "reset"). If their roles require two-factor sign-in they are
-    taken to set it up again at their next sign-in."""
+    taken to set it up again at their next sign-in. The person, every auditor and their
+    areas' coordinators are notified (``panel.services.notify_account_reset``)."""
     if not (actor.is_staff and actor.is_active):
         raise PermissionDenied("Only an administrator may reset two-factor authentication.")
     if actor.pk == user.pk:
@@ -148,12 +149,16 @@ def reset_mfa(actor: User, *, user: User) -> None:
         _, apps = TOTPDevice.objects.filter(user=user).delete()
         _, codes = StaticDevice.objects.filter(user=user).delete()
         removed = apps.get("otp_totp.TOTPDevice", 0) + codes.get("otp_static.StaticDevice", 0)
-        record(
+        event = record(
             actor=actor,
             verb=AuditEvent.Verb.UPDATED,
             obj=user,
             changes={"two_factor": "reset by an administrator", "devices_removed": removed},
         )
+        # With a password set in the admin this is a way into the account: it is told.
+        from panel.services import notify_account_reset
+
+        notify_account_reset(by=actor, user=user, event=event)
 
 
 def verify_second_factor(user: User, code: str) -> tuple[Device | None, int | None]:

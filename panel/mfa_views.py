@@ -84,13 +84,14 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             _too_many(wait)
             if wait
             else "The code is not right. Enter the code your authenticator app shows now, "
-            "or one of your recovery codes",
+            "or one of your recovery codes.",
         )
     return render(request, "registration/sign_in_code.html", {"form": form})
 
 
 def _too_many(wait: int) -> str:
-    return f"Too many wrong codes. Wait {wait} seconds, then enter a new code"
+    seconds = "1 second" if wait == 1 else f"{wait} seconds"
+    return f"Too many wrong codes. Wait {seconds}, then enter a new code."
 
 
 def _complete_sign_in(request: HttpRequest, user, pending: dict) -> HttpResponse:
@@ -152,7 +153,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             _record_failed_code(user, "two-factor set-up")
         form.add_error(
             "code",
-            "The code is not right. Enter the 6-digit code your authenticator app shows now",
+            "The code is not right. Enter the 6-digit code your authenticator app shows now.",
         )
     uri = device.config_url
     return render(

@@ -104,24 +104,62 @@ def revoke_role(*, actor: User, user: User, role: str, area: Area | None = None)
 
 def grant_recipients(assignment: RoleAssignment) -> list[User]:
     """Who hears of a grant: every auditor, and the coordinators of the areas the role
-    opens (a coordinator's area; every area an agency lead's agency serves). Never the
-    person granted, never a staff account."""
-    if assignment.role == Role.COORDINATOR:
-        area_ids = [assignment.area_id]
-    elif assignment.role == Role.AGENCY_LEAD and assignment.user.agency_id:
-        area_ids = list(assignment.user.agency.areas.values_list("pk", flat=True))
-    else:
-        area_ids = []
-    coordinators = Q(
-        role_assignments__role=Role.COORDINATOR, role_assignments__area_id__in=area_ids
-    )
+    opens (a coordinator's area; every area an agency lead's agency serves; every area for
+    an auditor, who reads them all, so a new auditor is never seen only by the others).
+    Never the person granted, never a staff account."""
+    return list(_watchers(assignment.user, [assignment]).exclude(pk=assignment.user_id))
+
+
+def _opened_area_ids(user: User, assignments: list[RoleAssignment]) -> list[int] | None:
+    """The areas these roles open to ``user``: None for every area (an auditor)."""
+    area_ids: set[int] = set()
+    for assignment in assignments:
+        if assignment.role == Role.AUDITOR:
+            return None
+        if assignment.role == Role.COORDINATOR:
+            area_ids.add(assignment.area_id)
+        elif assignment.role == Role.AGENCY_LEAD and user.agency_id:
+            area_ids.update(user.agency.areas.values_list("pk", flat=True))
+    return sorted(area_ids)
+
+
+def _watchers(user: User, assignments: list[RoleAssignment]):
+    """Every auditor, and the coordinators of the areas ``assignments`` open to ``user``
+    (all coordinators when one of them is an auditor's): accounts that read case data."""
+    area_ids = _opened_area_ids(user, assignments)
+    coordinators = Q(role_assignments__role=Role.COORDINATOR)
+    if area_ids is not None:
+        coordinators &= Q(role_assignments__area_id__in=area_ids)
     auditors = Q(role_assignments__role=Role.AUDITOR)
-    return list(
+    return (
         User.objects.filter(coordinators | auditors)
         .filter(reads_case_data())
-        .exclude(pk=assignment.user_id)
         .distinct()
         .order_by("pk")
+    )
+
+
+def notify_account_reset(*, by: User, user: User, event: AuditEvent) -> None:
+    """An administrator (``by``) set ``user``'s password or reset their two-factor sign-in
+    (audited by the caller as ``event``: this writes notifications only). Together the two
+    are a way into the account, so the person is told (a link to their account), and so
+    are every auditor and the coordinators of the areas the person's roles open (a link to
+    the audit event). Not
+    when people change their own. Names no one. Call inside the change's transaction."""
+    if by.pk == user.pk:
+        return
+    notify(
+        recipients=[user],
+        kind=NotificationKind.ACCOUNT_RESET,
+        link=reverse("account"),
+        about=f"account-reset:{event.pk}",
+    )
+    watchers = _watchers(user, list(RoleAssignment.objects.filter(user=user)))
+    notify(
+        recipients=watchers.exclude(pk__in=[user.pk, by.pk]),
+        kind=NotificationKind.ACCOUNT_RESET,
+        link=f"{reverse('audit:search')}?event={event.pk}",
+        about=f"account-reset:{event.pk}",
     )
 
 

@@ -204,3 +204,21 @@ def test_the_server_error_page_has_no_inline_style(client, settings):
 
     assert not STYLE_ATTRIBUTE.search(page)
     assert "css/error.css" in page
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_never_stored_by_the_browser(client):
+    """Found by a practitioner walk-through: a child's page stayed in Chromium's disk cache
+    after sign-out. Signed in, every response (pages and the API) says no-store."""
+    from tests.factories import make_case
+
+    case = make_case()
+    client.force_login(coordinator(case.area))
+
+    for path in ["/", f"/children/{case.child_id}/", f"/cases/{case.pk}/", "/cases/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response["Cache-Control"], path
+        assert "private" in response["Cache-Control"], path
+    api = client.get("/api/v1/cases/")
+    assert "no-store" in api["Cache-Control"]

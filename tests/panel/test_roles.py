@@ -255,15 +255,18 @@ def test_an_agency_lead_grant_is_told_to_the_coordinators_of_every_area_the_agen
     assert told == {staffs.pk, stokes.pk, watcher.pk}
 
 
-def test_an_auditor_grant_is_told_to_auditors_and_the_grantee_is_not_told():
-    coordinator()  # an auditor's role opens no one area: no coordinator is told
+def test_an_auditor_grant_is_told_to_every_areas_coordinators_and_auditors_not_the_grantee():
+    """An auditor reads every area: a new one is told to every coordinator as well as the
+    other auditors, so an account made to read everything is never seen only by its peers
+    (or by nobody, before the first auditor exists)."""
+    staffs, stokes = coordinator(staffordshire()), coordinator(stoke())
     watcher = auditor()
     person = UserFactory()
 
     grant_role(actor=make_admin(), user=person, role=Role.AUDITOR)
 
     told = set(Notification.objects.filter(kind=GRANTED).values_list("recipient_id", flat=True))
-    assert told == {watcher.pk}
+    assert told == {staffs.pk, stokes.pk, watcher.pk}
 
 
 def test_a_referrer_grant_is_audited_but_not_notified():
@@ -383,3 +386,64 @@ def test_a_superuser_cannot_reach_case_data_through_the_admin(client, path):
     client.force_login(make_admin())
 
     assert client.get(path).status_code == 404
+
+
+# --- An administrator resetting someone's sign-in factors is told --------------------
+
+
+RESET = NotificationKind.ACCOUNT_RESET
+
+
+def test_an_administrator_resetting_two_factor_tells_the_person_auditors_and_their_coordinators():
+    """A two-factor reset and a password set in the admin together are a way into the
+    account: found by a practitioner walk-through, nobody was told."""
+    from panel import mfa
+    from tests.factories import with_authenticator
+
+    victim, colleague, elsewhere = (
+        coordinator(staffordshire()),
+        coordinator(staffordshire()),
+        coordinator(stoke()),
+    )
+    watcher = auditor()
+    with_authenticator(victim)
+    actor = make_admin()
+
+    mfa.reset_mfa(actor, user=victim)
+
+    told = {n.recipient_id: n.link for n in Notification.objects.filter(kind=RESET)}
+    event = AuditEvent.objects.filter(actor=actor, object_id=str(victim.pk)).latest("pk")
+    assert told == {
+        victim.pk: "/account/",
+        colleague.pk: f"/audit/?event={event.pk}",
+        watcher.pk: f"/audit/?event={event.pk}",
+    }
+    assert elsewhere.pk not in told
+
+
+def test_an_administrator_setting_a_password_in_the_admin_is_told(client):
+    victim = coordinator(staffordshire())
+    watcher = auditor()
+    actor = make_admin()
+    client.force_login(actor)
+    new = "quiet-lantern-meadow-42"
+
+    response = client.post(
+        f"/admin/panel/user/{victim.pk}/password/",
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    told = set(Notification.objects.filter(kind=RESET).values_list("recipient_id", flat=True))
+    assert told == {victim.pk, watcher.pk}
+
+
+def test_changing_ones_own_password_tells_no_one(client):
+    from panel.accounts import password_changed
+
+    person = coordinator(staffordshire())
+    auditor()
+
+    password_changed(person, user=person)
+
+    assert not Notification.objects.filter(kind=RESET).exists()
