@@ -18,11 +18,13 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -139,8 +141,9 @@ def reset_mfa(actor: User, *, user: User) -> None:
 
     Staff only, never on themselves (a second administrator does it). Records ``updated``
     on the user ("two_factor": "reset"). If their roles require two-factor sign-in they are
-    taken to set it up again at their next sign-in. The person, every auditor and their
-    areas' coordinators are notified (``panel.services.notify_account_reset``)."""
+    taken to set it up again at their next sign-in, and every session they have open ends.
+    The person, every auditor and their areas' coordinators are notified
+    (``panel.services.notify_account_reset``)."""
     if not (actor.is_staff and actor.is_active):
         raise PermissionDenied("Only an administrator may reset two-factor authentication.")
     if actor.pk == user.pk:
@@ -159,6 +162,23 @@ def reset_mfa(actor: User, *, user: User) -> None:
         from panel.services import notify_account_reset
 
         notify_account_reset(by=actor, user=user, event=event)
+        end_sessions(user)
+
+
+def end_sessions(user: User) -> int:
+    """End every signed-in session of ``user`` (after their two-factor sign-in is reset:
+    whoever holds their computer signed in must sign in again). Database sessions are
+    matched by their signed-in user's id, read from each live session; returns how many
+    ended."""
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
 
 
 def verify_second_factor(user: User, code: str) -> tuple[Device | None, int | None]:

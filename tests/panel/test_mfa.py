@@ -556,3 +556,19 @@ def test_drf_force_login_marks_the_session_too():
     api.force_login(coordinator())
 
     assert api.get("/api/v1/me/").status_code == 200
+
+
+def test_resetting_someones_two_factor_ends_their_open_sessions():
+    """Found walking it through: after a reset for a lost phone the person's browser stayed
+    signed in. Every session of theirs ends; other people's stay."""
+    person, bystander = coordinator(), coordinator()
+    with_authenticator(person)
+    theirs, other = Client(), Client()
+    theirs.force_login(person)
+    other.force_login(bystander)
+    assert theirs.get(reverse("home")).status_code == 200
+
+    mfa.reset_mfa(staff(), user=person)
+
+    assert theirs.get(reverse("home")).status_code == 302
+    assert other.get(reverse("home")).status_code == 200
