@@ -360,6 +360,10 @@ class CaseTransition(models.Model):
     reason = models.TextField(blank=True)
     by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True)
     at = models.DateTimeField()
+    # The panel meeting that decided it; empty for an urgent decision between meetings.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -813,6 +817,10 @@ class Review(models.Model):
     # When the held review was recorded. It was held on a date (held_on), at no known time:
     # the chronology shows that date and this moment, never an invented time of day.
     recorded_at = models.DateTimeField(null=True, blank=True)
+    # The panel meeting at which it was held; empty for a review held outside a meeting.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()

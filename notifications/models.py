@@ -27,6 +27,15 @@ class NotificationKind(models.TextChoices):
     # they are a way into that person's account (and its case data), so the person, every
     # auditor and the coordinators of the areas their roles open are told. It names no one.
     ACCOUNT_RESET = "account_reset", "An administrator reset a sign-in factor of an account"
+    # Panel meetings: the date, time and a link only, never a child's name or a case.
+    MEETING_SCHEDULED = "meeting_scheduled", "Panel meeting scheduled"
+    MEETING_CHANGED = "meeting_changed", "Panel meeting rescheduled or cancelled"
+    AGENDA_PUBLISHED = "agenda_published", "Panel agenda published: research list open"
+    PACK_READY = "pack_ready", "Meeting pack ready"
+    MINUTES_CIRCULATED = "minutes_circulated", "Draft minutes circulated"
+    MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+    # A closure decided at a meeting that was not quorate waits for a co-chair.
+    RATIFICATION_NEEDED = "ratification_needed", "A panel decision needs ratifying"
 
 
 class Notification(models.Model):

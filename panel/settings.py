@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "notifications",
+    "meetings",
     # After panel: panel's own axes_reset* commands (audited refusals) shadow axes' ones.
     "axes",
 ]
@@ -542,3 +543,28 @@ if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
     DATABASES["owner"] = {**_owner, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True}
     if _default.get("USER") and _default.get("USER") != _owner.get("USER"):
         DATABASE_APP_ROLE = _default["USER"]
+
+# --- Panel meetings (issue 10) ---
+# The agenda is published (locked) this many days before the meeting; after that an item is
+# added only with a reason and marked late.
+MEETING_PUBLISH_DAYS_BEFORE = env.int("MEETING_PUBLISH_DAYS_BEFORE", default=5)
+# The research list closes when the minutes are approved or this many days after the
+# meeting, whichever comes first.
+MEETING_RESEARCH_DAYS_AFTER = env.int("MEETING_RESEARCH_DAYS_AFTER", default=14)
+# Meeting packs (and minutes PDFs) are deleted this many days after the meeting.
+MEETING_PACK_EXPIRY_DAYS = env.int("MEETING_PACK_EXPIRY_DAYS", default=30)
+# Agency kinds that must be present for a quorate meeting, for an area without its own
+# quorum rows (meetings.QuorumKind).
+MEETING_DEFAULT_QUORUM = env.list(
+    "MEETING_DEFAULT_QUORUM", default=["police", "social_care", "health", "education"]
+)
+# Read out at the start of every meeting and printed on every pack's cover.
+MEETING_CONFIDENTIALITY_STATEMENT = env.str(
+    "MEETING_CONFIDENTIALITY_STATEMENT",
+    default=(
+        "The information shared at this meeting is confidential and is shared to safeguard "
+        "children. It must not be passed on beyond what is needed to protect a child, and "
+        "never outside the agencies present without the chair's agreement. Records are held "
+        "as OFFICIAL-SENSITIVE."
+    ),
+)

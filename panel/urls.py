@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
+from meetings.api.urls import router as meetings_router
 from panel import account_views, api, mfa_views, sessions, views
 
 # Every 403 on a page goes through here, so each refusal by role is recorded once.
@@ -23,6 +24,7 @@ admin.site.login = mfa_views.admin_sign_in
 router = DefaultRouter()
 router.register("areas", api.AreaViewSet)
 router.registry.extend(cases_router.registry)
+router.registry.extend(meetings_router.registry)
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
@@ -55,6 +57,7 @@ urlpatterns = [
         name="account-mfa-recovery-codes",
     ),
     path("", include("cases.urls")),
+    path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

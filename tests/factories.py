@@ -200,3 +200,48 @@ def make_case(
         involved_agencies=agencies,
         now=now or timezone.now(),
     )
+
+
+# --- Panel meetings -------------------------------------------------------------------
+
+
+def next_weekday(days_ahead: int = 14) -> dt.date:
+    return london_today() + dt.timedelta(days=days_ahead)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A scheduled meeting (no members): for a published or held one, build it with
+    ``status``/``published_at`` or go through the services."""
+
+    class Meta:
+        model = "meetings.Meeting"
+
+    area = factory.LazyFunction(staffordshire)
+    date = factory.LazyFunction(next_weekday)
+    start_time = dt.time(10, 0)
+    venue = "Test Venue Room 1"
+    created_by = factory.LazyAttribute(lambda o: coordinator(o.area))
+
+
+class MeetingMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.MeetingMember"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    representative = factory.LazyAttribute(lambda o: UserFactory(agency=o.agency))
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    """A case item on a meeting's agenda (``case`` defaults to a new case in the area)."""
+
+    class Meta:
+        model = "meetings.AgendaItem"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    area = factory.LazyAttribute(lambda o: o.meeting.area if o.meeting else staffordshire())
+    kind = "case"
+    case = factory.LazyAttribute(lambda o: make_case(area=o.area))
+    reason = "awaiting_panel"
+    order = factory.Sequence(lambda n: n + 1)
+    added_by = factory.LazyAttribute(lambda o: o.meeting.created_by)

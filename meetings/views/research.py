@@ -1,0 +1,7 @@
+"""Web pages: research."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
