@@ -1,6 +1,6 @@
 """Panel meeting pages. Each part of the meeting has its own views module and URLs."""
 
-from meetings.views import agenda, documents, hearing, meetings, minutes, research
+from meetings.views import agenda, attendance, documents, hearing, meetings, minutes, research
 
 app_name = "meetings"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *meetings.urlpatterns,
     *agenda.urlpatterns,
     *research.urlpatterns,
+    *attendance.urlpatterns,
     *hearing.urlpatterns,
     *minutes.urlpatterns,
     *documents.urlpatterns,

@@ -1,0 +1,7 @@
+"""Web pages: attendance."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
