@@ -1,7 +1,8 @@
 """The database triggers that make the audit tables append-only: UPDATE and DELETE (and on
 PostgreSQL TRUNCATE of a non-empty table) are refused whoever runs them. Installed by
 migrations (0003 for events, 0005 for the records a ``listed`` event names; 0006 for every
-table below, again after SQLite's table rebuilds, which drop triggers); the test suite
+audit table below, again after SQLite's table rebuilds, which drop triggers; meetings 0007
+for addenda to approved minutes, which are kept the same way); the test suite
 removes and restores them only to prove tampering is detected and to empty the tables
 between tests that commit."""
 
@@ -13,9 +14,18 @@ from typing import Any
 TABLE = "audit_auditevent"
 OBJECTS_TABLE = "audit_auditeventobject"
 CHECKPOINT_TABLE = "audit_auditcheckpoint"
-# Every append-only table of the trail, children before parents so emptying them in this
-# order never trips a foreign key. Names are constants of this module, never input.
-APPEND_ONLY_TABLES: tuple[str, ...] = (OBJECTS_TABLE, TABLE, CHECKPOINT_TABLE)
+# Addenda to approved minutes (meetings.MinutesAddendum): corrections are appended, never
+# edited or removed. Installed by meetings/migrations/0007.
+MINUTES_ADDENDA_TABLE = "meetings_minutesaddendum"
+# Every append-only table, children before parents so emptying them in this order never
+# trips a foreign key (nothing refers to an addendum; it refers to minutes and people).
+# Names are constants of this module, never input.
+APPEND_ONLY_TABLES: tuple[str, ...] = (
+    MINUTES_ADDENDA_TABLE,
+    OBJECTS_TABLE,
+    TABLE,
+    CHECKPOINT_TABLE,
+)
 
 # Migration 0003's trigger names, from when only the events table had triggers.
 _LEGACY_NAMES = ("audit_no_update", "audit_no_delete", "audit_no_truncate")

@@ -603,6 +603,12 @@ class MinutesSection(models.Model):
     order = models.PositiveIntegerField()
     heading = models.CharField(max_length=200)
     text = models.TextField(blank=True)
+    # Set when a coordinator edits the text: rebuilding the draft keeps edited sections
+    # and replaces only those still as generated (meetings/services/minutes.py).
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["minutes_id", "order", "id"]

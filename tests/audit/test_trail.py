@@ -103,7 +103,10 @@ def test_the_database_refuses_to_change_or_delete_a_checkpoint():
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="TRUNCATE is PostgreSQL's")
-@pytest.mark.parametrize("table", triggers.APPEND_ONLY_TABLES)
+# The trail's own tables (addenda to minutes: tests/meetings/test_minutes.py).
+@pytest.mark.parametrize(
+    "table", [t for t in triggers.APPEND_ONLY_TABLES if t.startswith("audit_")]
+)
 def test_the_database_refuses_to_truncate_the_trail(table):
     _viewed()
     seal()
