@@ -301,6 +301,46 @@ SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200, **workers(2
 # R3 (case2's referral) and its child: the workers are not on case2.
 SEE_R3 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
 
+
+def minutes_meeting(w: World) -> dict:
+    """A held meeting of area A with circulated minutes: agencies P and Q are members (so
+    their leads see the meeting), the case is heard on it; no role in the table chairs it.
+    Made on first use, so the rest of the table does not pay for it."""
+    if not hasattr(w, "meeting"):
+        from meetings.models import AgendaItem, Meeting, MeetingMember, MeetingStatus
+        from meetings.services.minutes import circulate_minutes, draft_minutes
+
+        coord = w.users["coord_a"]
+        meeting = Meeting.objects.create(
+            area=w.area_a,
+            date=dt.date(2030, 1, 7),
+            start_time=dt.time(10),
+            venue="Fictional Room 1",
+            status=MeetingStatus.HELD,
+            created_by=coord,
+        )
+        for agency in (w.agency_in, w.agency_out):
+            MeetingMember.objects.create(meeting=meeting, agency=agency, attendance="present")
+        AgendaItem.objects.create(
+            area=w.area_a, meeting=meeting, case=w.case, status="heard", added_by=coord
+        )
+        minutes = draft_minutes(coord, meeting=meeting)
+        circulate_minutes(coord, meeting=meeting, version=minutes.version)
+        w.meeting = meeting
+        w.minutes_section = minutes.sections.order_by("order").first()
+    return {"pk": w.meeting.pk}
+
+
+def minutes_section(w: World) -> dict:
+    return minutes_meeting(w) | {"section_pk": w.minutes_section.pk}
+
+
+# Meetings: the meeting is seen by area A's coordinator, the leads of its member agencies
+# and auditors; its minutes are run by the coordinator (a co-chair approves: none here).
+SEE_MEETING = scoped(lead_in=200, lead_out=200, coord_a=200, auditor=200)
+MEETING_COORDINATOR = scoped(lead_in=403, lead_out=403, coord_a=200, auditor=403)
+MINUTES = to("meetings:minutes")
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -539,6 +579,16 @@ TABLE: dict[str, Row | list[Row]] = {
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),
+    # --- meetings: minutes ---------------------------------------------------------------
+    "meetings:minutes": GET(minutes_meeting, SEE_MEETING),
+    # Circulated already: the coordinator is told so (or, with no version, of a conflict).
+    "meetings:minutes-draft": POST(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
+    "meetings:minutes-section-edit": GET(minutes_section, MEETING_COORDINATOR),
+    "meetings:minutes-circulate": POST(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
+    # Approval is a co-chair's; a coordinator records it only naming a later meeting.
+    "meetings:minutes-approve": POST(minutes_meeting, MEETING_COORDINATOR | {"coord_a": 403}),
+    # Not approved yet: the coordinator is sent back to the minutes.
+    "meetings:minutes-addendum": GET(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
 }
 
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.
