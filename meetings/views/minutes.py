@@ -4,6 +4,8 @@ section's edit page and the addendum page for approved minutes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,9 +66,14 @@ class LaterMeetingForm(forms.Form):
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["at_meeting"]
+        # The next year's meetings: a choice list stays short, and a queryset (not a
+        # slice) lets the field look up what was chosen.
         field.queryset = Meeting.objects.filter(
-            area_id=meeting.area_id, date__gt=meeting.date, status__in=service.APPROVABLE_AT
-        ).order_by("date", "id")[:12]
+            area_id=meeting.area_id,
+            date__gt=meeting.date,
+            date__lte=meeting.date + dt.timedelta(days=366),
+            status__in=service.APPROVABLE_AT,
+        ).order_by("date", "id")
         field.label_from_instance = lambda m: f"{m.date:%-d %B %Y} ({m.get_status_display()})"
 
 

@@ -4,6 +4,8 @@ chair's controls, one ``listed`` event per view, and constant query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -15,7 +17,7 @@ from meetings.services.minutes import (
     circulate_minutes,
     draft_minutes,
 )
-from tests.factories import UserFactory, auditor
+from tests.factories import MeetingFactory, UserFactory, auditor
 from tests.meetings.minutes_helpers import case_item, decide, general_item, held_meeting
 from tests.queries import audit_event_queries
 
@@ -236,3 +238,25 @@ def test_the_minutes_page_costs_the_same_for_1_and_40_sections(
     assert response.content.decode().count("Addendum by") == (
         size if who == "coordinator" else (size + 1) // 2
     )
+
+
+def test_a_coordinator_records_approval_at_a_later_meeting_on_the_page(client, world):
+    minutes = circulate(world)
+    later = MeetingFactory(
+        area=world.area,
+        date=world.meeting.date + dt.timedelta(days=28),
+        status=MeetingStatus.PUBLISHED,
+        created_by=world.coordinator,
+    )
+    client.force_login(world.coordinator)
+    assert f"{later.date:%-d %B %Y} (Agenda published)" in client.get(url(world)).content.decode()
+
+    response = client.post(
+        reverse("meetings:minutes-approve", args=[world.meeting.pk]),
+        {"at_meeting": later.pk, "version": minutes.version},
+        follow=True,
+    )
+
+    assert f"at the meeting of {later.date:%-d %B %Y}" in response.content.decode()
+    world.meeting.refresh_from_db()
+    assert world.meeting.approved_at_meeting == later
