@@ -80,7 +80,7 @@ def may_add_addendum(user: User, meeting: Meeting) -> bool:
     return coordinates_meeting(user, meeting) or chairs_meeting(user, meeting)
 
 
-def minutes_links(meeting: Meeting) -> str:
+def minutes_link(meeting: Meeting) -> str:
     """The link a minutes notification carries: the meeting's minutes page, nothing else
     (no case reference, no child)."""
     return reverse("meetings:minutes", args=[meeting.pk])
@@ -485,7 +485,7 @@ def circulate_minutes(actor: User, *, meeting: Meeting, version: int) -> Minutes
         notify(
             recipients=minutes_audience(meeting, actor),
             kind=NotificationKind.MINUTES_CIRCULATED,
-            link=minutes_links(meeting),
+            link=minutes_link(meeting),
             about=f"minutes:{minutes.pk}",
         )
     return minutes
@@ -578,7 +578,7 @@ def approve_minutes(
         notify(
             recipients=minutes_audience(meeting, actor),
             kind=NotificationKind.MINUTES_APPROVED,
-            link=minutes_links(meeting),
+            link=minutes_link(meeting),
             about=f"minutes:{minutes.pk}",
         )
     return minutes
