@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Q, Value, When
 from django.db.models import F as Field
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -48,12 +48,12 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
     )
 
 
-def _coordinated_area(request: HttpRequest, area_pk: int) -> Area:
-    """An area the user coordinates, else 404 (an area's membership and scheduling are its
-    coordinators' only)."""
-    area = get_object_or_404(Area, pk=area_pk)
+def _coordinated_area(request: HttpRequest, pk: int) -> Area:
+    """An area the user coordinates. Areas are no secret (the API lists them): anyone else
+    is refused by role (403); an area that does not exist is 404."""
+    area = get_object_or_404(Area, pk=pk)
     if not scheduling.may_schedule(request.user, area):
-        raise Http404("No area found.")
+        raise PermissionDenied("Only a coordinator of this area may do this.")
     return area
 
 
@@ -150,8 +150,8 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def schedule(request: HttpRequest, area_pk: int) -> HttpResponse:
-    area = _coordinated_area(request, area_pk)
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    area = _coordinated_area(request, pk)
     form = ScheduleForm(request.POST or None, area=area)
     if request.method == "POST" and form.is_valid():
         try:
@@ -215,10 +215,10 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def standing_members(request: HttpRequest, area_pk: int) -> HttpResponse:
+def standing_members(request: HttpRequest, pk: int) -> HttpResponse:
     """The area's standing membership, copied to each meeting scheduled: coordinators of
     the area."""
-    area = _coordinated_area(request, area_pk)
+    area = _coordinated_area(request, pk)
     form = MemberForm(request.POST or None, area_id=area.pk)
     if request.method == "POST" and form.is_valid():
         try:
@@ -227,7 +227,7 @@ def standing_members(request: HttpRequest, area_pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, "Standing member added.")
-            return redirect("meetings:standing-members", area_pk=area.pk)
+            return redirect("meetings:standing-members", pk=area.pk)
     members = StandingMember.objects.filter(area=area).select_related("agency", "representative")
     return render(
         request,
@@ -238,12 +238,12 @@ def standing_members(request: HttpRequest, area_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def standing_member_remove(request: HttpRequest, area_pk: int, member_pk: int) -> HttpResponse:
-    area = _coordinated_area(request, area_pk)
+def standing_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    area = _coordinated_area(request, pk)
     member = get_object_or_404(StandingMember, pk=member_pk, area=area)
     scheduling.remove_standing_member(request.user, member=member)
     messages.success(request, "Standing member removed. Meetings already scheduled keep theirs.")
-    return redirect("meetings:standing-members", area_pk=area.pk)
+    return redirect("meetings:standing-members", pk=area.pk)
 
 
 @login_required
@@ -293,10 +293,10 @@ def meeting_member_remove(request: HttpRequest, pk: int, member_pk: int) -> Http
 
 urlpatterns = [
     path("", meeting_list, name="meeting-list"),
-    path("areas/<int:area_pk>/schedule/", schedule, name="meeting-schedule"),
-    path("areas/<int:area_pk>/members/", standing_members, name="standing-members"),
+    path("areas/<int:pk>/schedule/", schedule, name="meeting-schedule"),
+    path("areas/<int:pk>/members/", standing_members, name="standing-members"),
     path(
-        "areas/<int:area_pk>/members/<int:member_pk>/remove/",
+        "areas/<int:pk>/members/<int:member_pk>/remove/",
         standing_member_remove,
         name="standing-member-remove",
     ),

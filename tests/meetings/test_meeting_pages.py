@@ -139,8 +139,9 @@ def test_a_meeting_out_of_scope_is_not_found_on_every_page(client, who):
         url = reverse(f"meetings:{name}", args=[meeting.pk])
         assert client.get(url).status_code == 404, name
     assert client.get(reverse("meetings:meeting-members", args=[meeting.pk])).status_code == 404
-    assert client.get(reverse("meetings:standing-members", args=[area.pk])).status_code == 404
-    assert client.get(reverse("meetings:meeting-schedule", args=[area.pk])).status_code == 404
+    # An area is no secret: its scheduling and membership pages are refused by role.
+    assert client.get(reverse("meetings:standing-members", args=[area.pk])).status_code == 403
+    assert client.get(reverse("meetings:meeting-schedule", args=[area.pk])).status_code == 403
     assert AuditEvent.objects.filter(
         verb="denied", object_type="meetings.meeting", object_id=str(meeting.pk)
     ).exists()
