@@ -304,6 +304,9 @@ def reschedule_meeting(
         locked.police_chair = police_chair
         locked.local_authority_chair = local_authority_chair
         changes = field_changes(before, snapshot(locked, ARRANGEMENTS), ARRANGEMENTS)
+        if "online_details" in changes:
+            # Joining details may carry a passcode: the trail says they changed, not to what.
+            changes["online_details"] = "changed"
         if "start_time" in changes:
             changes["start_time"] = [
                 t.strftime("%H:%M") for t in (before["start_time"], start_time)

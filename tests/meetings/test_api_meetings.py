@@ -106,3 +106,32 @@ def test_the_api_is_read_only():
     assert api.post("/api/v1/meetings/", {}, format="json").status_code == 405
     assert api.delete(f"/api/v1/meetings/{meeting.pk}/").status_code == 405
     assert Meeting.objects.count() == 1
+
+
+def _detail_queries(api, meeting) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"/api/v1/meetings/{meeting.pk}/").status_code == 200
+    return len(queries)
+
+
+def test_a_meeting_reads_the_same_number_of_queries_for_1_or_40_agenda_items():
+    from meetings.models import AgendaItem
+
+    area = staffordshire()
+    boss = coordinator(area)
+    one, many = scheduled(boss, area), scheduled(boss, area, days=21)
+    for meeting in (one, many):
+        scheduling.add_meeting_member(boss, meeting=meeting, agency=area_agency(area))
+    AgendaItemFactory(meeting=one, case=make_case(area=area, coordinator_user=boss))
+    AgendaItem.objects.bulk_create(
+        AgendaItem(area=area, meeting=many, kind="general", title=f"Test item {n}", added_by=boss)
+        for n in range(40)
+    )
+    api = client_for(boss)
+    _detail_queries(api, one)  # the user's roles, read once per signed-in user
+
+    # The meeting (area, chairs), its members, the agenda counted in one aggregate.
+    assert _detail_queries(api, one) == _detail_queries(api, many) == 3
