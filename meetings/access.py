@@ -181,3 +181,30 @@ def live_seats(user: User) -> models.QuerySet:
     if not _active(user) or not user.agency_id:
         return MeetingMember.objects.none()
     return MeetingMember.objects.filter(representative_id=user.pk, agency_id=user.agency_id)
+
+
+def works_or_sits(user: User) -> tuple[bool, bool]:
+    """For the navigation, in one query: whether the user is a live lead professional or
+    owner of an open action (``cases.access.works_on_a_case``: My work), and whether they
+    chair a meeting or hold a live seat at one (Meetings)."""
+    from cases.access import live_lead_professionals, live_owned_actions
+    from meetings.models import Meeting
+    from panel.models import User
+
+    if not _active(user) or user.is_auditor or not user.agency_id:
+        return False, False
+    leads = live_lead_professionals().filter(lead_professional_id=OuterRef("pk"))
+    owns = live_owned_actions().filter(owner_id=OuterRef("pk"))
+    meetings = Meeting.objects.filter(
+        Q(police_chair_id=user.pk) | Q(local_authority_chair_id=user.pk) | Q(_seat(user, "pk"))
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            works=Exists(leads) | Exists(owns),
+            sits=Exists(meetings),
+        )
+        .values_list("works", "sits")
+        .first()
+    )
+    return (bool(row[0]), bool(row[1])) if row else (False, False)

@@ -39,6 +39,10 @@ ITEMS: list[NavItem] = [
         also=("/actions/", "/children/"),
     ),
     NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
+    # Also for anyone who chairs a meeting or holds a live seat at one (``sits_on_a_meeting``).
+    NavItem(
+        "Meetings", "meetings:meeting-list", frozenset({"coordinator", "agency_lead", "auditor"})
+    ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Notifications", "notifications:list"),
     NavItem("Your account", "account"),
@@ -52,12 +56,18 @@ WORK_SECTIONS = ("/cases/", "/actions/", "/children/")
 
 
 def items_for(
-    user, current_path: str = "", unread: int = 0, works_on_a_case: bool = False
+    user,
+    current_path: str = "",
+    unread: int = 0,
+    works_on_a_case: bool = False,
+    sits_on_a_meeting: bool = False,
 ) -> list[dict]:
     """The user's navigation items. At most one is the current page: the one whose URL (or
     section path) is the longest prefix of ``current_path`` ("Refer a child" on
     /referrals/new/, not "My referrals" too); Home only on "/" itself. ``works_on_a_case``:
-    the user leads a case or owns an open action without a role that lists My work."""
+    the user leads a case or owns an open action without a role that lists My work.
+    ``sits_on_a_meeting``: the user chairs a meeting or is named on one for their agency,
+    without a role that lists Meetings."""
     if not user.is_authenticated:
         return []
     shown = []
@@ -65,9 +75,12 @@ def items_for(
         if item.staff_only and not user.is_staff:
             continue
         if item.roles is not None and not (item.roles & user.roles):
-            if not (works_on_a_case and item.url_name == "cases:my-work"):
+            if sits_on_a_meeting and item.url_name == "meetings:meeting-list":
+                pass
+            elif works_on_a_case and item.url_name == "cases:my-work":
+                item = replace(item, also=WORK_SECTIONS)
+            else:
                 continue
-            item = replace(item, also=WORK_SECTIONS)
         url = reverse(item.url_name)
         label = item.label
         if item.url_name == "notifications:list" and unread:

@@ -354,6 +354,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeRouteEnum": "cases.models.ReferralOutcomeRoute",
         "PanelViewEnum": ["panel"],
         "ReferrerViewEnum": ["referrer"],
+        "MeetingStatusEnum": "meetings.models.MeetingStatus",
     },
 }
 
@@ -568,3 +569,5 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
         "as OFFICIAL-SENSITIVE."
     ),
 )
+# How long a meeting is booked for in the calendar file (.ics) members download.
+MEETING_CALENDAR_MINUTES = env.int("MEETING_CALENDAR_MINUTES", default=120)

@@ -2,4 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from meetings.api.meetings import MeetingViewSet
+
 router = DefaultRouter()
+router.register("meetings", MeetingViewSet, basename="meeting")

@@ -37,6 +37,12 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from cases import services
+from meetings.models import MeetingMember
+from meetings.services.scheduling import (
+    add_meeting_member,
+    add_standing_member,
+    schedule_meeting,
+)
 from notifications.models import Notification
 from notifications.services import notify
 from panel.accounts import create_api_token
@@ -100,6 +106,11 @@ class World:
     notification: Notification  # coord_a's
     token: Any  # coord_a's API token
     event: AuditEvent
+    # Panel meetings: a meeting of area A scheduled by coord_a; agency P sits on it with
+    # lead_prof (no role) as its named representative, attendance recorded (apologies).
+    meeting: Any = None
+    meeting_member: Any = None
+    standing_member: Any = None  # area A's: agency Q, no named representative
 
 
 @pytest.fixture
@@ -168,6 +179,15 @@ def world() -> World:
         case_reference=case.reference,
     )
     token, _ = create_api_token(users["coord_a"], name="Matrix token (fictional)", days=30)
+    meeting = schedule_meeting(
+        users["coord_a"], area=area_a, date=dt.date(2030, 1, 7), start_time=dt.time(10),
+        venue="Test Venue (fictional)",
+    )  # fmt: skip
+    meeting_member = add_meeting_member(
+        users["coord_a"], meeting=meeting, agency=agency_in, representative=users["lead_prof"]
+    )
+    MeetingMember.objects.filter(pk=meeting_member.pk).update(attendance="apologies")
+    standing_member = add_standing_member(users["coord_a"], area=area_a, agency=agency_out)
     return World(
         users=users,
         area_a=area_a,
@@ -192,6 +212,9 @@ def world() -> World:
         ),
         token=token,
         event=AuditEvent.objects.order_by("-id").first(),
+        meeting=meeting,
+        meeting_member=meeting_member,
+        standing_member=standing_member,
     )
 
 
@@ -300,6 +323,22 @@ PROGRESS_OTHER = scoped(lead_in=200, coord_a=200, auditor=403)
 SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200, **workers(200))
 # R3 (case2's referral) and its child: the workers are not on case2.
 SEE_R3 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
+# A meeting: its area's coordinator, the leads of its member agencies (lead_in), its
+# members' named representatives (lead_prof), auditors. Changing it: the coordinator only.
+SEE_MEETING = scoped(lead_in=200, lead_prof=200, coord_a=200, auditor=200)
+RUN_MEETING = scoped(lead_in=403, lead_prof=403, coord_a=200, auditor=403)
+# An area's scheduling and standing membership: its coordinators; an area is no secret, so
+# everyone else is refused by role.
+AREA_COORDINATOR = signed_in(403, coord_a=200)
+
+
+def meeting_member(w: World) -> dict:
+    return {"pk": w.meeting.pk, "member_pk": w.meeting_member.pk}
+
+
+def standing_member(w: World) -> dict:
+    return {"pk": w.area_a.pk, "member_pk": w.standing_member.pk}
+
 
 
 def minutes_meeting(w: World) -> dict:
@@ -483,6 +522,23 @@ TABLE: dict[str, Row | list[Row]] = {
     # the same for an id that does not exist, so nothing leaks.
     "audit:case-history": GET(pk("case"), signed_in(403, auditor=200)),
     "audit:child-viewers": GET(pk("child"), signed_in(403, auditor=200)),
+    # --- panel meetings: scheduling and membership ----------------------------------------
+    # The list is scoped, not role-gated: each user gets the meetings they may see.
+    "meetings:meeting-list": GET(none, signed_in(200)),
+    "meetings:meeting-detail": GET(pk("meeting"), SEE_MEETING),
+    "meetings:meeting-ics": GET(pk("meeting"), SEE_MEETING),
+    "meetings:meeting-reschedule": GET(pk("meeting"), RUN_MEETING),
+    "meetings:meeting-cancel": GET(pk("meeting"), RUN_MEETING),
+    "meetings:meeting-members": GET(pk("meeting"), RUN_MEETING),
+    # P's attendance is recorded: the coordinator is told it stays (back to the members).
+    "meetings:meeting-member-remove": POST(
+        meeting_member, RUN_MEETING | {"coord_a": to("meetings:meeting-members")}
+    ),
+    "meetings:meeting-schedule": GET(pk("area_a"), AREA_COORDINATOR),
+    "meetings:standing-members": GET(pk("area_a"), AREA_COORDINATOR),
+    "meetings:standing-member-remove": POST(
+        standing_member, AREA_COORDINATOR | {"coord_a": to("meetings:standing-members")}
+    ),
     # --- API: reference data -------------------------------------------------------------
     "v1:api-root": GET(none, signed_in(200)),
     "v1:me": GET(none, signed_in(200)),
@@ -576,6 +632,9 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:review-list": GET(none, signed_in(200)),
     "v1:review-detail": GET(pk("review"), SEE_CASE),
     "v1:review-hold": POST(pk("review"), COORDINATOR_ONLY | {"coord_a": 400}),
+    # --- API: panel meetings -------------------------------------------------------------
+    "v1:meeting-list": GET(none, signed_in(200)),
+    "v1:meeting-detail": GET(pk("meeting"), SEE_MEETING),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),

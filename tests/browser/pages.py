@@ -30,6 +30,7 @@ TOP_LEVEL = {
     "/cases/",
     "/reviews/due/",
     "/audit/",
+    "/meetings/",
     "/notifications/",
     "/account/",
 }
