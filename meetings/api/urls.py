@@ -2,4 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from meetings.api.attendance import AttendanceViewSet, QuorumViewSet
+
 router = DefaultRouter()
+router.register(
+    r"meetings/(?P<meeting_pk>\d+)/attendance", AttendanceViewSet, basename="meeting-attendance"
+)
+router.register(r"meetings/(?P<meeting_pk>\d+)/quorum", QuorumViewSet, basename="meeting-quorum")
