@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from meetings.models import MeetingGuest, MeetingMember
 from panel.models import Agency
-from tests.browser.pages import check_page, sign_in, visit
+from tests.browser.pages import DESKTOP, PHONE_WIDTH, axe_violations, check_page, sign_in, visit
 from tests.browser.test_journeys import go
 from tests.browser.world import make_world
 from tests.factories import AgencyFactory
@@ -84,6 +84,11 @@ def test_a_coordinator_records_attendance_until_the_meeting_is_quorate(page: Pag
     expect(page.locator("main")).to_contain_text("Read to the meeting by Chair Person-Test")
     meeting.refresh_from_db()
     assert meeting.confidentiality_read
+
+    # At a phone's width too, axe finds nothing on the finished page.
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    assert axe_violations(page) == []
+    page.set_viewport_size(DESKTOP)
 
     # The declarations page is reached from here.
     go(page, page.get_by_role("link", name="Declarations of interest in the cases on the agenda"))
