@@ -3,6 +3,8 @@ observers and guests, the confidentiality statement, declarations of interest. W
 each, when, and what the audit trail keeps."""
 
 import datetime as dt
+import inspect
+from collections import Counter
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -418,3 +420,82 @@ def test_no_declarations_once_the_minutes_are_approved(boss, item, police_seat, 
 
     with pytest.raises(Conflict):
         service.record_declaration(boss, item=item, member=police_seat, interest="Fictional.")
+
+
+# --- audit completeness: every write in this module, and exactly its events -----------------
+
+
+def _seat_today():
+    meeting = meeting_today()
+    return coordinator(meeting.area), meeting, member(meeting, "police")
+
+
+def _record_attendance():
+    boss, _, seat = _seat_today()
+    return lambda: service.record_attendance(boss, member=seat, attendance="present")
+
+
+def _record_attendance_all():
+    boss, meeting, seat = _seat_today()
+    other = member(meeting, "health")
+    rows = [{"member": seat, "attendance": "present"}, {"member": other, "attendance": "absent"}]
+    return lambda: service.record_attendance_all(boss, meeting=meeting, rows=rows)
+
+
+def _add_guest():
+    boss, meeting, _ = _seat_today()
+    return lambda: service.add_guest(
+        boss, meeting=meeting, name="G-Test", organisation="Test", kind="guest"
+    )
+
+
+def _remove_guest():
+    boss, meeting, _ = _seat_today()
+    guest = service.add_guest(boss, meeting=meeting, name="G-Test", organisation="T", kind="guest")
+    return lambda: service.remove_guest(boss, guest=guest)
+
+
+def _record_confidentiality():
+    boss, meeting, _ = _seat_today()
+    return lambda: service.record_confidentiality(
+        boss, meeting=meeting, read_by="Chair-Test", version=meeting.version
+    )
+
+
+def _record_declaration():
+    boss, meeting, seat = _seat_today()
+    item = AgendaItemFactory(meeting=meeting)
+    return lambda: service.record_declaration(boss, item=item, member=seat, interest="Fictional.")
+
+
+AUDITED = {
+    "record_attendance": (_record_attendance, {("updated", "meetings.meetingmember"): 1}),
+    "record_attendance_all": (_record_attendance_all, {("updated", "meetings.meetingmember"): 2}),
+    "add_guest": (_add_guest, {("created", "meetings.meetingguest"): 1}),
+    "remove_guest": (_remove_guest, {("updated", "meetings.meetingguest"): 1}),
+    "record_confidentiality": (_record_confidentiality, {("updated", "meetings.meeting"): 1}),
+    "record_declaration": (_record_declaration, {("created", "meetings.declaration"): 1}),
+}
+
+
+def test_every_write_in_the_attendance_services_is_in_the_audit_table():
+    writes = {
+        name
+        for name, fn in inspect.getmembers(service, inspect.isfunction)
+        if fn.__module__ == service.__name__
+        and not name.startswith("_")
+        and next(iter(inspect.signature(fn).parameters), None) == "actor"
+    }
+    assert writes == set(AUDITED)
+
+
+@pytest.mark.parametrize("name", sorted(AUDITED))
+def test_each_attendance_service_records_exactly_its_events(name):
+    arrange, expected = AUDITED[name]
+    action = arrange()
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    action()
+
+    made = AuditEvent.objects.filter(id__gt=before).values_list("verb", "object_type")
+    assert Counter(made) == Counter(expected)
