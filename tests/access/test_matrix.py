@@ -301,6 +301,58 @@ SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200, **workers(2
 # R3 (case2's referral) and its child: the workers are not on case2.
 SEE_R3 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
 
+
+# --- panel meetings: attendance (issue 10) ------------------------------------------------
+# A meeting of area A taking place today (agenda published), with agency P as its one member
+# (lead_in its named representative) and one observer. It is seen by coord_a, lead_in (the
+# member's representative and agency lead) and the auditor; everyone else gets 404. Made on
+# first use, so the world above stays as it was for the other rows.
+
+
+def _attendance_meeting(w: World):
+    if not hasattr(w, "attendance_meeting"):
+        from django.utils import timezone
+
+        from meetings.models import MeetingGuest
+        from panel.dates import london_today
+        from tests.factories import MeetingFactory, MeetingMemberFactory
+
+        meeting = MeetingFactory(
+            area=w.area_a, status="published", published_at=timezone.now(), date=london_today()
+        )
+        w.attendance_member = MeetingMemberFactory(
+            meeting=meeting, agency=w.agency_in, representative=w.users["lead_in"]
+        )
+        w.attendance_guest = MeetingGuest.objects.create(
+            meeting=meeting, name="Matrix Observer (fictional)", organisation="Test",
+            added_by=w.users["coord_a"],
+        )  # fmt: skip
+        w.attendance_meeting = meeting
+    return w.attendance_meeting
+
+
+def at_meeting(w: World) -> dict:
+    return {"pk": _attendance_meeting(w).pk}
+
+
+def meeting_guest(w: World) -> dict:
+    _attendance_meeting(w)
+    return {"pk": w.attendance_meeting.pk, "guest_pk": w.attendance_guest.pk}
+
+
+def api_meeting(w: World) -> dict:
+    return {"meeting_pk": _attendance_meeting(w).pk}
+
+
+def api_member(w: World) -> dict:
+    _attendance_meeting(w)
+    return {"meeting_pk": w.attendance_meeting.pk, "pk": w.attendance_member.pk}
+
+
+SEE_MEETING = scoped(lead_in=200, coord_a=200, auditor=200)
+RUN_MEETING = scoped(lead_in=403, coord_a=200, auditor=403)
+
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -437,6 +489,22 @@ TABLE: dict[str, Row | list[Row]] = {
     ),
     "notifications:read-all": POST(none, signed_in(to("notifications:list"))),
     # --- the audit trail (auditors only) ---------------------------------------------------
+    # --- panel meetings: attendance (issue 10) -------------------------------------------
+    # An empty attendance form changes nothing: saved (no rows), back to the page.
+    "meetings:attendance": [
+        GET(at_meeting, SEE_MEETING),
+        POST(at_meeting, RUN_MEETING | {"coord_a": to("meetings:attendance")}),
+    ],
+    "meetings:attendance-guest-add": POST(at_meeting, RUN_MEETING | {"coord_a": 400}),
+    "meetings:attendance-guest-remove": POST(
+        meeting_guest, RUN_MEETING | {"coord_a": to("meetings:attendance")}
+    ),
+    "meetings:attendance-confidentiality": POST(at_meeting, RUN_MEETING | {"coord_a": 400}),
+    # The member's representative declares for their own seat (400: the empty form).
+    "meetings:declarations": [
+        GET(at_meeting, SEE_MEETING),
+        POST(at_meeting, scoped(lead_in=400, coord_a=400, auditor=403)),
+    ],
     "audit:search": GET(none, signed_in(403, auditor=200)),
     "audit:export": GET(none, signed_in(403, auditor=200)),
     # Audit pages are role-gated as a whole: 403 for every non-auditor before any lookup,
@@ -536,6 +604,10 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:review-list": GET(none, signed_in(200)),
     "v1:review-detail": GET(pk("review"), SEE_CASE),
     "v1:review-hold": POST(pk("review"), COORDINATOR_ONLY | {"coord_a": 400}),
+    # --- API: panel meetings, attendance (issue 10) ---------------------------------------
+    "v1:meeting-attendance-list": GET(api_meeting, SEE_MEETING),
+    "v1:meeting-attendance-detail": GET(api_member, SEE_MEETING),
+    "v1:meeting-quorum-list": GET(api_meeting, SEE_MEETING),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),
