@@ -265,13 +265,13 @@ def record_confidentiality(
     *,
     meeting: Meeting,
     read_by: str,
-    version: int,
+    version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Meeting:
     """Record that the confidentiality statement was read to the meeting, and by whom.
     Coordinators of the area, while attendance is being recorded; ``version`` is the
-    meeting's as the form was loaded (a stale one is Conflict). Records ``updated`` on the
-    meeting."""
+    meeting's as the form was loaded (a stale one is Conflict; the pages always send it).
+    Records ``updated`` on the meeting."""
     require_coordinator(actor, meeting)
     read_by = _name(
         read_by, "read_by", "Enter the name of who read the statement to the meeting",
@@ -371,7 +371,18 @@ NOT_QUORATE_CONSEQUENCE = (
 )
 
 
+def kinds_text(kinds: Iterable[str]) -> str:
+    """Agency kinds as words in a sentence, in the order agency kinds are listed: "police,
+    children's social care and health"."""
+    order = list(AgencyKind.values)
+    ordered = sorted(kinds, key=lambda kind: order.index(kind) if kind in order else len(order))
+    labels = [AgencyKind(kind).label for kind in ordered]
+    return _join([label[0].lower() + label[1:] for label in labels])
+
+
 def _join(words: list[str]) -> str:
+    if not words:
+        return ""
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
@@ -380,12 +391,8 @@ def quorum_headline(state: QuorumState) -> str:
     present." (agency kinds in lower case, in the order agency kinds are listed)."""
     if state.quorate:
         return QUORATE_TEXT
-    order = list(AgencyKind.values)
-    kinds = sorted(state.missing, key=lambda kind: order.index(kind) if kind in order else 99)
-    missing = [AgencyKind(kind).label for kind in kinds]
-    missing = [label[0].lower() + label[1:] for label in missing]
-    verb = "is" if len(missing) == 1 else "are"
-    return f"Not quorate: {_join(missing)} {verb} not present."
+    verb = "is" if len(state.missing) == 1 else "are"
+    return f"Not quorate: {kinds_text(state.missing)} {verb} not present."
 
 
 def quorum_text(state: QuorumState) -> str:

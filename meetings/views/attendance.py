@@ -63,6 +63,7 @@ def _banner_context(meeting: Meeting) -> dict:
     return {
         "quorum": state,
         "quorum_headline": service.quorum_headline(state),
+        "quorum_required": service.kinds_text(state.required),
         "quorum_consequence": service.NOT_QUORATE_CONSEQUENCE,
     }
 

@@ -31,6 +31,7 @@ def meeting_today(area: Area | None = None, **kwargs) -> Meeting:
 def member(meeting: Meeting, kind: str = "police", **kwargs) -> MeetingMember:
     """A member agency of ``kind`` serving the meeting's area, with a named representative."""
     agency = kwargs.pop("agency", None) or AgencyFactory(kind=kind)
+    kind = agency.kind
     agency.areas.add(meeting.area)
     if "representative" not in kwargs:
         kwargs["representative"] = UserFactory(

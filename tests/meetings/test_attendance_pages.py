@@ -72,6 +72,10 @@ def test_the_page_lists_every_member_with_a_radio_group_and_the_banner(client, b
         assert str(seat.representative) in page
         assert f'name="member_{seat.pk}_attendance"' in page
     assert "Sent information only" in page
+    assert (
+        "This area's panel is quorate when police, children's social care, health "
+        "and education are present."
+    ) in page.replace("&#x27;", "'")
     assert "Attended by (a deputy" in page
     assert (
         "Not quorate: police, children's social care, health and education are not present. "
