@@ -2,7 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from meetings.api.attendance import AttendanceViewSet, QuorumViewSet
 from meetings.api.meetings import MeetingViewSet
 
 router = DefaultRouter()
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register(
+    r"meetings/(?P<meeting_pk>\d+)/attendance", AttendanceViewSet, basename="meeting-attendance"
+)
+router.register(r"meetings/(?P<meeting_pk>\d+)/quorum", QuorumViewSet, basename="meeting-quorum")

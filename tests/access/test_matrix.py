@@ -340,12 +340,11 @@ def standing_member(w: World) -> dict:
     return {"pk": w.area_a.pk, "member_pk": w.standing_member.pk}
 
 
-
 def minutes_meeting(w: World) -> dict:
     """A held meeting of area A with circulated minutes: agencies P and Q are members (so
     their leads see the meeting), the case is heard on it; no role in the table chairs it.
     Made on first use, so the rest of the table does not pay for it."""
-    if not hasattr(w, "meeting"):
+    if not hasattr(w, "minutes_meeting"):
         from meetings.models import AgendaItem, Meeting, MeetingMember, MeetingStatus
         from meetings.services.minutes import circulate_minutes, draft_minutes
 
@@ -365,9 +364,9 @@ def minutes_meeting(w: World) -> dict:
         )
         minutes = draft_minutes(coord, meeting=meeting)
         circulate_minutes(coord, meeting=meeting, version=minutes.version)
-        w.meeting = meeting
+        w.minutes_meeting = meeting
         w.minutes_section = minutes.sections.order_by("order").first()
-    return {"pk": w.meeting.pk}
+    return {"pk": w.minutes_meeting.pk}
 
 
 def minutes_section(w: World) -> dict:
@@ -376,9 +375,63 @@ def minutes_section(w: World) -> dict:
 
 # Meetings: the meeting is seen by area A's coordinator, the leads of its member agencies
 # and auditors; its minutes are run by the coordinator (a co-chair approves: none here).
-SEE_MEETING = scoped(lead_in=200, lead_out=200, coord_a=200, auditor=200)
+SEE_MINUTES = scoped(lead_in=200, lead_out=200, coord_a=200, auditor=200)
 MEETING_COORDINATOR = scoped(lead_in=403, lead_out=403, coord_a=200, auditor=403)
 MINUTES = to("meetings:minutes")
+
+
+# --- panel meetings: attendance (issue 10) ------------------------------------------------
+# A meeting of area A taking place today (agenda published), with agency P as its one member
+# (lead_in its named representative) and one observer. It is seen by coord_a, lead_in (the
+# member's representative and agency lead) and the auditor; everyone else gets 404. Made on
+# first use, so the world above stays as it was for the other rows.
+
+
+# Seen by area A's coordinator, the leads of its member agency (lead_in) and auditors; run
+# by the coordinator.
+SEE_AT_MEETING = scoped(lead_in=200, coord_a=200, auditor=200)
+RUN_AT_MEETING = scoped(lead_in=403, coord_a=200, auditor=403)
+
+
+def _attendance_meeting(w: World):
+    if not hasattr(w, "attendance_meeting"):
+        from django.utils import timezone
+
+        from meetings.models import MeetingGuest
+        from panel.dates import london_today
+        from tests.factories import MeetingFactory, MeetingMemberFactory
+
+        meeting = MeetingFactory(
+            area=w.area_a, status="published", published_at=timezone.now(), date=london_today()
+        )
+        w.attendance_member = MeetingMemberFactory(
+            meeting=meeting, agency=w.agency_in, representative=w.users["lead_in"]
+        )
+        w.attendance_guest = MeetingGuest.objects.create(
+            meeting=meeting, name="Matrix Observer (fictional)", organisation="Test",
+            added_by=w.users["coord_a"],
+        )  # fmt: skip
+        w.attendance_meeting = meeting
+    return w.attendance_meeting
+
+
+def at_meeting(w: World) -> dict:
+    return {"pk": _attendance_meeting(w).pk}
+
+
+def meeting_guest(w: World) -> dict:
+    _attendance_meeting(w)
+    return {"pk": w.attendance_meeting.pk, "guest_pk": w.attendance_guest.pk}
+
+
+def api_meeting(w: World) -> dict:
+    return {"meeting_pk": _attendance_meeting(w).pk}
+
+
+def api_member(w: World) -> dict:
+    _attendance_meeting(w)
+    return {"meeting_pk": w.attendance_meeting.pk, "pk": w.attendance_member.pk}
+
 
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
@@ -516,6 +569,22 @@ TABLE: dict[str, Row | list[Row]] = {
     ),
     "notifications:read-all": POST(none, signed_in(to("notifications:list"))),
     # --- the audit trail (auditors only) ---------------------------------------------------
+    # --- panel meetings: attendance (issue 10) -------------------------------------------
+    # An empty attendance form changes nothing: saved (no rows), back to the page.
+    "meetings:attendance": [
+        GET(at_meeting, SEE_AT_MEETING),
+        POST(at_meeting, RUN_AT_MEETING | {"coord_a": to("meetings:attendance")}),
+    ],
+    "meetings:attendance-guest-add": POST(at_meeting, RUN_AT_MEETING | {"coord_a": 400}),
+    "meetings:attendance-guest-remove": POST(
+        meeting_guest, RUN_AT_MEETING | {"coord_a": to("meetings:attendance")}
+    ),
+    "meetings:attendance-confidentiality": POST(at_meeting, RUN_AT_MEETING | {"coord_a": 400}),
+    # The member's representative declares for their own seat (400: the empty form).
+    "meetings:declarations": [
+        GET(at_meeting, SEE_AT_MEETING),
+        POST(at_meeting, scoped(lead_in=400, coord_a=400, auditor=403)),
+    ],
     "audit:search": GET(none, signed_in(403, auditor=200)),
     "audit:export": GET(none, signed_in(403, auditor=200)),
     # Audit pages are role-gated as a whole: 403 for every non-auditor before any lookup,
@@ -635,11 +704,15 @@ TABLE: dict[str, Row | list[Row]] = {
     # --- API: panel meetings -------------------------------------------------------------
     "v1:meeting-list": GET(none, signed_in(200)),
     "v1:meeting-detail": GET(pk("meeting"), SEE_MEETING),
+    # --- API: panel meetings, attendance (issue 10) ---------------------------------------
+    "v1:meeting-attendance-list": GET(api_meeting, SEE_AT_MEETING),
+    "v1:meeting-attendance-detail": GET(api_member, SEE_AT_MEETING),
+    "v1:meeting-quorum-list": GET(api_meeting, SEE_AT_MEETING),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),
     # --- meetings: minutes ---------------------------------------------------------------
-    "meetings:minutes": GET(minutes_meeting, SEE_MEETING),
+    "meetings:minutes": GET(minutes_meeting, SEE_MINUTES),
     # Circulated already: the coordinator is told so (or, with no version, of a conflict).
     "meetings:minutes-draft": POST(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
     "meetings:minutes-section-edit": GET(minutes_section, MEETING_COORDINATOR),
