@@ -568,3 +568,5 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
         "as OFFICIAL-SENSITIVE."
     ),
 )
+# The API schema names a panel decision's kind apart from an agency's kind (hearing).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DecisionKindEnum"] = "meetings.models.DecisionKind"

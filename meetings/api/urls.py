@@ -2,4 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from meetings.api.hearing import MeetingDecisionViewSet
+
 router = DefaultRouter()
+
+router.register(
+    r"meetings/(?P<meeting_pk>\d+)/decisions",
+    MeetingDecisionViewSet,
+    basename="meeting-decision",
+)
