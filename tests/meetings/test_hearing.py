@@ -685,3 +685,75 @@ def test_transitions_and_reviews_outside_a_meeting_keep_working_without_one():
 
     assert CaseTransition.objects.filter(case=case, to_status="open").get().meeting is None
     matrix_tool()
+
+
+# --- audit: every service leaves exactly its events ----------------------------------------------
+
+
+def events_during(action) -> dict:
+    from collections import Counter
+
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    action()
+    return Counter(AuditEvent.objects.filter(id__gt=before).values_list("verb", "object_type"))
+
+
+def test_each_hearing_service_records_exactly_its_events():
+    p = panel(absent=("police",))
+    case = p.case()
+    old = an_action(p, case)
+    item = p.item(case)
+    later = p.item(p.case())
+
+    assert events_during(
+        lambda: hearing.review_action(
+            p.coordinator, item=item, action=old, outcome="done", note="Done (test)."
+        )
+    ) == {("created", "meetings.actionreview"): 1, ("updated", "cases.action"): 1}
+    assert events_during(
+        lambda: hearing.agree_action(
+            p.coordinator,
+            item=item,
+            description="Fictional.",
+            owning_agency=p.agencies["police"],
+            due_date=london_today() + dt.timedelta(days=9),
+        )
+    ) == {("created", "cases.action"): 1, ("updated", "meetings.agendaitem"): 1}
+    decision = None
+
+    def continue_it():
+        nonlocal decision
+        decision = decide(p, item)
+
+    assert events_during(continue_it) == {
+        ("updated", "cases.review"): 1,
+        ("created", "cases.review"): 1,
+        ("created", "meetings.casedecision"): 1,
+        ("updated", "meetings.agendaitem"): 1,
+    }
+    assert events_during(lambda: ratify_decision(p.police_chair, decision=decision)) == {
+        ("updated", "meetings.casedecision"): 1
+    }
+    p.meeting.refresh_from_db()
+    assert events_during(
+        lambda: hearing.close_hearing(p.coordinator, meeting=p.meeting, version=p.meeting.version)
+    ) == {
+        ("transitioned", "meetings.meeting"): 1,
+        ("updated", "meetings.agendaitem"): 1,  # ``later`` not reached
+        ("created", "meetings.agendaitem"): 1,  # and carried to the to-be-scheduled list
+    }
+    assert AgendaItem.objects.filter(moved_from=later).exists()
+
+
+def test_a_refused_decision_leaves_no_event_and_no_change():
+    p = panel()
+    case = p.case()
+    item = p.item(case)
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(ValidationError):
+        decide(p, item, kind="close", closure_reason="bogus")
+
+    assert AuditEvent.objects.count() == before
+    case.refresh_from_db()
+    assert case.status == "open" and not case.reviews.filter(status="held").exists()
