@@ -286,3 +286,45 @@ def test_the_hearing_page_costs_the_same_for_1_and_40_cases(
     with django_assert_num_queries(HEARING_QUERIES):
         page = client.get(hearing_url(p)).content.decode()
     assert page.count("hear this case") == cases
+
+
+def test_a_coordinator_ratifies_at_a_later_quorate_meeting_and_a_chair_may_decline(client):
+    from meetings.models import MeetingMember
+    from meetings.services import hearing
+    from tests.meetings.hearing_helpers import published_meeting
+
+    p = panel(absent=("police",), date=london_today() - dt.timedelta(days=14))
+
+    def closure(case):
+        return hearing.record_decision(
+            p.coordinator,
+            item=p.item(case),
+            kind="close",
+            reason="Safe now (test).",
+            risk_decision="confirmed",
+            closure_reason="stepped_down",
+            closure_summary="Stepped down (test).",
+        )
+
+    first, second = p.case(), p.case()
+    ratified, declined = closure(first), closure(second)
+    later = published_meeting(p.area, created_by=p.coordinator)
+    for agency in p.agencies.values():
+        MeetingMember.objects.create(meeting=later, agency=agency, attendance="present")
+    client.force_login(p.coordinator)
+
+    page = client.get(reverse("meetings:ratify", args=[later.pk])).content.decode()
+    client.post(reverse("meetings:ratify-decision", args=[later.pk, ratified.pk]))
+    client.force_login(p.la_chair)
+    client.post(
+        reverse("meetings:ratify-decision", args=[p.meeting.pk, declined.pk]),
+        {"decline": "1", "note": "Risk persists (test)."},
+    )
+
+    assert first.reference in page and second.reference in page
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "closed"
+    assert CaseDecision.objects.get(pk=ratified.pk).ratified_at_meeting == later
+    assert second.status == "open"
+    assert CaseDecision.objects.get(pk=declined.pk).state == "not_ratified"
