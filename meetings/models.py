@@ -297,6 +297,9 @@ class AgendaItem(models.Model):
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # New actions the panel agreed while hearing this case (cases' action service). At a
+    # meeting that was not quorate they are in effect and ratified with the decision.
+    agreed_actions = models.ManyToManyField(Action, blank=True, related_name="+")
 
     objects = access.AgendaItemQuerySet.as_manager()
 
@@ -488,6 +491,8 @@ class CaseDecision(models.Model):
     ratified_at_meeting = models.ForeignKey(
         Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Why a closure was not ratified (or a note on its ratification).
+    ratification_note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

@@ -571,3 +571,5 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
 )
 # How long a meeting is booked for in the calendar file (.ics) members download.
 MEETING_CALENDAR_MINUTES = env.int("MEETING_CALENDAR_MINUTES", default=120)
+# The API schema names a panel decision's kind apart from an agency's kind (hearing).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DecisionKindEnum"] = "meetings.models.DecisionKind"

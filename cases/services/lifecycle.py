@@ -77,33 +77,68 @@ def transition_case(
     reason: str = "",
     closure_reason: str = "",
     closure_summary: str = "",
+    meeting=None,
     now: dt.datetime | None = None,
 ) -> Case:
     """Move a case through its lifecycle (see cases.workflow). Coordinators of the case's
-    area. Opening a case the panel has heard needs its lead agency and lead professional
-    named. Closing needs a closure reason, a summary and no open actions, and cancels the
-    upcoming review; closing as "risk reduced or removed" also needs a current assessment
-    (see closure_assessment) that is not high; re-opening needs a reason and schedules a
-    review. Records ``transitioned``."""
+    area. ``meeting``: the panel meeting that decided it (None for an urgent decision
+    between meetings), kept on the transition. Opening a case the panel has heard needs
+    its lead agency and lead professional named. Closing needs a closure reason, a summary
+    and no open actions, and cancels the upcoming review; closing as "risk reduced or
+    removed" also needs a current assessment (see closure_assessment) that is not high;
+    re-opening needs a reason and schedules a review. Records ``transitioned``."""
     _require_coordinator(actor, case.area_id)
+    return apply_transition(
+        actor,
+        case=case,
+        to_status=to_status,
+        reason=reason,
+        closure_reason=closure_reason,
+        closure_summary=closure_summary,
+        meeting=meeting,
+        now=now,
+    )
+
+
+def closure_errors(case: Case, closure_reason: str, closure_summary: str) -> dict[str, str]:
+    """Why ``case`` may not close now with this reason and summary ({} if it may): the
+    closure rules, for transition_case and for a panel closure checked before it waits for
+    ratification (meetings.services.hearing)."""
+    errors = {}
+    if closure_reason not in Case.ClosureReason.values:
+        errors["closure_reason"] = "Choose the reason for closing the case."
+    if not closure_summary.strip():
+        errors["closure_summary"] = "Summarise why the child is now safe or the risk removed."
+    if case.actions.filter(status__in=Action.OPEN_STATUSES).exists():
+        errors["actions"] = "Every action must be done or cancelled before the case closes."
+    if closure_reason == Case.ClosureReason.RISK_REDUCED:
+        refused = _check_risk_reduced(case)
+        if refused:
+            errors["closure_reason"] = refused
+    return errors
+
+
+def apply_transition(
+    actor: User,
+    *,
+    case: Case,
+    to_status: str,
+    reason: str = "",
+    closure_reason: str = "",
+    closure_summary: str = "",
+    meeting=None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """transition_case without its permission check, for a caller that has applied its own
+    rule: a co-chair ratifying a closure the panel decided at a meeting that was not
+    quorate (meetings.services.hearing.ratify_decision). Every other rule applies."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         name = workflow.check_transition(locked, to_status)
         errors = {}
         if name == "close":
-            if closure_reason not in Case.ClosureReason.values:
-                errors["closure_reason"] = "Choose the reason for closing the case."
-            if not closure_summary.strip():
-                errors["closure_summary"] = (
-                    "Summarise why the child is now safe or the risk removed."
-                )
-            if locked.actions.filter(status__in=Action.OPEN_STATUSES).exists():
-                errors["actions"] = "Every action must be done or cancelled before the case closes."
-            if closure_reason == Case.ClosureReason.RISK_REDUCED:
-                refused = _check_risk_reduced(locked)
-                if refused:
-                    errors["closure_reason"] = refused
+            errors |= closure_errors(locked, closure_reason, closure_summary)
         elif name == "reopen" and not reason.strip():
             errors["reason"] = "Give the reason for re-opening the case."
         elif name == "open":
@@ -136,6 +171,7 @@ def transition_case(
             reason=(reason or closure_summary).strip(),
             by=actor,
             at=now,
+            meeting=meeting,
         )
         record(
             actor=actor,
@@ -143,7 +179,8 @@ def transition_case(
             obj=locked,
             case_reference=locked.reference,
             changes={"status": [from_status, to_status]}
-            | ({"closure_reason": [None, closure_reason]} if name == "close" else {}),
+            | ({"closure_reason": [None, closure_reason]} if name == "close" else {})
+            | ({"meeting": [None, str(meeting.pk)]} if meeting is not None else {}),
         )
     return locked
 

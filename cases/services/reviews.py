@@ -40,14 +40,16 @@ def hold_review(
     outcome: str,
     risk_level_after: str,
     attending_agencies: Iterable[Agency] = (),
+    meeting=None,
     now: dt.datetime | None = None,
 ) -> Review:
     """Record a held review and schedule the next one by the risk cadence from the day it
     was held. Coordinators of the case's area. Attendance is by agency, from the agencies
     involved in the case. The review confirms the case's current risk level: a different
     level comes from a new risk assessment, recorded first (record_assessment), which
-    sets the case's level. Records ``updated`` for the review and ``created`` for the next
-    one."""
+    sets the case's level. ``meeting``: the panel meeting it was held at (None for a review
+    held outside a meeting). Records ``updated`` for the review and ``created`` for the
+    next one."""
     _require_coordinator(actor, review.case.area_id)
     now = now or timezone.now()
     attending = {agency.pk: agency for agency in attending_agencies}
@@ -88,6 +90,7 @@ def hold_review(
         locked.next_due_date = next_due
         locked.held_by = actor
         locked.recorded_at = now
+        locked.meeting = meeting
         _clean(locked)
         locked.save()
         locked.attending_agencies.set(list(attending.values()))
@@ -104,7 +107,8 @@ def hold_review(
                 "attending_agencies": [None, sorted(attending)],
                 "next_due_date": [None, next_due.isoformat()],
                 "outcome": "changed",
-            },
+            }
+            | ({"meeting": [None, str(meeting.pk)]} if meeting is not None else {}),
         )
         record(
             actor=actor,

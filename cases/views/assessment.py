@@ -71,12 +71,25 @@ def assess(request: HttpRequest, case: Case) -> HttpResponse:
 def _after_assessment(request: HttpRequest, case: Case) -> HttpResponse:
     """Back to the case; or, when the coordinator came from holding a review whose level
     changed (``?then=review``), back to that review, which now confirms the new level; or
-    back to the closure screen it was asked for from (``?then=close``)."""
+    back to the closure screen it was asked for from (``?then=close``); or back to the
+    case's hearing at a panel meeting (``?then=hearing&item=<agenda item>``)."""
     then = request.GET.get("then")
     if then == "review" and services.coordinates(request.user, case.area_id):
         upcoming = case.reviews.filter(status=Review.Status.UPCOMING).first()
         if upcoming is not None:
             return redirect("cases:review-hold", pk=upcoming.pk)
+    if then == "hearing" and services.coordinates(request.user, case.area_id):
+        # Back to the case's hearing at a panel meeting, whose decision rests on it.
+        from meetings.models import AgendaItem
+
+        item_pk = request.GET.get("item", "")
+        item = (
+            AgendaItem.objects.filter(pk=item_pk, case=case, meeting__isnull=False).first()
+            if item_pk.isdigit()
+            else None
+        )
+        if item is not None:
+            return redirect("meetings:hearing-item", pk=item.meeting_id, item_pk=item.pk)
     if then == "close" and services.coordinates(request.user, case.area_id):
         # Closing as "risk reduced or removed" needs this assessment: back to the closure.
         return redirect("cases:case-close", pk=case.pk)

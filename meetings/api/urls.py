@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from meetings.api.attendance import AttendanceViewSet, QuorumViewSet
+from meetings.api.hearing import MeetingDecisionViewSet
 from meetings.api.meetings import MeetingViewSet
 
 router = DefaultRouter()
@@ -11,3 +12,6 @@ router.register(
     r"meetings/(?P<meeting_pk>\d+)/attendance", AttendanceViewSet, basename="meeting-attendance"
 )
 router.register(r"meetings/(?P<meeting_pk>\d+)/quorum", QuorumViewSet, basename="meeting-quorum")
+router.register(
+    r"meetings/(?P<meeting_pk>\d+)/decisions", MeetingDecisionViewSet, basename="meeting-decision"
+)

@@ -723,6 +723,112 @@ TABLE: dict[str, Row | list[Row]] = {
     "meetings:minutes-addendum": GET(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
 }
 
+
+# --- panel meetings: at the meeting (hearing) ----------------------------------------------
+# A meeting of area A being held today, agency P its one member (present): coord_a runs it;
+# lead_in (lead of a member agency) and the auditor see the meeting and may not run it; the
+# case's item is seen by whoever sees the case. A decision on case2 waits for ratification.
+# Made only for these rows, so the rest of the world is as before.
+
+
+def _held_meeting(w: World) -> World:
+    if not hasattr(w, "hearing_meeting"):
+        from django.utils import timezone
+
+        from meetings.models import AgendaItem, CaseDecision, Meeting, MeetingMember
+        from panel.dates import london_today
+
+        boss = w.users["coord_a"]
+        w.hearing_meeting = Meeting.objects.create(
+            area=w.area_a,
+            date=london_today(),
+            start_time=dt.time(10, 0),
+            venue="Test Venue (fictional)",
+            status="published",
+            published_at=timezone.now(),
+            created_by=boss,
+        )
+        MeetingMember.objects.create(
+            meeting=w.hearing_meeting, agency=w.agency_in, attendance="present"
+        )
+        w.item = AgendaItem.objects.create(
+            area=w.area_a, meeting=w.hearing_meeting, case=w.case, order=1, added_by=boss
+        )
+        heard = AgendaItem.objects.create(
+            area=w.area_a,
+            meeting=w.hearing_meeting,
+            case=w.case2,
+            order=2,
+            status="heard",
+            added_by=boss,
+        )
+        w.decision = CaseDecision.objects.create(
+            item=heard,
+            meeting=w.hearing_meeting,
+            case=w.case2,
+            kind="continue",
+            reason="Fictional decision.",
+            risk_decision="confirmed",
+            risk_level=w.case2.risk_level,
+            quorate=False,
+            state="to_ratify",
+            recorded_by=boss,
+            recorded_at=timezone.now(),
+        )
+    return w
+
+
+def hearing_meeting(w: World) -> dict:
+    return {"pk": _held_meeting(w).hearing_meeting.pk}
+
+
+def hearing_item(w: World) -> dict:
+    return {"pk": _held_meeting(w).hearing_meeting.pk, "item_pk": w.item.pk}
+
+
+def hearing_action(w: World) -> dict:
+    return hearing_item(w) | {"action_pk": w.action.pk}
+
+
+def ratify_decision(w: World) -> dict:
+    return hearing_meeting(w) | {"decision_pk": w.decision.pk}
+
+
+def meeting_api(w: World) -> dict:
+    return {"meeting_pk": _held_meeting(w).hearing_meeting.pk}
+
+
+def decision_api(w: World) -> dict:
+    return meeting_api(w) | {"pk": w.decision.pk}
+
+
+# The meeting's pages: coord_a runs them; lead_in and the auditor see the meeting (403).
+RUNS_MEETING = scoped(lead_in=403, coord_a=200, auditor=403)
+SEES_MEETING = scoped(lead_in=200, coord_a=200, auditor=200)
+
+TABLE |= {
+    "meetings:hearing": GET(hearing_meeting, RUNS_MEETING),
+    "meetings:hearing-close": GET(hearing_meeting, RUNS_MEETING),
+    # One case heard: whoever sees the case sees it exists (403), coord_a hears it; an empty
+    # form comes back with its errors (400).
+    "meetings:hearing-item": GET(hearing_item, COORDINATOR_ONLY),
+    "meetings:hearing-decision": POST(hearing_item, COORDINATOR_ONLY | {"coord_a": 400}),
+    "meetings:hearing-action-add": POST(hearing_item, COORDINATOR_ONLY | {"coord_a": 400}),
+    "meetings:hearing-action-review": POST(hearing_action, COORDINATOR_ONLY | {"coord_a": 400}),
+    # Ratification: the meeting's co-chairs (none here) and coordinators; a coordinator
+    # ratifies only at a later quorate meeting, so not this meeting's own decision (403).
+    "meetings:ratify": GET(hearing_meeting, RUNS_MEETING),
+    "meetings:ratify-decision": POST(
+        ratify_decision, scoped(lead_in=403, coord_a=403, auditor=403)
+    ),
+    "v1:meeting-decision-list": [
+        GET(meeting_api, SEES_MEETING, "list"),
+        POST(meeting_api, scoped(lead_in=403, coord_a=400, auditor=403), "create"),
+    ],
+    # The decision on case2: the workers are not on it (and do not see the meeting).
+    "v1:meeting-decision-detail": GET(decision_api, SEES_MEETING),
+}
+
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.
 # The table keeps the policy's value; each entry is a bug for the lead to fix. All of them
 # are the API validating the body before asking whether the user may act at all (a valid
