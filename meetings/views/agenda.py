@@ -39,6 +39,11 @@ from panel.models import Area
 SHOWN = [AgendaItemStatus.PENDING, AgendaItemStatus.HEARD, AgendaItemStatus.NOT_REACHED]
 
 
+def _posted(request: HttpRequest):
+    """The POST data to bind a form to, even when empty (a confirmation with no fields)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
     return get_for_user(Meeting, request.user, pk, queryset=Meeting.objects.select_related("area"))
 
@@ -126,7 +131,7 @@ def build(request: HttpRequest, pk: int) -> HttpResponse:
     """What the database proposes, with the reasons; confirming adds them all."""
     meeting = _coordinated_meeting(request, pk)
     late = services.is_late(meeting)
-    form = BuildForm(request.POST or None)
+    form = BuildForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             made = services.build_agenda(
@@ -182,7 +187,7 @@ def _open_area_cases(meeting: Meeting):
 @login_required
 def add_case(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _coordinated_meeting(request, pk)
-    form = AddCaseForm(request.POST or None, cases=_open_area_cases(meeting))
+    form = AddCaseForm(_posted(request), cases=_open_area_cases(meeting))
     return _item_form(
         request,
         meeting,
@@ -196,7 +201,7 @@ def add_case(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def add_general(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _coordinated_meeting(request, pk)
-    form = GeneralItemForm(request.POST or None)
+    form = GeneralItemForm(_posted(request))
     return _item_form(
         request,
         meeting,
@@ -215,7 +220,7 @@ def request_case(request: HttpRequest, pk: int) -> HttpResponse:
     cases = _open_area_cases(meeting).filter(
         pk__in=Case.objects.visible_to(request.user).values("pk")
     )
-    form = RequestCaseForm(request.POST or None, cases=cases)
+    form = RequestCaseForm(_posted(request), cases=cases)
     return _item_form(
         request,
         meeting,
@@ -229,7 +234,7 @@ def request_case(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _coordinated_meeting(request, pk)
-    form = VersionForm(request.POST or None, initial={"version": meeting.version})
+    form = VersionForm(_posted(request), initial={"version": meeting.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.publish_agenda(
@@ -249,7 +254,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def withdraw(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = _coordinated_item(request, item_pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.withdraw_item(request.user, item=item, reason=form.cleaned_data["reason"])
@@ -281,7 +286,7 @@ def move(request: HttpRequest, item_pk: int) -> HttpResponse:
         .exclude(pk=item.meeting_id or 0)
         .order_by("date", "start_time")
     )
-    form = MoveForm(request.POST or None, meetings=targets)
+    form = MoveForm(_posted(request), meetings=targets)
     if request.method == "POST" and form.is_valid():
         try:
             moved = services.move_item(request.user, item=item, **form.cleaned_data)
