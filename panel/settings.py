@@ -568,3 +568,11 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
         "as OFFICIAL-SENSITIVE."
     ),
 )
+# The agenda API's choice sets by name ("kind" is also an agency's and a guest's field).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AgendaItemKindEnum": "meetings.models.AgendaItemKind",
+        "AgendaReasonEnum": "meetings.models.AgendaReason",
+        "AgendaItemStatusEnum": "meetings.models.AgendaItemStatus",
+    }
+)
