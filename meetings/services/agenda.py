@@ -37,7 +37,6 @@ from meetings.models import (
 )
 from meetings.services.common import (
     Verb,
-    coordinates_meeting,
     lock_meeting,
     meeting_link,
     move,
@@ -675,19 +674,3 @@ def meeting_page(meeting: Meeting) -> str:
         return meeting_link(meeting)
     except NoReverseMatch:
         return reverse("meetings:agenda", args=[meeting.pk])
-
-
-__all__ = [
-    "Candidate",
-    "add_case_item",
-    "add_general_item",
-    "agenda_candidates",
-    "build_agenda",
-    "coordinates_meeting",
-    "move_item",
-    "publish_agenda",
-    "reorder_items",
-    "request_case",
-    "shift_item",
-    "withdraw_item",
-]

@@ -476,3 +476,77 @@ def test_the_agenda_of_a_held_meeting_cannot_change():
         agenda.build_agenda(panel.coordinator, meeting=panel.meeting)
     assert Case.objects.count() == 1
     assert timezone.now()
+
+
+# --- audit: each write leaves exactly its events -------------------------------------------
+
+
+def _events_of(action):
+    from collections import Counter
+
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    action()
+    return Counter(AuditEvent.objects.filter(id__gt=before).values_list("verb", "object_type"))
+
+
+ITEM = "meetings.agendaitem"
+MEETING = "meetings.meeting"
+
+
+def _setups():
+    def build(panel):
+        awaiting(panel)
+        awaiting(panel)
+        return lambda: agenda.build_agenda(panel.coordinator, meeting=panel.meeting)
+
+    def add_case(panel):
+        case = awaiting(panel)
+        return lambda: agenda.add_case_item(panel.coordinator, meeting=panel.meeting, case=case)
+
+    def request(panel):
+        case = open_case(panel, agencies=[panel.health])
+        return lambda: agenda.request_case(
+            panel.health_lead, meeting=panel.meeting, case=case, reason_detail="Why."
+        )
+
+    def general(panel):
+        return lambda: agenda.add_general_item(
+            panel.coordinator, meeting=panel.meeting, title="Budget"
+        )
+
+    def withdraw(panel):
+        item = agenda.add_general_item(panel.coordinator, meeting=panel.meeting, title="B")
+        return lambda: agenda.withdraw_item(panel.coordinator, item=item)
+
+    def reorder(panel):
+        a = agenda.add_general_item(panel.coordinator, meeting=panel.meeting, title="A")
+        b = agenda.add_general_item(panel.coordinator, meeting=panel.meeting, title="B")
+        return lambda: agenda.reorder_items(
+            panel.coordinator, meeting=panel.meeting, order=[b.pk, a.pk]
+        )
+
+    def move(panel):
+        item = agenda.add_general_item(panel.coordinator, meeting=panel.meeting, title="B")
+        return lambda: agenda.move_item(panel.coordinator, item=item)
+
+    def publish(panel):
+        return lambda: agenda.publish_agenda(panel.coordinator, meeting=panel.meeting, version=1)
+
+    return {
+        "build_agenda": (build, {("created", ITEM): 2}),
+        "add_case_item": (add_case, {("created", ITEM): 1}),
+        "request_case": (request, {("created", ITEM): 1}),
+        "add_general_item": (general, {("created", ITEM): 1}),
+        "withdraw_item": (withdraw, {("transitioned", ITEM): 1}),
+        "reorder_items": (reorder, {("updated", MEETING): 1}),
+        "move_item": (move, {("transitioned", ITEM): 1, ("created", ITEM): 1}),
+        "publish_agenda": (publish, {("transitioned", MEETING): 1}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_setups()))
+def test_each_agenda_write_records_exactly_its_events(name):
+    arrange, expected = _setups()[name]
+    action = arrange(make_panel())
+
+    assert _events_of(action) == expected
