@@ -175,7 +175,7 @@ def agenda_candidates(meeting: Meeting, *, today: dt.date | None = None) -> list
         .annotate(review_due=review_due, actions_overdue=overdue)
         .filter(
             Q(status=Case.Status.AWAITING_PANEL)
-            | Q(pk__in=list(listed))
+            | Q(Exists(to_be_scheduled(meeting.area_id).filter(case_id=OuterRef("pk"))))
             | (is_open & (Q(review_due=True) | Q(actions_overdue=True) | Q(opened_at__lt=cutoff)))
         )
     )
