@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -56,18 +56,16 @@ def _coordinated_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 
 def _coordinated_item(request: HttpRequest, item_pk: int) -> AgendaItem:
-    """An item of an area the user coordinates (on an agenda or to be scheduled): anyone
-    else gets the 404 of an item that does not exist."""
+    """An item of an area the user coordinates (on an agenda or to be scheduled). Someone
+    who may read the item but not change it gets 403; anyone else the 404 of an item that
+    does not exist."""
     user = request.user
-    item = (
-        AgendaItem.objects.select_related("meeting", "meeting__area", "case", "area")
-        .filter(pk=item_pk, area_id__in=user.coordinator_area_ids)
-        .first()
-    )
+    items = AgendaItem.objects.select_related("meeting", "meeting__area", "case", "area")
+    item = items.filter(pk=item_pk, area_id__in=user.coordinator_area_ids).first()
     if item is None:
-        raise Http404("No agenda item found.")
-    if not services.may_write(user):
-        raise PermissionDenied("Auditors can read records but not change them.")
+        get_for_user(AgendaItem, user, item_pk, queryset=items)
+    if item is None or not services.may_write(user):
+        raise PermissionDenied("Only a coordinator of this area may change the agenda.")
     return item
 
 
@@ -303,8 +301,8 @@ def to_be_scheduled(request: HttpRequest, area_pk: int) -> HttpResponse:
     """The area's "to be scheduled" list: items carried over with no meeting yet, each
     with "add to meeting". Coordinators of the area."""
     user = request.user
-    if area_pk not in user.coordinator_area_ids:
-        raise Http404("No area found.")
+    if area_pk not in user.coordinator_area_ids or not services.may_write(user):
+        raise PermissionDenied('The "to be scheduled" list is for the area\'s coordinators.')
     area = Area.objects.get(pk=area_pk)
     items = record_list(
         user,

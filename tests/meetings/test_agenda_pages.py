@@ -253,5 +253,5 @@ def test_the_to_be_scheduled_list_is_for_the_areas_coordinators(client):
     for user in (panel.health_lead, coordinator(stoke())):
         client.force_login(user)
         url = reverse("meetings:to-be-scheduled", args=[panel.area.pk])
-        assert client.get(url).status_code == 404
+        assert client.get(url).status_code == 403
     assert dt.date.today()
