@@ -48,6 +48,7 @@ class _StrictDates:
 
     data: Any
     fields: dict[str, forms.Field]
+    id_filters: frozenset[str] = frozenset()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()  # type: ignore[misc]
@@ -58,9 +59,10 @@ class _StrictDates:
                         name, f"{parameter} is empty: give a date, or leave it out."
                     )
             value = cleaned.get(name)
-            if isinstance(field, forms.DecimalField) and value is not None:
+            if name in self.id_filters and value is not None:
                 # A number filter compares with an integer column: a number past a 64-bit
                 # integer is no id (SQLite raises OverflowError, PostgreSQL a DataError).
+                # Filters with their own method decide for themselves.
                 if not -BIGINT <= value <= BIGINT:
                     self.add_error(name, "Enter a whole number id.")  # type: ignore[attr-defined]
                 continue
@@ -77,4 +79,9 @@ class FilterSet(django_filters.FilterSet):
 
     def get_form_class(self) -> type[forms.Form]:
         form = super().get_form_class()
-        return type(form.__name__, (_StrictDates, form), {})
+        ids = frozenset(
+            name
+            for name, given in self.filters.items()
+            if isinstance(given, django_filters.NumberFilter) and given.method is None
+        )
+        return type(form.__name__, (_StrictDates, form), {"id_filters": ids})
