@@ -573,3 +573,11 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
 MEETING_CALENDAR_MINUTES = env.int("MEETING_CALENDAR_MINUTES", default=120)
 # The API schema names a panel decision's kind apart from an agency's kind (hearing).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DecisionKindEnum"] = "meetings.models.DecisionKind"
+# The agenda API's choice sets by name ("kind" is also an agency's and a guest's field).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AgendaItemKindEnum": "meetings.models.AgendaItemKind",
+        "AgendaReasonEnum": "meetings.models.AgendaReason",
+        "AgendaItemStatusEnum": "meetings.models.AgendaItemStatus",
+    }
+)

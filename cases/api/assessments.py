@@ -42,6 +42,7 @@ from cases.models import (
     RiskTool,
 )
 from panel.dates import age_on, london_today
+from panel.filters import FilterSet
 
 # --- risk tools ---------------------------------------------------------------------------
 
@@ -230,7 +231,7 @@ class NewAssessmentSerializer(serializers.Serializer):
         return data
 
 
-class AssessmentFilter(django_filters.FilterSet):
+class AssessmentFilter(FilterSet):
     case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
     referral = django_filters.NumberFilter(field_name="referral_id", help_text="Referral id.")
 
@@ -309,7 +310,7 @@ class NewNoteSerializer(serializers.Serializer):
     )
 
 
-class NoteFilter(django_filters.FilterSet):
+class NoteFilter(FilterSet):
     case = django_filters.NumberFilter(field_name="case_id", help_text="Case id.")
 
     class Meta:

@@ -433,6 +433,61 @@ def api_member(w: World) -> dict:
     return {"meeting_pk": w.attendance_meeting.pk, "pk": w.attendance_member.pk}
 
 
+# --- panel meetings: the agenda ------------------------------------------------------------
+# Made on first use, so the world above stays as it was: a meeting of area A with agency P
+# (lead_in's) a member agency with no named representative, the case on its agenda, and a
+# general item on area A's "to be scheduled" list.
+
+
+def agenda_world(w: World) -> types.SimpleNamespace:
+    made = getattr(w, "_agenda", None)
+    if made is None:
+        from meetings.models import AgendaItem, MeetingMember
+        from tests.factories import MeetingFactory
+
+        boss = w.users["coord_a"]
+        meeting = MeetingFactory(area=w.area_a, created_by=boss)
+        MeetingMember.objects.create(meeting=meeting, agency=w.agency_in)
+        made = types.SimpleNamespace(
+            meeting=meeting,
+            item=AgendaItem.objects.create(
+                area=w.area_a, meeting=meeting, case=w.case, order=1, added_by=boss
+            ),
+            listed=AgendaItem.objects.create(
+                area=w.area_a,
+                meeting=None,
+                kind="general",
+                title="Fictional carried item",
+                added_by=boss,
+            ),
+        )
+        w._agenda = made
+    return made
+
+
+def agenda_meeting(w: World) -> dict:
+    return {"pk": agenda_world(w).meeting.pk}
+
+
+def agenda_api(w: World) -> dict:
+    return {"meeting_pk": agenda_world(w).meeting.pk}
+
+
+def agenda_item(name: str) -> Kwargs:
+    return lambda w: {"item_pk": getattr(agenda_world(w), name).pk}
+
+
+def the_agenda(w: World) -> int:
+    return agenda_world(w).meeting.pk
+
+
+# The meeting: its area's coordinators, the agency leads of its member agencies, auditors.
+SEE_AGENDA_MEETING = scoped(lead_in=200, coord_a=200, auditor=200)
+# The agenda's editing pages: those who see the meeting but do not coordinate it get 403.
+RUN_AGENDA = scoped(lead_in=403, coord_a=200, auditor=403)
+# An agenda item about the case: whoever sees the case may read it; only coord_a changes it.
+CHANGE_ITEM = COORDINATOR_ONLY
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -708,6 +763,32 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:meeting-attendance-list": GET(api_meeting, SEE_AT_MEETING),
     "v1:meeting-attendance-detail": GET(api_member, SEE_AT_MEETING),
     "v1:meeting-quorum-list": GET(api_meeting, SEE_AT_MEETING),
+    # --- panel meetings: the agenda --------------------------------------------------------
+    "meetings:agenda": GET(agenda_meeting, SEE_AGENDA_MEETING),
+    "meetings:agenda-build": GET(agenda_meeting, RUN_AGENDA),
+    "meetings:agenda-add-case": GET(agenda_meeting, RUN_AGENDA),
+    "meetings:agenda-add-general": GET(agenda_meeting, RUN_AGENDA),
+    "meetings:agenda-publish": GET(agenda_meeting, RUN_AGENDA),
+    # Asking for a case: a member agency's lead (or named representative), not others.
+    "meetings:agenda-request": GET(agenda_meeting, scoped(lead_in=200, coord_a=403, auditor=403)),
+    "meetings:agenda-item-withdraw": [
+        GET(agenda_item("item"), CHANGE_ITEM, "on the agenda"),
+        GET(agenda_item("listed"), scoped(coord_a=200, auditor=403), "to be scheduled"),
+    ],
+    "meetings:agenda-item-move": GET(agenda_item("item"), CHANGE_ITEM),
+    "meetings:agenda-item-shift": POST(
+        agenda_item("item"), CHANGE_ITEM | {"coord_a": to("meetings:agenda", the_agenda)}
+    ),
+    # Areas are reference data (v1:area-detail): the list is role-gated, not scoped.
+    "meetings:to-be-scheduled": GET(
+        lambda w: {"area_pk": w.area_a.pk}, signed_in(403, coord_a=200)
+    ),
+    "v1:meeting-agenda-item-list": [
+        GET(agenda_api, SEE_AGENDA_MEETING, "list"),
+        # An empty body names no case: 400 for those who may add (the coordinator, a member
+        # agency's lead); auditors never write (403 before the meeting is looked up).
+        POST(agenda_api, scoped(lead_in=400, coord_a=400, auditor=403), "create"),
+    ],
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),

@@ -74,3 +74,14 @@ def test_a_date_filter_still_filters_and_a_bad_one_is_still_refused(api):
     response = api.get("/api/v1/cases/", {"opened_before": "yesterday"})
     assert response.status_code == 400
     assert list(response.json()) == ["opened"]
+
+
+@pytest.mark.parametrize(
+    "route", ["/api/v1/reviews/", "/api/v1/actions/", "/api/v1/assessments/", "/api/v1/notes/"]
+)
+@pytest.mark.parametrize("value", ["-2.8327998744926483e+248", "9223372036854775808"])
+def test_an_id_filter_past_a_64_bit_integer_is_refused_not_a_server_error(api, route, value):
+    response = api.get(route, {"case": value})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["case"]
