@@ -40,6 +40,9 @@ ITEMS: list[NavItem] = [
     ),
     NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
+    # A meeting's named representatives need no role: anyone may hold a seat. The meeting
+    # pages (/meetings/) belong to this section unless a longer item claims them.
+    NavItem("Research lists", "meetings:my-research", also=("/meetings/",)),
     NavItem("Notifications", "notifications:list"),
     NavItem("Your account", "account"),
     NavItem("Administration", "admin:index", staff_only=True),
