@@ -116,8 +116,12 @@ def test_every_view_of_the_list_is_one_listed_event_naming_entries_and_children(
     named = set(
         AuditEventObject.objects.filter(event=event).values_list("object_type", "object_id")
     )
-    assert {("meetings.researchlistentry", item.pk), ("meetings.researchlistentry", second.pk),
-            ("cases.child", item.case.child_id), ("cases.child", second.case.child_id)} <= named  # fmt: skip
+    assert {
+        ("meetings.researchlistentry", item.pk),
+        ("meetings.researchlistentry", second.pk),
+        ("cases.child", item.case.child_id),
+        ("cases.child", second.case.child_id),
+    } <= named
 
 
 # --- coordinators and auditors -----------------------------------------------------------
@@ -176,7 +180,7 @@ def test_the_coordinator_may_not_record_a_return_for_an_agency(client, world):
 
 
 def test_opening_an_entry_is_recorded_as_viewed(client, world):
-    meeting, rep, _other, item = world
+    _meeting, rep, _other, item = world
 
     page = signed_in(client, rep).get(return_url(item))
 
@@ -203,7 +207,7 @@ def test_information_held_needs_a_summary_then_is_saved(client, world):
 
 
 def test_a_return_is_changed_and_a_stale_form_is_told_so(client, world):
-    meeting, rep, _other, item = world
+    _meeting, rep, _other, item = world
     client = signed_in(client, rep)
     client.post(return_url(item), {"outcome": "held", "summary": SUMMARY})
     form = client.get(return_url(item)).content.decode()
@@ -228,8 +232,7 @@ def test_my_research_lists_the_open_lists_with_returns_still_to_make(client, wor
     child_entry(meeting)
     record_research_return(User.objects.get(pk=rep.pk), item=item, outcome="nothing_held")
     closed = published_meeting()
-    MeetingMember = type(closed.members.model())  # noqa: N806
-    MeetingMember.objects.create(meeting=closed, agency=rep.agency, representative=rep)
+    closed.members.create(agency=rep.agency, representative=rep)
     approve(closed)
 
     page = signed_in(client, rep).get(reverse("meetings:my-research"))
