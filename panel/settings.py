@@ -568,3 +568,8 @@ MEETING_CONFIDENTIALITY_STATEMENT = env.str(
         "as OFFICIAL-SENSITIVE."
     ),
 )
+# The research list's outcome (held / nothing held) shares its field name with other
+# choice sets in the API schema: one name for it.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ResearchOutcomeEnum"] = (
+    "meetings.models.ResearchOutcome"
+)
