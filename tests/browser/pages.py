@@ -32,6 +32,7 @@ TOP_LEVEL = {
     "/audit/",
     "/notifications/",
     "/account/",
+    "/meetings/research/",
 }
 
 
