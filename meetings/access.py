@@ -11,8 +11,10 @@
   Seen by the named representatives of the meeting's member agencies, live (an account
   still active and still in that agency), from publication until the minutes are approved
   or ``MEETING_RESEARCH_DAYS_AFTER`` days after the meeting, whichever comes first; and by
-  the area's coordinators and auditors. It never opens the case page: the case scope is
-  untouched by it.
+  the area's coordinators and auditors (read-only) in the same window. Only case items
+  still on the agenda (to be heard or heard). It never opens the case page: the case scope
+  is untouched by it. After the window the returns stay with the meeting's record, read
+  through ``ResearchReturn.visible_to``.
 - A **research return**: the agency that made it (its representatives, within the same
   window) and whoever may see the case.
 - A **decision**: whoever may see the case, and the meeting's co-chairs.
@@ -105,39 +107,79 @@ class AgendaItemQuerySet(models.QuerySet):
         return self.filter(general | cases)
 
 
-def research_window_open(today: dt.date | None = None) -> Q:
-    """Meetings whose research list is open today: published, minutes not yet approved,
-    and no more than MEETING_RESEARCH_DAYS_AFTER days past. On AgendaItem."""
+def research_window_open(today: dt.date | None = None, prefix: str = "meeting__") -> Q:
+    """Meetings whose research list is open today, on a model reaching Meeting by
+    ``prefix`` (``"meeting__"`` for an agenda item, ``""`` for Meeting): the agenda is
+    published, the minutes are not approved, and the meeting was no more than
+    MEETING_RESEARCH_DAYS_AFTER days ago (its last open day is
+    ``Meeting.research_closes_at()``), whichever closes it first. A scheduled meeting (not
+    yet published) and a cancelled one have no research list."""
     from meetings.models import MeetingStatus
 
     today = today or london_today()
     return Q(
-        meeting__status__in=[MeetingStatus.PUBLISHED, MeetingStatus.HELD],
-        meeting__published_at__isnull=False,
-        meeting__date__gte=today - dt.timedelta(days=settings.MEETING_RESEARCH_DAYS_AFTER),
+        **{
+            f"{prefix}status__in": [MeetingStatus.PUBLISHED, MeetingStatus.HELD],
+            f"{prefix}published_at__isnull": False,
+            # Approval closes the list even if the status has not moved on yet.
+            f"{prefix}approved_at__isnull": True,
+            f"{prefix}date__gte": today - dt.timedelta(days=settings.MEETING_RESEARCH_DAYS_AFTER),
+        }
     )
 
 
+def research_access(user: User | None, today: dt.date | None = None, prefix: str = "") -> Q:
+    """The meetings whose research list ``user`` may open today, on a model reaching
+    Meeting by ``prefix``: the window is open (``research_window_open``) and the user is
+    one of the meeting's live representatives (``_seat``: named for a member agency they
+    are still in, with an active account), a coordinator of its area, or an auditor
+    (read-only). Nobody else: not an agency lead of a member agency who is not its named
+    representative, not a co-chair as such, not staff."""
+    if not _active(user):
+        return NOTHING
+    window = research_window_open(today, prefix)
+    if user.is_auditor:
+        return window
+    who = NOTHING
+    if user.coordinator_area_ids:
+        who |= Q(**{f"{prefix}area_id__in": user.coordinator_area_ids})
+    if user.agency_id:
+        who |= Q(_seat(user, f"{prefix}id" if prefix else "pk"))
+    return window & who
+
+
 def research_scope(user: User | None, today: dt.date | None = None) -> Q:
-    """The research list scope, on AgendaItem: case items still on a published agenda
-    whose research window is open, for the meeting's live representatives; the area's
-    coordinators; auditors (read-only)."""
-    from meetings.models import AgendaItemKind, AgendaItemStatus
+    """The research list scope, on AgendaItem: the case items still on the agenda (to be
+    heard or heard; not withdrawn or moved away) of the meetings whose research list the
+    user may open today (``research_access``). It is its own scope: it adds nothing to
+    ``case_scope``, so it never opens the case page, the child page or the case API."""
+    from meetings.models import AgendaItem, AgendaItemKind
 
     if not _active(user):
         return NOTHING
-    base = Q(
+    return Q(
         kind=AgendaItemKind.CASE,
-        status__in=[AgendaItemStatus.PENDING, AgendaItemStatus.HEARD],
-    ) & research_window_open(today)
-    if user.is_auditor:
-        return base
-    who = NOTHING
-    if user.coordinator_area_ids:
-        who |= Q(meeting__area_id__in=user.coordinator_area_ids)
-    if user.agency_id:
-        who |= Q(_seat(user, "meeting_id"))
-    return base & who
+        case__isnull=False,
+        meeting__isnull=False,
+        status__in=list(AgendaItem.ACTIVE_STATUSES),
+    ) & research_access(user, today, "meeting__")
+
+
+def research_meetings(user: User | None, today: dt.date | None = None) -> models.QuerySet:
+    """The meetings whose research list ``user`` may open today."""
+    from meetings.models import Meeting
+
+    return Meeting.objects.filter(research_access(user, today))
+
+
+def seat_meetings(user: User | None, today: dt.date | None = None) -> models.QuerySet:
+    """The meetings with an open research list at which ``user`` holds a live seat: where
+    they record their agency's returns (coordinators and auditors read, they do not)."""
+    from meetings.models import Meeting
+
+    if not _active(user) or not user.agency_id:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(research_window_open(today, ""), _seat(user, "pk"))
 
 
 class ResearchListQuerySet(models.QuerySet):
@@ -155,13 +197,26 @@ class ResearchReturnQuerySet(models.QuerySet):
             return self.all()
         scope = case_scope(user, "item__case__")
         if user.agency_id:
-            from meetings.models import ResearchListEntry
-
-            open_items = ResearchListEntry.objects.visible_to(user, today).filter(
-                pk=OuterRef("item_id")
-            )
+            open_items = _seat_items(user, today)
             scope |= Q(agency_id=user.agency_id) & Q(Exists(open_items))
         return self.filter(scope)
+
+
+def _seat_items(user: User, today: dt.date | None) -> models.QuerySet:
+    """The open research-list items at which ``user`` holds a live seat, correlated with a
+    research return's ``item_id`` (their agency's own returns, nobody else's)."""
+    from meetings.models import AgendaItem, AgendaItemKind
+
+    return AgendaItem.objects.filter(
+        Q(
+            kind=AgendaItemKind.CASE,
+            meeting__isnull=False,
+            status__in=list(AgendaItem.ACTIVE_STATUSES),
+        )
+        & research_window_open(today)
+        & Q(_seat(user, "meeting_id")),
+        pk=OuterRef("item_id"),
+    )
 
 
 class CaseDecisionQuerySet(models.QuerySet):

@@ -44,11 +44,21 @@ ITEMS: list[NavItem] = [
         "Meetings", "meetings:meeting-list", frozenset({"coordinator", "agency_lead", "auditor"})
     ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
+    # A meeting's named representatives need no role: anyone may hold a seat, and with one
+    # they get this item and Meetings (``sits_on_a_meeting``).
+    NavItem(
+        "Research lists",
+        "meetings:my-research",
+        frozenset({"coordinator", "agency_lead", "auditor"}),
+    ),
     NavItem("Notifications", "notifications:list"),
     NavItem("Your account", "account"),
     NavItem("Administration", "admin:index", staff_only=True),
 ]
 
+
+# What a meeting's chair or named representative without a panel role gets.
+MEETING_ITEMS = ("meetings:meeting-list", "meetings:my-research")
 
 # A lead professional or action owner without a panel role (cases/access.py) has no Cases
 # item: My work is their way in, and the case, action and child pages they open belong to it.
@@ -75,7 +85,7 @@ def items_for(
         if item.staff_only and not user.is_staff:
             continue
         if item.roles is not None and not (item.roles & user.roles):
-            if sits_on_a_meeting and item.url_name == "meetings:meeting-list":
+            if sits_on_a_meeting and item.url_name in MEETING_ITEMS:
                 pass
             elif works_on_a_case and item.url_name == "cases:my-work":
                 item = replace(item, also=WORK_SECTIONS)

@@ -581,3 +581,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "AgendaItemStatusEnum": "meetings.models.AgendaItemStatus",
     }
 )
+# The research list's outcome (held / nothing held) shares its field name with other
+# choice sets in the API schema: one name for it.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ResearchOutcomeEnum"] = (
+    "meetings.models.ResearchOutcome"
+)

@@ -73,6 +73,10 @@ ROLES = (
     "coord_b",
     "auditor",
     "staff",
+    # A meeting's named representatives (no role at all): one live, one who has since left
+    # the agency they were named for. See "the research list" below.
+    "rep",
+    "rep_left",
 )
 SIGNED_IN = ROLES[1:]
 MISSING = 999999  # an id no record has
@@ -106,6 +110,19 @@ class World:
     notification: Notification  # coord_a's
     token: Any  # coord_a's API token
     event: AuditEvent
+    # Panel meetings in area A with P (agency_in) as a member agency, rep its named
+    # representative, the case on each agenda. The research list's time box: published and
+    # open; not yet published; held more than MEETING_RESEARCH_DAYS_AFTER days ago; minutes
+    # approved.
+    meeting_open: Any
+    meeting_unpublished: Any
+    meeting_past: Any
+    meeting_approved: Any
+    item_open: Any  # the case on meeting_open's agenda (and so on)
+    item_unpublished: Any
+    item_past: Any
+    item_approved: Any
+    research_return: Any  # P's return for item_open, by rep
     # Panel meetings: a meeting of area A scheduled by coord_a; agency P sits on it with
     # lead_prof (no role) as its named representative, attendance recorded (apologies).
     meeting: Any = None
@@ -188,6 +205,7 @@ def world() -> World:
     )
     MeetingMember.objects.filter(pk=meeting_member.pk).update(attendance="apologies")
     standing_member = add_standing_member(users["coord_a"], area=area_a, agency=agency_out)
+    research = research_world(users, area_a, agency_in, case)
     return World(
         users=users,
         area_a=area_a,
@@ -215,7 +233,54 @@ def world() -> World:
         meeting=meeting,
         meeting_member=meeting_member,
         standing_member=standing_member,
+        **research,
     )
+
+
+def research_world(users: dict, area: Area, member: Agency, case) -> dict:
+    """The meetings of the research list's rows: rep (no role, in P) and rep_left (named
+    for P, since moved to another agency) hold P's seats at each; lead_in leads P without a
+    seat; Q (lead_out's agency) is not a member."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from meetings.models import AgendaItem, Meeting, MeetingMember, MeetingStatus
+    from meetings.services.research import record_research_return
+    from panel.dates import london_today
+
+    users["rep"] = UserFactory(agency=member)
+    users["rep_left"] = UserFactory(agency=member)
+    made = {}
+    days_after = settings.MEETING_RESEARCH_DAYS_AFTER
+    for name, status, days, published in (
+        ("open", MeetingStatus.PUBLISHED, 3, True),
+        ("unpublished", MeetingStatus.SCHEDULED, 10, False),
+        ("past", MeetingStatus.HELD, -(days_after + 1), True),
+        ("approved", MeetingStatus.APPROVED, -2, True),
+    ):
+        meeting = Meeting.objects.create(
+            area=area,
+            date=london_today() + dt.timedelta(days=days),
+            start_time=dt.time(10),
+            venue="Test Venue Room 1",
+            status=status,
+            published_at=timezone.now() - dt.timedelta(days=30) if published else None,
+            approved_at=timezone.now() if status == MeetingStatus.APPROVED else None,
+            created_by=users["coord_a"],
+        )
+        for seat in ("rep", "rep_left"):
+            MeetingMember.objects.create(meeting=meeting, agency=member, representative=users[seat])
+        made[f"meeting_{name}"] = meeting
+        made[f"item_{name}"] = AgendaItem.objects.create(
+            area=area, meeting=meeting, case=case, order=1, added_by=users["coord_a"]
+        )
+    made["research_return"] = record_research_return(
+        users["rep"], item=made["item_open"], outcome="nothing_held"
+    )
+    # rep_left moves agency after being named: their seat is no longer live.
+    User.objects.filter(pk=users["rep_left"].pk).update(agency=AgencyFactory())
+    users["rep_left"].refresh_from_db()
+    return made
 
 
 # --- the table's vocabulary ------------------------------------------------------------
@@ -300,6 +365,15 @@ def workers(status: Cell) -> dict[str, Cell]:
     return dict.fromkeys(WORKERS, status)
 
 
+# A meeting's representatives hold no role: what needs one (referring, the case list,
+# contributing to a case) is 403 for them as for anyone without a role.
+NO_ROLE = ("rep", "rep_left")
+
+
+def no_role(status: Cell) -> dict[str, Cell]:
+    return dict.fromkeys(NO_ROLE, status)
+
+
 PENDING = scoped(referrer=403, coord_a=200, auditor=403)
 ACCEPTED = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403, **workers(403))
 # Coordinator-only changes to the case: the lead of an involved agency, the people doing
@@ -308,7 +382,7 @@ COORDINATOR_ONLY = scoped(lead_in=403, coord_a=200, auditor=403, **workers(403))
 # Creating an assessment or a note with no case named: coordinators and agency leads may
 # add them (to their own cases) and get 400; referrers (the workers are referrers too),
 # staff and auditors never may.
-CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403, **workers(403))
+CONTRIBUTE = signed_in(400, referrer=403, auditor=403, staff=403, **workers(403), **no_role(403))
 # The case and what hangs off it: the involved lead, the workers, coord_a, the auditor.
 SEE_CASE = scoped(lead_in=200, coord_a=200, auditor=200, **workers(200))
 # Another case P is involved in: the workers are not on it, so 404 like anyone outside.
@@ -488,6 +562,31 @@ RUN_AGENDA = scoped(lead_in=403, coord_a=200, auditor=403)
 # An agenda item about the case: whoever sees the case may read it; only coord_a changes it.
 CHANGE_ITEM = COORDINATOR_ONLY
 
+# The research list (meetings): read by the live representative, the area's coordinator
+# and the auditor while open; recorded by the representative alone.
+RESEARCH_READ = scoped(rep=200, coord_a=200, auditor=200)
+RESEARCH_WRITE = scoped(rep=200, coord_a=403, auditor=403)
+
+
+def meeting_of(name: str) -> Kwargs:
+    return lambda w: {"pk": getattr(w, f"meeting_{name}").pk}
+
+
+def entry_of(name: str) -> Kwargs:
+    return lambda w: {
+        "pk": getattr(w, f"meeting_{name}").pk,
+        "item_pk": getattr(w, f"item_{name}").pk,
+    }
+
+
+def research_api_meeting(name: str) -> Kwargs:
+    return lambda w: {"meeting_pk": getattr(w, f"meeting_{name}").pk}
+
+
+def the_return(w: World) -> dict:
+    return {"meeting_pk": w.meeting_open.pk, "pk": w.research_return.pk}
+
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -531,8 +630,8 @@ TABLE: dict[str, Row | list[Row]] = {
     # "My referrals" lists only what the user sent (empty for everyone else); not role-gated
     # because whoever made a referral follows it whatever their role now (cases/access.py).
     "cases:referral-list": GET(none, signed_in(200)),
-    "cases:referral-new": GET(none, signed_in(200, auditor=403, staff=403)),
-    "cases:referral-score": POST(none, signed_in(200, auditor=403, staff=403)),
+    "cases:referral-new": GET(none, signed_in(200, auditor=403, staff=403, **no_role(403))),
+    "cases:referral-score": POST(none, signed_in(200, auditor=403, staff=403, **no_role(403))),
     "cases:referral-detail": [
         GET(pk("r1"), SEE_R1 | {"coord_a": TRIAGE}, "accepted"),
         GET(pk("r2"), scoped(referrer=200, coord_a=TRIAGE, auditor=200), "pending"),
@@ -575,7 +674,9 @@ TABLE: dict[str, Row | list[Row]] = {
     ],
     # --- cases ---------------------------------------------------------------------------
     # The case list is the panel's: the workers open their cases from My work and links.
-    "cases:case-list": GET(none, signed_in(200, referrer=403, staff=403, **workers(403))),
+    "cases:case-list": GET(
+        none, signed_in(200, referrer=403, staff=403, **workers(403), **no_role(403))
+    ),
     "cases:case-detail": [
         GET(pk("case"), SEE_CASE, "theirs"),
         GET(pk("case2"), SEE_OTHER_CASE, "not theirs"),
@@ -663,6 +764,28 @@ TABLE: dict[str, Row | list[Row]] = {
     "meetings:standing-member-remove": POST(
         standing_member, AREA_COORDINATOR | {"coord_a": to("meetings:standing-members")}
     ),
+    # --- panel meetings: the research list ------------------------------------------------
+    # Open (published, not yet N days past, minutes not approved): the live representative,
+    # the area's coordinator and the auditor; nobody else, not even the lead of the member
+    # agency (not its named representative) or rep_left (left the agency named for).
+    # Before publication, N days after, and once the minutes are approved: nobody (404).
+    # It never opens the case: rep is 404 on cases:case-detail and v1:case-detail above.
+    "meetings:my-research": GET(none, signed_in(200)),
+    "meetings:research-list": [
+        GET(meeting_of("open"), RESEARCH_READ, "open"),
+        GET(meeting_of("unpublished"), scoped(), "before publication"),
+        GET(meeting_of("past"), scoped(), "N days after"),
+        GET(meeting_of("approved"), scoped(), "minutes approved"),
+    ],
+    # Recording a return: the representative (an empty body is the form again); those who
+    # read the list and may not record for an agency 403.
+    "meetings:research-return": [
+        GET(entry_of("open"), RESEARCH_WRITE, "open"),
+        POST(entry_of("open"), RESEARCH_WRITE, "open, send"),
+        GET(entry_of("unpublished"), scoped(), "before publication"),
+        GET(entry_of("past"), scoped(), "N days after"),
+        POST(entry_of("approved"), scoped(), "minutes approved"),
+    ],
     # --- API: reference data -------------------------------------------------------------
     "v1:api-root": GET(none, signed_in(200)),
     "v1:me": GET(none, signed_in(200)),
@@ -687,7 +810,7 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:referral-list": [
         GET(none, signed_in(200), "list"),
         # Referring: referrers, coordinators and agency leads (400 for the empty body).
-        POST(none, signed_in(400, auditor=403, staff=403), "create"),
+        POST(none, signed_in(400, auditor=403, staff=403, **no_role(403)), "create"),
     ],
     "v1:referral-detail": [
         GET(pk("r1"), SEE_R1, "accepted"),
@@ -789,6 +912,20 @@ TABLE: dict[str, Row | list[Row]] = {
         # agency's lead); auditors never write (403 before the meeting is looked up).
         POST(agenda_api, scoped(lead_in=400, coord_a=400, auditor=403), "create"),
     ],
+    # --- API: the research list ------------------------------------------------------------
+    "v1:meeting-research-entry-list": [
+        GET(research_api_meeting("open"), RESEARCH_READ, "open"),
+        GET(research_api_meeting("unpublished"), scoped(), "before publication"),
+        GET(research_api_meeting("past"), scoped(), "N days after"),
+        GET(research_api_meeting("approved"), scoped(), "minutes approved"),
+    ],
+    "v1:meeting-research-return-list": [
+        GET(research_api_meeting("open"), RESEARCH_READ, "open"),
+        POST(research_api_meeting("open"), RESEARCH_WRITE | {"rep": 400}, "open, create"),
+        GET(research_api_meeting("past"), scoped(), "N days after"),
+        POST(research_api_meeting("approved"), scoped(auditor=403), "minutes approved, create"),
+    ],
+    "v1:meeting-research-return-detail": GET(the_return, RESEARCH_READ),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),

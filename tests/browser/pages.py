@@ -33,6 +33,7 @@ TOP_LEVEL = {
     "/meetings/",
     "/notifications/",
     "/account/",
+    "/meetings/research/",
 }
 
 
