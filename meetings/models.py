@@ -661,6 +661,10 @@ class MeetingDocument(models.Model):
     # may see the same cases share one render.
     scope_key = models.CharField(max_length=64)
     case_count = models.PositiveIntegerField(default=0)
+    # The ids of the cases the copy contains, fixed when it is asked for: the render shows
+    # exactly these (and the scope key is made from them), whoever's access changes while
+    # it waits in the queue.
+    case_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=300, blank=True)
