@@ -673,6 +673,9 @@ class MeetingDocument(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker claimed it: a copy "being made" for much longer than a render may take
+    # (its worker died) is stalled, and asking again replaces it.
+    started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

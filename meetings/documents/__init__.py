@@ -20,6 +20,7 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import record
@@ -52,6 +53,21 @@ __all__ = [
 
 LIVE = (DocumentStatus.QUEUED, DocumentStatus.RUNNING, DocumentStatus.READY)
 IN_PROGRESS = (DocumentStatus.QUEUED, DocumentStatus.RUNNING)
+# A render is stopped by Celery after 5 minutes (panel/celery.py): running for longer means
+# its worker died. Queued for an hour means its message was lost (or the workers are down).
+STALLED_RUNNING = dt.timedelta(minutes=10)
+STALLED_QUEUED = dt.timedelta(hours=1)
+STALLED_MESSAGE = "Making the PDF stopped part way. Make it again."
+
+
+def is_stalled(document: MeetingDocument, now: dt.datetime | None = None) -> bool:
+    """Being made for far longer than a render may take: nothing will finish it."""
+    now = now or timezone.now()
+    if document.status == DocumentStatus.RUNNING:
+        return (document.started_at or document.created_at) < now - STALLED_RUNNING
+    if document.status == DocumentStatus.QUEUED:
+        return document.created_at < now - STALLED_QUEUED
+    return False
 
 
 class DocumentNotReady(Conflict):
@@ -146,6 +162,11 @@ def document_for(
         )
         if live is not None and fresh and live.status == DocumentStatus.READY:
             retire(live)
+            live = None
+        elif live is not None and is_stalled(live):
+            MeetingDocument.objects.filter(pk=live.pk, status=live.status).update(
+                status=DocumentStatus.FAILED, error=STALLED_MESSAGE
+            )
             live = None
         if live is not None:
             return live

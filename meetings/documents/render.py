@@ -119,7 +119,7 @@ def claim(document_id: int) -> bool:
     """queued -> running, for one worker only: a redelivered task renders nothing twice."""
     return bool(
         MeetingDocument.objects.filter(pk=document_id, status=DocumentStatus.QUEUED).update(
-            status=DocumentStatus.RUNNING, progress=1, error=""
+            status=DocumentStatus.RUNNING, progress=1, error="", started_at=timezone.now()
         )
     )
 

@@ -14,4 +14,9 @@ class Migration(migrations.Migration):
             name="case_ids",
             field=models.JSONField(blank=True, default=list),
         ),
+        migrations.AddField(
+            model_name="meetingdocument",
+            name="started_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]

@@ -51,12 +51,16 @@ def _state(request: HttpRequest, meeting: Meeting, kind: str) -> dict:
     """What the page says about the reader's copy of one kind of document."""
     available = kind == DocumentKind.PACK or documents.minutes_approved(meeting)
     document = documents.latest_document(request.user, meeting, kind) if available else None
+    stalled = document is not None and documents.is_stalled(document)
     return {
         "kind": kind,
         **KINDS[kind],
         "available": available,
         "document": document,
-        "in_progress": document is not None and document.status in documents.IN_PROGRESS,
+        "stalled": stalled,
+        "in_progress": document is not None
+        and document.status in documents.IN_PROGRESS
+        and not stalled,
         "ready": document is not None and document.status == DocumentStatus.READY,
         "meeting": meeting,
     }

@@ -343,3 +343,18 @@ def test_a_fresh_copy_retires_the_ready_one(made, django_capture_on_commit_callb
     first.refresh_from_db()
     assert first.status == DocumentStatus.EXPIRED
     assert second.status == DocumentStatus.READY and second.pk != first.pk
+
+
+def test_a_copy_stalled_by_a_dead_worker_is_replaced_when_asked_again(made):
+    world = pack_world()
+    stuck = documents.document_for(world.lead, world.meeting)  # never rendered
+    MeetingDocument.objects.filter(pk=stuck.pk).update(
+        status=DocumentStatus.RUNNING, started_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+
+    again = made(world.lead, world.meeting)
+
+    stuck.refresh_from_db()
+    assert stuck.status == DocumentStatus.FAILED
+    assert stuck.error == documents.STALLED_MESSAGE
+    assert again.pk != stuck.pk and again.status == DocumentStatus.READY
