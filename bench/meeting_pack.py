@@ -164,7 +164,8 @@ def main() -> None:
     from meetings.documents import render
     from meetings.models import MeetingDocument
 
-    document = documents.document_for(boss, meeting)  # queued; rendered here, not by Celery
+    documents._queue = lambda document_id: None  # rendered here, not sent to a worker
+    document = documents.document_for(boss, meeting)
     # How much of the render is WeasyPrint (layout and PDF), the rest being the records
     # read and the HTML rendered.
     weasy = []
