@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import get_for_user
 from meetings import documents
-from meetings.models import DocumentKind, DocumentStatus, Meeting, MeetingDocument
+from meetings.models import DocumentKind, DocumentStatus, Meeting
 from panel.errors import Conflict
 
 KINDS = {
@@ -130,9 +130,8 @@ def minutes_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     meeting = _meeting(request, pk)
-    if kind == DocumentKind.MINUTES and not documents.minutes_approved(meeting):
-        raise Http404("The minutes are not approved.")
-    document: MeetingDocument | None = documents.latest_document(request.user, meeting, kind)
+    approved = kind == DocumentKind.PACK or documents.minutes_approved(meeting)
+    document = documents.latest_document(request.user, meeting, kind) if approved else None
     if document is None or document.status != DocumentStatus.READY:
         messages.error(request, f"Your copy of the {KINDS[kind]['label']} is not ready yet.")
         return redirect("meetings:pack", pk=meeting.pk)
