@@ -147,8 +147,9 @@ def document_for(
     ``Meeting.objects.visible_to``); auditors too, since a copy is a read, recorded as
     ``exported`` when downloaded. A minutes PDF only once the minutes are approved
     (Conflict otherwise). ``fresh``: a ready copy is retired (its file deleted) and made
-    again from today's records. Records ``created`` for a new document (kind and case
-    count, never a name); the render is queued on commit with the document's id only."""
+    again from today's records (recorded as ``updated``: ready -> expired). Records
+    ``created`` for a new document (kind and case count, never a name); the render is
+    queued on commit with the document's id only."""
     if kind not in DocumentKind.values:
         raise ValueError(f"unknown document kind {kind!r}")
     if kind == DocumentKind.MINUTES and not minutes_approved(meeting):
@@ -162,6 +163,12 @@ def document_for(
         )
         if live is not None and fresh and live.status == DocumentStatus.READY:
             retire(live)
+            record(
+                actor=user,
+                verb=AuditEvent.Verb.UPDATED,
+                obj=live,
+                changes={"status": [DocumentStatus.READY, DocumentStatus.EXPIRED]},
+            )
             live = None
         elif live is not None and is_stalled(live):
             MeetingDocument.objects.filter(pk=live.pk, status=live.status).update(

@@ -343,6 +343,10 @@ def test_a_fresh_copy_retires_the_ready_one(made, django_capture_on_commit_callb
     first.refresh_from_db()
     assert first.status == DocumentStatus.EXPIRED
     assert second.status == DocumentStatus.READY and second.pk != first.pk
+    retired = AuditEvent.objects.get(
+        verb="updated", object_type="meetings.meetingdocument", object_id=str(first.pk)
+    )
+    assert retired.changes == {"status": ["ready", "expired"]}
 
 
 def test_a_copy_stalled_by_a_dead_worker_is_replaced_when_asked_again(made):
