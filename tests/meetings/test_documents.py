@@ -362,3 +362,27 @@ def test_a_copy_stalled_by_a_dead_worker_is_replaced_when_asked_again(made):
     assert stuck.status == DocumentStatus.FAILED
     assert stuck.error == documents.STALLED_MESSAGE
     assert again.pk != stuck.pk and again.status == DocumentStatus.READY
+
+
+def test_fifteen_members_from_three_agencies_mean_three_renders(made, monkeypatch):
+    from meetings.models import MeetingMember
+    from tests.factories import AgencyFactory, AgendaItemFactory, agency_lead, make_case
+
+    world = pack_world()
+    agencies = [AgencyFactory() for _ in range(3)]
+    for agency in agencies:
+        AgendaItemFactory(
+            meeting=world.meeting,
+            case=make_case(agencies=[agency], coordinator_user=world.coordinator),
+        )
+        MeetingMember.objects.create(meeting=world.meeting, agency=agency)
+    readers = [agency_lead(agency) for agency in agencies for _ in range(5)]
+    renders = []
+    real = render.build_pdf
+    monkeypatch.setattr(render, "build_pdf", lambda *a: renders.append(a[0].pk) or real(*a))
+
+    copies = {made(reader, world.meeting).pk for reader in readers}
+
+    assert len(readers) == 15
+    assert len(copies) == 3
+    assert sorted(renders) == sorted(copies)
