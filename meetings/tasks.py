@@ -52,7 +52,7 @@ def expire_documents() -> dict:
     due = MeetingDocument.objects.filter(
         expires_at__lte=timezone.now(), status=DocumentStatus.READY
     ).values_list("pk", "file_name")
-    for pk, name in due.iterator():
+    for pk, name in list(due):  # few a day; read first, then claim each
         with transaction.atomic():
             claimed = MeetingDocument.objects.filter(pk=pk, status=DocumentStatus.READY).update(
                 status=DocumentStatus.EXPIRED, file_name=""
