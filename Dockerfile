@@ -9,11 +9,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint (meeting packs) lays text out with Pango, in the image's own fonts: nothing is
+# fetched when a pack is rendered.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 # A fixed, unprivileged user; /app/var holds beat's schedule (a volume in compose).
 RUN groupadd --system --gid 10001 panel \
     && useradd --system --uid 10001 --gid panel --home-dir /app --shell /usr/sbin/nologin panel \
-    && mkdir -p /app/var /app/staticfiles /app/audit-anchor \
-    && chown panel:panel /app /app/var /app/staticfiles /app/audit-anchor
+    && mkdir -p /app/var /app/staticfiles /app/audit-anchor /app/files \
+    && chown panel:panel /app /app/var /app/staticfiles /app/audit-anchor /app/files
 
 COPY requirements.txt ./
 RUN pip install --requirement requirements.txt

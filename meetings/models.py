@@ -672,6 +672,10 @@ class MeetingDocument(models.Model):
     # may see the same cases share one render.
     scope_key = models.CharField(max_length=64)
     case_count = models.PositiveIntegerField(default=0)
+    # The ids of the cases the copy contains, fixed when it is asked for: the render shows
+    # exactly these (and the scope key is made from them), whoever's access changes while
+    # it waits in the queue.
+    case_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=300, blank=True)
@@ -680,6 +684,9 @@ class MeetingDocument(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker claimed it: a copy "being made" for much longer than a render may take
+    # (its worker died) is stalled, and asking again replaces it.
+    started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -586,3 +586,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ResearchOutcomeEnum"] = (
     "meetings.models.ResearchOutcome"
 )
+# Generated files (meeting packs, minutes PDFs) are saved through Django's storage API
+# (STORAGES["default"]): a FileSystemStorage in MEDIA_ROOT, under var/ unless set, which
+# every web and worker node must share (a shared volume), or S3-compatible storage in
+# production (django-storages). MEDIA_URL is left unset: no generated file is ever served
+# as a static URL, only by the download views that scope, stamp and audit each copy.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "files")
+# Beat deletes the stored files of packs and minutes PDFs past their expiry, once a day
+# (03:15 Europe/London); the database says which.
+CELERY_BEAT_SCHEDULE["expire-meeting-documents"] = {
+    "task": "meetings.tasks.expire_documents",
+    "schedule": crontab(hour=3, minute=15),
+}

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from meetings.api.agenda import AgendaItemViewSet
 from meetings.api.attendance import AttendanceViewSet, QuorumViewSet
+from meetings.api.documents import MinutesPdfViewSet, PackViewSet
 from meetings.api.hearing import MeetingDecisionViewSet
 from meetings.api.meetings import MeetingViewSet
 from meetings.api.research import ResearchEntryViewSet, ResearchReturnViewSet
@@ -20,3 +21,5 @@ router.register(f"{MEETING}/research-list", ResearchEntryViewSet, basename="meet
 router.register(
     f"{MEETING}/research-returns", ResearchReturnViewSet, basename="meeting-research-return"
 )
+router.register(f"{MEETING}/pack", PackViewSet, basename="meeting-pack")
+router.register(f"{MEETING}/minutes-pdf", MinutesPdfViewSet, basename="meeting-minutes-pdf")

@@ -587,6 +587,40 @@ def the_return(w: World) -> dict:
     return {"meeting_pk": w.meeting_open.pk, "pk": w.research_return.pk}
 
 
+# A meeting of area A with agency P (lead_in's) as a member and the case on its agenda,
+# made the first time a row asks for it (rows of the meeting pack).
+MEETING_READER_ROLES = ("lead_in", "coord_a", "auditor")
+MEETING_READERS = scoped(**dict.fromkeys(MEETING_READER_ROLES, 200))
+PACK_PAGE = to("meetings:pack")
+
+
+def the_meeting(w: World):
+    if getattr(w, "_meeting", None) is None:
+        from meetings.models import AgendaItem, Meeting, MeetingMember
+
+        meeting = Meeting.objects.create(
+            area=w.area_a,
+            date=dt.date(2030, 1, 15),
+            start_time=dt.time(10, 0),
+            venue="Fictional Venue",
+            created_by=w.users["coord_a"],
+        )
+        MeetingMember.objects.create(meeting=meeting, agency=w.agency_in)
+        AgendaItem.objects.create(
+            area=w.area_a, meeting=meeting, case=w.case, order=1, added_by=w.users["coord_a"]
+        )
+        w._meeting = meeting
+    return w._meeting
+
+
+def meeting_pk(w: World) -> dict:
+    return {"pk": the_meeting(w).pk}
+
+
+def pack_meeting_api(w: World) -> dict:
+    return {"meeting_pk": the_meeting(w).pk}
+
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -926,6 +960,31 @@ TABLE: dict[str, Row | list[Row]] = {
         POST(research_api_meeting("approved"), scoped(auditor=403), "minutes approved, create"),
     ],
     "v1:meeting-research-return-detail": GET(the_return, RESEARCH_READ),
+    # --- Panel meetings: the pack and the approved minutes as PDF ---------------------------
+    # The meeting's readers (meetings/access.py): its member agency's lead, the area's
+    # coordinator, auditors; anyone else 404. Nothing is ready: downloads go back to the
+    # page; the minutes are not approved (making their PDF is refused: 409 in the API).
+    "meetings:pack": [
+        GET(meeting_pk, MEETING_READERS),
+        POST(meeting_pk, scoped(**dict.fromkeys(MEETING_READER_ROLES, PACK_PAGE)), "make"),
+    ],
+    "meetings:pack-status": GET(meeting_pk, MEETING_READERS),
+    "meetings:pack-download": GET(
+        meeting_pk, scoped(**dict.fromkeys(MEETING_READER_ROLES, PACK_PAGE))
+    ),
+    "meetings:minutes-pdf": POST(
+        meeting_pk, scoped(**dict.fromkeys(MEETING_READER_ROLES, PACK_PAGE))
+    ),
+    "meetings:minutes-pdf-status": GET(meeting_pk, MEETING_READERS),
+    "meetings:minutes-pdf-download": GET(
+        meeting_pk, scoped(**dict.fromkeys(MEETING_READER_ROLES, PACK_PAGE))
+    ),
+    "v1:meeting-pack-list": GET(
+        pack_meeting_api, scoped(**dict.fromkeys(MEETING_READER_ROLES, 202))
+    ),
+    "v1:meeting-minutes-pdf-list": GET(
+        pack_meeting_api, scoped(**dict.fromkeys(MEETING_READER_ROLES, 409))
+    ),
     # --- API: the audit trail ------------------------------------------------------------
     "v1:audit-event-list": GET(none, signed_in(403, auditor=200)),
     "v1:audit-event-detail": GET(pk("event"), signed_in(403, auditor=200)),

@@ -26,7 +26,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("meetings", "0006_hearing_agreed_actions"),
+        ("meetings", "0003_hearing_agreed_actions"),
         # The shared trigger function (PostgreSQL) is (re)created by install; the audit
         # tables' own migrations come first all the same.
         ("audit", "0006_checkpoints"),
