@@ -598,3 +598,15 @@ CELERY_BEAT_SCHEDULE["expire-meeting-documents"] = {
     "task": "meetings.tasks.expire_documents",
     "schedule": crontab(hour=3, minute=15),
 }
+# A member's attendance as read (every state) and as recorded (no "expected"): two names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "AttendanceEnum": "meetings.models.AttendanceStatus",
+        "RecordedAttendanceEnum": [
+            ("present", "Present"),
+            ("apologies", "Apologies"),
+            ("sent_information", "Sent information only"),
+            ("absent", "Absent"),
+        ],
+    }
+)
