@@ -1,5 +1,6 @@
-"""Fictional demo data for local use: agencies, one user per role, and about 40 children
-with referrals and cases over every status and risk level.
+"""Fictional demo data for local use: agencies, one user per role, about 40 children
+with referrals and cases over every status and risk level, and per area a past panel
+meeting (minuted and approved) and an upcoming one (agenda published, research coming in).
 
 Every name is obviously generated ("Alpha Testchild-01", "Demo Police"). Idempotent: what
 already exists is left alone, so running it twice gives the same counts. Everything is
@@ -24,6 +25,8 @@ from audit.services import record
 from cases import services
 from cases.models import Action, Case, Child
 from cases.services import AnswerInput
+from meetings.demo import seed_meetings
+from meetings.models import Meeting
 from panel.dates import LONDON, london_today
 from panel.models import Agency, Area, LocalSupportTeam, Role, RoleAssignment, User
 
@@ -93,6 +96,32 @@ USERS = [
         "Demo Health Trust",
         ((Role.AGENCY_LEAD, None),),
         what="Agency lead, Demo Health Trust",
+    ),
+    # Panel members without a panel role: the co-chairs, and a member agency's named
+    # representative who sees the research list of each published agenda and no case.
+    DemoUser(
+        "demo.chair.police",
+        "Demo",
+        "Chair-Police",
+        "Demo Police",
+        (),
+        what="Co-chair (police) of both panels: approves minutes, ratifies decisions",
+    ),
+    DemoUser(
+        "demo.chair.la",
+        "Demo",
+        "Chair-Local-Authority",
+        "Demo Children's Social Care",
+        (),
+        what="Co-chair (local authority) of both panels",
+    ),
+    DemoUser(
+        "demo.rep.education",
+        "Demo",
+        "Rep-Education",
+        "Demo Education Service",
+        (),
+        what="Panel member for Demo Education Service: research lists only",
     ),
     DemoUser(
         "demo.referrer",
@@ -214,10 +243,12 @@ class Command(BaseCommand):
         self.seed_local_support_teams(areas)
         users = self.seed_users(agencies, areas)
         made = self.seed_children(users, agencies, areas)
+        meetings = seed_meetings(users, agencies, areas)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Child.objects.count()} children, {Case.objects.count()} "
-                f"cases ({made} children added this run)."
+                f"cases ({made} children added this run), {Meeting.objects.count()} panel "
+                f"meetings ({meetings} added this run)."
             )
         )
 
