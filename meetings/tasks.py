@@ -61,3 +61,11 @@ def expire_documents() -> dict:
                 transaction.on_commit(lambda name=name: render.delete_file(name))
                 expired += claimed
     return {"expired": expired}
+
+
+@shared_task
+def remind_agenda_due() -> dict:
+    """Beat, daily: tell coordinators of agendas due to be published (meetings/reminders.py)."""
+    from meetings import reminders
+
+    return {"notified": reminders.remind_agenda_due()}

@@ -31,6 +31,8 @@ class NotificationKind(models.TextChoices):
     MEETING_SCHEDULED = "meeting_scheduled", "Panel meeting scheduled"
     MEETING_CHANGED = "meeting_changed", "Panel meeting rescheduled or cancelled"
     AGENDA_PUBLISHED = "agenda_published", "Panel agenda published: research list open"
+    # The publish-by day of a scheduled meeting has come and its agenda is not published.
+    AGENDA_DUE = "agenda_due", "Panel agenda due to be published"
     PACK_READY = "pack_ready", "Meeting pack ready"
     MINUTES_CIRCULATED = "minutes_circulated", "Draft minutes circulated"
     MINUTES_APPROVED = "minutes_approved", "Minutes approved"

@@ -610,3 +610,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         ],
     }
 )
+# Each morning: coordinators are told of meetings whose agenda is due to be published
+# (meetings/reminders.py; keyed, so once per meeting and date).
+CELERY_BEAT_SCHEDULE["remind-agenda-due"] = {
+    "task": "meetings.tasks.remind_agenda_due",
+    "schedule": crontab(hour=7, minute=0),
+}
