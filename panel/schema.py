@@ -1,7 +1,8 @@
 """The OpenAPI schema says which errors each operation answers, as the API gives them
 (see panel/api_errors.py): 400 with errors by field, 403 refused by role, 404 not found
 or outside the user's scope (and, on a list, a page that does not exist), 429 too many
-requests (every throttled operation, with Retry-After). 409s are documented by the
+requests (every throttled operation, with Retry-After), 415 a body the operation cannot
+read (every write). 409s are documented by the
 operations that give them."""
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ FIELD_ERRORS = OpenApiResponse(
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused for the user's role.")
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such record, or outside the user's scope (the same)."
+)
+
+UNSUPPORTED_BODY = OpenApiResponse(
+    ErrorSerializer,
+    description="The body's media type is not one the operation takes (JSON, a form, or "
+    "multipart), or could not be read as it says. Nothing was saved.",
 )
 
 THROTTLED = OpenApiResponse(
@@ -68,6 +75,8 @@ class PanelAutoSchema(AutoSchema):
         lists = self._is_list_view() and getattr(self.view, "filterset_class", None)
         if writes or lists:
             errors["400"] = FIELD_ERRORS
+        if writes:
+            errors["415"] = UNSUPPORTED_BODY
         # Writes guarded by more than being signed in (auditors and roles are refused);
         # reads refused by role where the view says so (the audit trail).
         checks = [

@@ -27,10 +27,27 @@ from panel.filters import FilterSet
 from panel.models import Area
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{2}:\d{2}$",
+        "example": "10:00",
+        "description": "Local (Europe/London) start time, hours and minutes.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in London, "HH:MM". Not OpenAPI's ``time`` format, which is RFC
+    3339's full-time and needs a UTC offset a meeting's start time does not have."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     """A meeting in a list: when, where, who chairs it and where it is in its workflow."""
 
     area = AreaSummarySerializer()
+    start_time = LocalTimeField(read_only=True)
     police_chair = PersonSummarySerializer(allow_null=True)
     local_authority_chair = PersonSummarySerializer(allow_null=True)
     publish_by = serializers.SerializerMethodField(

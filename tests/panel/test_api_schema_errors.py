@@ -19,10 +19,10 @@ def test_errors_are_documented_where_operations_answer_them(paths):
     # Every operation is throttled: 429 everywhere (test_every_operation_documents_429).
     # Lists are paginated: a page that does not exist is a 404 (found by the schema fuzz).
     assert codes(paths, "get", "/api/v1/actions/") == {"200", "400", "404", "429"}
-    assert codes(paths, "post", "/api/v1/actions/") == {"201", "400", "403", "429"}
+    assert codes(paths, "post", "/api/v1/actions/") == {"201", "400", "403", "415", "429"}
     assert codes(paths, "get", "/api/v1/cases/{id}/") == {"200", "404", "429"}
     assert codes(paths, "post", "/api/v1/cases/{id}/transition/") == {
-        "200", "400", "403", "404", "409", "429",
+        "200", "400", "403", "404", "409", "415", "429",
     }  # fmt: skip
     assert codes(paths, "get", "/api/v1/audit-events/") == {"200", "400", "403", "404", "429"}
     # Reference data without filters, and the signed-in user, have nothing to refuse
@@ -152,3 +152,16 @@ def test_audit_date_times_with_any_offset_are_answered_not_500(client, query, st
     assert response.status_code == status
     if status == 400:
         assert "at" in response.json()
+
+
+def test_a_body_the_api_cannot_read_is_a_documented_415(client, django_user_model):
+    """Writes document 415: a body sent with a media type no parser takes is refused with
+    it, and nothing is saved."""
+    from tests.factories import coordinator
+
+    user = coordinator()
+    client.force_login(user)
+    response = client.post("/api/v1/notes/", data=b"\x00\x01", content_type="application/x-unknown")
+
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
