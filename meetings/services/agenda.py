@@ -464,7 +464,9 @@ def _lock_item(actor: User, item: AgendaItem) -> tuple[AgendaItem, Meeting | Non
     if not (may_write(actor) and item.area_id in actor.coordinator_area_ids):
         raise PermissionDenied("Only a coordinator of this area may do this.")
     meeting = lock_meeting(item.meeting) if item.meeting_id else None
-    locked = AgendaItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+    locked = (
+        AgendaItem.objects.select_for_update(of=("self",)).select_related("case").get(pk=item.pk)
+    )
     if meeting is not None:
         _require_agenda_open(meeting)
     if locked.status != AgendaItemStatus.PENDING:

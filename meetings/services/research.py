@@ -96,7 +96,7 @@ def record_research_return(
             raise PermissionDenied(NOT_A_REPRESENTATIVE)
         case_reference = item.case.reference
         existing = (
-            ResearchReturn.objects.select_for_update()
+            ResearchReturn.objects.select_for_update(of=("self",))
             .filter(item_id=item.pk, agency_id=actor.agency_id)
             .first()
         )
