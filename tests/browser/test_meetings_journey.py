@@ -259,6 +259,26 @@ def test_schedule_publish_research_hold_approve_and_download_the_pack(
     j.go(page.get_by_role("button", name="Save the return"), "research list")
     expect(main).to_contain_text("Nothing held")
     expect(main).to_contain_text(HELD)
+    # The meeting's other pages the sub-navigation offers them open (none is refused).
+    links = page.locator("nav[aria-label='This meeting'] a")
+    assert links.all_inner_texts() == [
+        "Meeting",
+        "Agenda",
+        "Research list",
+        "Attendance",
+        "Minutes",
+        "Meeting pack",
+    ]
+    for name, heading in (
+        ("Agenda", "Agenda"),
+        ("Attendance", "Attendance"),
+        ("Minutes", "Minutes"),
+        ("Meeting pack", "Meeting pack"),
+        ("Meeting", "Meeting on"),
+    ):
+        j.subnav(name)
+        expect(page.locator("h1")).to_contain_text(heading)
+    expect(page.locator("#agenda-counts")).to_contain_text("0 cases you may see, 2 other cases")
     assert {(r.item.case_id, r.outcome) for r in ResearchReturn.objects.all()} == {
         (awaiting.pk, "held"),
         (open_case.pk, "nothing_held"),
