@@ -4,19 +4,23 @@ the minutes and download the pack, each step done by the person who does it.
 
 - the coordinator keeps the area's standing members, schedules a meeting for today with
   both co-chairs, adds a named representative with no role (health), builds the agenda from
-  the database (a case awaiting panel, an open case whose review falls due) and publishes it;
+  the database (a case awaiting panel, an open case whose review falls due: late, with a
+  reason, as the meeting is past its publish-by day) and publishes it;
 - the representative opens their research list (identifying details only: no risk level,
   no link to a case) and records "information held" for one child, "nothing held" for the
-  other;
+  other; every page of the meeting their sub-navigation offers opens for them;
 - the coordinator records attendance until the banner says quorate and the confidentiality
   statement as read, hears both cases (open the one awaiting panel; continue the open one,
   holding its review) and closes the meeting record, then drafts and circulates the minutes;
-- the police co-chair approves the minutes, makes their copy of the pack, which the real
-  worker renders, and downloads it: it carries their name and only the case they may see.
+- the police co-chair (no panel role) reads every section and approves the minutes;
+- the police member (the agency lead) reads only their case's section, makes their copy of
+  the pack, which the real worker renders, and downloads it: it carries their name and
+  only the case they may see ("1 other case" for the other).
 
 The meeting is today, so nothing moves the server's clock. Every page visited is checked by
-tests.browser.pages.check_page (axe at zero violations at the desktop width and at 375 px,
-no sideways scroll at 375 px, one current navigation item, a back link on sub-pages).
+tests.browser.pages.check_page_both_widths (axe at zero violations at the desktop width and
+at 375 px, no sideways scroll at 375 px, one current navigation item, a back link on
+sub-pages).
 Screenshots of each page go to $JOURNEY_SHOTS when it is set (to look at them)."""
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from meetings.models import (
 from meetings.tasks import render_document
 from panel.dates import london_today
 from panel.models import Agency
-from tests.browser.pages import DESKTOP, PHONE_WIDTH, axe_violations, check_page, sign_in
+from tests.browser.pages import DESKTOP, PHONE_WIDTH, check_page_both_widths, sign_in
 from tests.browser.world import make_world
 from tests.factories import AgencyFactory, UserFactory, agency_lead, make_case
 from tests.meetings.docs_helpers import pdf_text, squash
@@ -56,25 +60,21 @@ HELD = "Fictional: known to the school nurse, two contacts in 2026 (browser jour
 
 
 class Journey:
-    """Page steps that check every page they land on (check_page, and axe again at 375 px)
-    and, with $JOURNEY_SHOTS set, keep a screenshot of it."""
+    """Page steps that check every page they land on (check_page, and axe again at 375 px:
+    check_page_both_widths) and, with $JOURNEY_SHOTS set, keep screenshots of it."""
 
     def __init__(self, page: Page):
         self.page = page
         self.shot = 0
 
     def check(self, name: str = "") -> None:
-        page = self.page
-        check_page(page)
-        page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
-        try:
-            found = axe_violations(page)
-            if SHOTS:
-                self._screenshot(f"{name}-phone")
-        finally:
-            page.set_viewport_size(DESKTOP)
-        assert not found, f"{page.url} at {PHONE_WIDTH} px:\n  " + "\n  ".join(found)
+        check_page_both_widths(self.page)
         if SHOTS:
+            self.page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+            try:
+                self._screenshot(f"{name}-phone")
+            finally:
+                self.page.set_viewport_size(DESKTOP)
             self._screenshot(name)
 
     def _screenshot(self, name: str) -> None:
