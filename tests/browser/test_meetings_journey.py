@@ -51,7 +51,7 @@ from panel.models import Agency
 from tests.browser.pages import DESKTOP, PHONE_WIDTH, check_page_both_widths, sign_in
 from tests.browser.world import make_world
 from tests.factories import AgencyFactory, UserFactory, agency_lead, make_case
-from tests.meetings.docs_helpers import pdf_text, squash
+from tests.meetings.docs_helpers import pdf_pages, pdf_text, squash
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -327,6 +327,10 @@ def test_schedule_publish_research_hold_approve_and_download_the_pack(
     assert continued.review.status == Review.Status.HELD
     assert continued.review.meeting_id == meeting.pk
     assert continued.review.held_on == today
+    # Attended by the member agencies present that are involved in the case.
+    assert set(continued.review.attending_agencies.all()) == {health, social_care}
+    opened = CaseDecision.objects.get(case=awaiting)
+    assert opened.kind == "open" and opened.state == "effective"
 
     j.follow("Close the meeting record")
     expect(main).to_contain_text("Every case on the agenda has been heard.")
@@ -382,8 +386,12 @@ def test_schedule_publish_research_hold_approve_and_download_the_pack(
     assert download.suggested_filename == f"{meeting.reference}-pack.pdf"
     saved = tmp_path / "pack.pdf"
     download.save_as(saved)
-    text = pdf_text(saved.read_bytes())
-    assert squash("Prepared for Pat Policelead-Test") in text
+    data = saved.read_bytes()
+    text = pdf_text(data)
+    # Their name on every page, and the marking.
+    pages = [squash(p) for p in pdf_pages(data)]
+    assert pages and all(squash("Prepared for Pat Policelead-Test") in p for p in pages)
+    assert "OFFICIAL-SENSITIVE" in text
     assert awaiting.reference in text
     assert open_case.reference not in text
     assert "Betachild" not in text
