@@ -27,10 +27,25 @@ from panel.filters import FilterSet
 from panel.models import Area
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{2}:\d{2}:\d{2}$",
+        "example": "10:00:00",
+        "description": "The local (UK) time it starts, hours:minutes:seconds.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time with no offset ("10:00:00"). OpenAPI's ``format: time`` is RFC
+    3339's full-time, which needs an offset, so a plain time does not match it: described
+    by a pattern instead."""
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     """A meeting in a list: when, where, who chairs it and where it is in its workflow."""
 
     area = AreaSummarySerializer()
+    start_time = LocalTimeField(read_only=True)
     police_chair = PersonSummarySerializer(allow_null=True)
     local_authority_chair = PersonSummarySerializer(allow_null=True)
     publish_by = serializers.SerializerMethodField(

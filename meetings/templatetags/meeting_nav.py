@@ -52,7 +52,10 @@ def may_open(key: str, user, meeting: Meeting) -> bool:
 
 @register.simple_tag(takes_context=True)
 def meeting_nav_links(context, meeting: Meeting, current: str = "") -> list[dict]:
-    user = context["request"].user
+    request = context.get("request")
+    if request is None:  # rendered outside a request: no one to decide for
+        return []
+    user = request.user
     return [
         {"label": label, "url": reverse(name, args=[meeting.pk]), "current": key == current}
         for key, label, name in PAGES
