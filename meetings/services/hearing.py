@@ -48,6 +48,7 @@ from panel.errors import Conflict
 from panel.models import Agency, User
 
 NOT_BEING_HELD = "This meeting is not being held: its agenda must be published and not yet closed."
+RECORD_CLOSED = "The meeting record is closed: nothing more is recorded at this meeting."
 NOT_STARTED = "The meeting is on {date}: what it decides is recorded on that day or after."
 
 
@@ -56,6 +57,8 @@ NOT_STARTED = "The meeting is on {date}: what it decides is recorded on that day
 
 def being_held(meeting: Meeting, today: dt.date) -> str:
     """Why decisions cannot be recorded at ``meeting`` today, or "" if they can."""
+    if meeting.status in (MeetingStatus.HELD, MeetingStatus.APPROVED):
+        return RECORD_CLOSED
     if meeting.status != MeetingStatus.PUBLISHED:
         return NOT_BEING_HELD
     if today < meeting.date:

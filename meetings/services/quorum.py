@@ -27,6 +27,18 @@ class QuorumState:
     def required_labels(self) -> list[str]:
         return [AgencyKind(kind).label for kind in self.required]
 
+    def required_text(self) -> str:
+        """The kinds the quorum needs, as words in a sentence ("police, children's social
+        care, health and education"), as the attendance banner says them."""
+        from meetings.services.attendance import kinds_text
+
+        return kinds_text(self.required)
+
+    def missing_text(self) -> str:
+        from meetings.services.attendance import kinds_text
+
+        return kinds_text(self.missing)
+
 
 def required_kinds(area_id: int) -> tuple[str, ...]:
     """The agency kinds the area's quorum needs (one query)."""

@@ -138,7 +138,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         f"Attendance saved: {count} member{'s' if count != 1 else ''} updated."
         if count
-        else "Nothing had changed: attendance is as it was.",
+        else "Attendance is up to date: nothing changed since it was last saved.",
     )
     return redirect("meetings:attendance", pk=meeting.pk)
 

@@ -129,6 +129,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "members": members,
             "counts": agenda_counts(meeting, request.user),
+            "publish_overdue": meeting.publish_by() < london_today(),
             "coordinates": coordinates,
             "may_change": coordinates and meeting.status in workflow.RESCHEDULABLE,
             "may_cancel": coordinates

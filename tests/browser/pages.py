@@ -108,6 +108,19 @@ def check_page(page: Page) -> None:
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
 
 
+def check_page_both_widths(page: Page) -> None:
+    """check_page, and axe again at a phone's width (375 px), where GOV.UK's layout changes
+    (the header's menu button, stacked tables and button groups)."""
+    check_page(page)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    try:
+        found = axe_violations(page)
+    finally:
+        page.set_viewport_size(DESKTOP)
+    path = urlsplit(page.url).path
+    assert not found, f"{path} at {PHONE_WIDTH} px:\n  " + "\n  ".join(f"axe: {f}" for f in found)
+
+
 def visit(page: Page, path: str) -> None:
     page.goto(path)
     check_page(page)

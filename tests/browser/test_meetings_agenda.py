@@ -1,11 +1,7 @@
 """The agenda in Chromium: a coordinator builds it from the database, reorders it, adds
 general business and publishes it; an agency lead sees only their own case's reference.
-Every page is checked with axe at desktop width and at 375 px, for sideways scrolling at
-375 px and for a back link.
-
-The main navigation has no meetings item on this branch yet (the scheduling part adds
-it), so these pages are checked with ``check_agenda_page`` below, which is
-``tests.browser.pages.check_page`` without its "one current navigation item" rule."""
+Every page is checked by tests.browser.pages.check_page_both_widths: axe at desktop width
+and at 375 px, no sideways scrolling at 375 px, one current navigation item, a back link."""
 
 from __future__ import annotations
 
@@ -17,37 +13,17 @@ from playwright.sync_api import Page, expect
 from meetings.models import MeetingStatus
 from notifications.models import Notification
 from panel.dates import london_today
-from tests.browser.pages import (
-    DESKTOP,
-    PHONE_WIDTH,
-    axe_violations,
-    scroll_width_at_phone_width,
-    sign_in,
-)
+from tests.browser.pages import check_page_both_widths, sign_in
 from tests.browser.world import make_world
 from tests.factories import MeetingFactory, MeetingMemberFactory, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def check_agenda_page(page: Page) -> None:
-    page.wait_for_load_state("load")
-    problems = [f"axe (desktop): {line}" for line in axe_violations(page)]
-    width, wide = scroll_width_at_phone_width(page)
-    if width > PHONE_WIDTH:
-        problems.append(f"scrolls sideways at {PHONE_WIDTH} px: {width} px wide; {wide}")
-    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
-    problems += [f"axe (375 px): {line}" for line in axe_violations(page)]
-    page.set_viewport_size(DESKTOP)
-    if not page.locator("a.govuk-back-link").count():
-        problems.append("no back link")
-    assert not problems, f"{page.url}:\n  " + "\n  ".join(problems)
-
-
 def go(page: Page, target) -> None:
     with page.expect_navigation(wait_until="load"):
         target.click()
-    check_agenda_page(page)
+    check_page_both_widths(page)
 
 
 def test_a_coordinator_builds_and_publishes_an_agenda(page: Page, server):
@@ -67,7 +43,7 @@ def test_a_coordinator_builds_and_publishes_an_agenda(page: Page, server):
 
     sign_in(page, world.coordinator)
     page.goto(f"/meetings/{meeting.pk}/agenda/")
-    check_agenda_page(page)
+    check_page_both_widths(page)
     expect(page.locator("main")).to_contain_text("Nothing is on the agenda yet")
 
     go(page, page.get_by_role("link", name="Build the agenda from the database"))
@@ -98,7 +74,7 @@ def test_a_coordinator_builds_and_publishes_an_agenda(page: Page, server):
     page.context.clear_cookies()
     sign_in(page, world.health_lead)
     page.goto(f"/meetings/{meeting.pk}/agenda/")
-    check_agenda_page(page)
+    check_page_both_widths(page)
     main = page.locator("main")
     expect(main).to_contain_text(health_case.reference)
     expect(main).not_to_contain_text(police_case.reference)

@@ -54,7 +54,7 @@ def test_a_meeting_not_quorate_says_decisions_need_ratifying_and_what_is_missing
     page = client.get(hearing_url(p)).content.decode()
 
     assert "Not quorate: decisions need ratifying" in page
-    assert "Health" in page and "Education" in page
+    assert "Missing: health and education." in page
 
 
 def test_others_are_refused_by_role_or_do_not_find_the_meeting(client):
