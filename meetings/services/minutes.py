@@ -235,7 +235,10 @@ def build_sections(meeting: Meeting) -> list[Drafted]:
     ]
     for item in items:
         if item.kind != AgendaItemKind.CASE:
-            text = item.reason_detail or "Discussed as general business."
+            if item.status in NOT_HEARD:
+                text = "Not reached at this meeting: carried over to the next meeting."
+            else:
+                text = item.note or "Discussed as general business."
             sections.append(Drafted(("item", item.pk), item.title[:200], text, item.pk))
         elif item.status in NOT_HEARD:
             text = "Not reached at this meeting: carried over to the next meeting."
