@@ -461,7 +461,9 @@ def minutes_audience(meeting: Meeting, actor: User) -> list[User]:
     return sorted(people.values(), key=lambda user: user.pk)
 
 
-def circulate_minutes(actor: User, *, meeting: Meeting, version: int) -> Minutes:
+def circulate_minutes(
+    actor: User, *, meeting: Meeting, version: int, now: dt.datetime | None = None
+) -> Minutes:
     """Draft -> circulated: the minutes go to those who attended.
 
     Who: a coordinator of the meeting's area. Records ``transitioned`` on the minutes and
@@ -476,7 +478,7 @@ def circulate_minutes(actor: User, *, meeting: Meeting, version: int) -> Minutes
                 {"minutes": f"These minutes are already {minutes.get_status_display().lower()}."}
             )
         minutes.status = MinutesStatus.CIRCULATED
-        minutes.circulated_at = timezone.now()
+        minutes.circulated_at = now or timezone.now()
         minutes.version += 1
         minutes.save(update_fields=["status", "circulated_at", "version"])
         record(
