@@ -430,3 +430,20 @@ def test_the_admin_has_quorum_kinds_but_nothing_carrying_case_data(client):
         "meetingdocument",
     ]:
         assert f"/admin/meetings/{model}/" not in page
+
+
+def test_only_the_coordinator_is_offered_the_hearing_in_the_meetings_navigation(client):
+    area = staffordshire()
+    boss = coordinator(area)
+    police = area_agency(area)
+    meeting = scheduled(boss, area)
+    lead = agency_lead(police)
+    case = make_case(area=area, agencies=[police], coordinator_user=boss)
+    AgendaItemFactory(meeting=meeting, case=case)
+    hearing = reverse("meetings:hearing", args=[meeting.pk])
+
+    for user in (lead, auditor()):
+        client.force_login(user)
+        assert hearing not in text(client.get(detail(meeting)))
+    client.force_login(boss)
+    assert hearing in text(client.get(detail(meeting)))
