@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cases.models import Action
+from cases.services.common import _local
 from meetings.models import (
     ActionReview,
     AgendaItem,
@@ -201,7 +202,12 @@ def build_sections(meeting: Meeting) -> list[Drafted]:
         .order_by("order", "id")
     )
     heard = [i.pk for i in items if i.kind == AgendaItemKind.CASE]
-    decisions = {d.item_id: d for d in CaseDecision.objects.filter(item_id__in=heard).order_by()}
+    decisions = {
+        d.item_id: d
+        for d in CaseDecision.objects.filter(item_id__in=heard)
+        .select_related("ratified_by", "ratified_at_meeting")
+        .order_by()
+    }
     reviews = defaultdict(list)
     for review in (
         ActionReview.objects.filter(item_id__in=heard)
@@ -314,6 +320,18 @@ def _attendance_text(meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
+def _ratification(decision: CaseDecision) -> str:
+    """When, by whom and (if later) at which meeting a decision was ratified or not."""
+    text = ""
+    if decision.ratified_at:
+        text += f" on {_local(decision.ratified_at):%-d %B %Y}"
+    if decision.ratified_by_id:
+        text += f" by {_name(decision.ratified_by)}"
+    if decision.ratified_at_meeting_id:
+        text += f" at the {decision.ratified_at_meeting.date:%-d %B %Y} meeting"
+    return text
+
+
 def _case_text(
     decision: CaseDecision | None,
     reviews: list[ActionReview],
@@ -332,6 +350,16 @@ def _case_text(
                 "Not quorate: to be ratified. The closure waits for ratification by a "
                 "co-chair or a later quorate meeting."
             )
+        elif decision.state == DecisionState.RATIFIED:
+            lines.append(f"Not quorate: ratified{_ratification(decision)}.")
+        elif decision.state == DecisionState.NOT_RATIFIED:
+            line = (
+                f"Not quorate: the closure was not ratified{_ratification(decision)}: "
+                "the case stays open."
+            )
+            if decision.ratification_note:
+                line += f" {decision.ratification_note}"
+            lines.append(line)
         lines.append(
             f"Risk: {decision.get_risk_decision_display()}: "
             f"{decision.get_risk_level_display().lower()}."
