@@ -13,6 +13,7 @@ transaction, audited.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -593,20 +594,32 @@ def record_decision(
 
 # --- general business ----------------------------------------------------------------------
 
+# A case reference (cases.models.Case's constraint): general business goes to every member,
+# so it names none.
+CASE_REFERENCE = re.compile(r"\bCSE-[0-9]{4}-[0-9]{4,}\b", re.IGNORECASE)
+
 
 def record_general_item(
     actor: User, *, item: AgendaItem, note: str = "", now: dt.datetime | None = None
 ) -> AgendaItem:
     """Minute an item of general business as discussed at the meeting, with what was said
-    (``note``, kept for the minutes' section on it; never a child's name). Coordinators of
-    the meeting's area, while it is being held, for a general item still to be heard; the
-    item becomes heard, so closing the record does not carry it over as not reached.
-    Records ``updated`` for the item (the note as changed, not copied into the trail)."""
+    (``note``, kept for the minutes' section on it; every member reads it, so never a
+    child's name, and a case reference is refused). Coordinators of the meeting's area,
+    while it is being held, for a general item still to be heard; the item becomes heard,
+    so closing the record does not carry it over as not reached. Records ``updated`` for
+    the item (the note as changed, not copied into the trail)."""
     now = now or timezone.now()
     meeting = item.meeting
     if meeting is None:
         raise ValidationError("Only an item on a meeting's agenda is discussed.")
     require_coordinator(actor, meeting)
+    if CASE_REFERENCE.search(note):
+        raise ValidationError(
+            {
+                "note": "Every member reads general business: leave out case references "
+                "(what is said about a case belongs to its hearing)."
+            }
+        )
     with transaction.atomic():
         meeting = lock_meeting(meeting)
         locked = AgendaItem.objects.select_for_update().get(pk=item.pk)

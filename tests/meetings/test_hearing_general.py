@@ -139,3 +139,36 @@ def test_others_cannot_minute_general_business_and_a_case_item_is_not_found(clie
     item.refresh_from_db()
     case_item.refresh_from_db()
     assert item.status == "pending" and case_item.status == "pending"
+
+
+def test_a_note_naming_a_case_reference_is_refused_as_every_member_reads_it():
+    p = panel()
+    item = general(p)
+    case = p.case()
+
+    with pytest.raises(ValidationError) as refused:
+        hearing.record_general_item(
+            p.coordinator, item=item, note=f"Discussed {case.reference.lower()} too."
+        )
+
+    assert "note" in refused.value.message_dict
+    item.refresh_from_db()
+    assert item.status == "pending" and item.note == ""
+
+
+def test_the_page_says_why_a_note_was_refused(client):
+    from django.urls import reverse
+
+    p = panel()
+    item = general(p)
+    client.force_login(p.coordinator)
+
+    response = client.post(
+        reverse("meetings:hearing-general", args=[p.meeting.pk, item.pk]),
+        {"note": "See CSE-2026-0001."},
+        follow=True,
+    )
+
+    assert "leave out case references" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "pending"
