@@ -13,7 +13,6 @@ transaction, audited.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -43,7 +42,13 @@ from meetings.models import (
     MeetingStatus,
     RiskDecision,
 )
-from meetings.services.common import Verb, lock_meeting, move, require_coordinator
+from meetings.services.common import (
+    CASE_REFERENCE,
+    Verb,
+    lock_meeting,
+    move,
+    require_coordinator,
+)
 from meetings.services.quorum import quorum_state
 from panel.errors import Conflict
 from panel.models import Agency, User
@@ -593,10 +598,6 @@ def record_decision(
 
 
 # --- general business ----------------------------------------------------------------------
-
-# A case reference (cases.models.Case's constraint): general business goes to every member,
-# so it names none.
-CASE_REFERENCE = re.compile(r"\bCSE-[0-9]{4}-[0-9]{4,}\b", re.IGNORECASE)
 
 
 def record_general_item(

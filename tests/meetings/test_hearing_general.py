@@ -172,3 +172,23 @@ def test_the_page_says_why_a_note_was_refused(client):
     assert "leave out case references" in response.content.decode()
     item.refresh_from_db()
     assert item.status == "pending"
+
+
+def test_general_business_on_the_agenda_names_no_case_reference():
+    from meetings.services import agenda
+    from tests.meetings.agenda_helpers import make_panel
+
+    panel_ = make_panel()
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        agenda.add_general_item(
+            panel_.coordinator,
+            meeting=panel_.meeting,
+            title="Update on CSE-2026-0042",
+            reason_detail="And cse-2026-0043.",
+        )
+
+    assert set(refused.value.message_dict) == {"title", "reason_detail"}
+    assert AuditEvent.objects.count() == before
+    assert not panel_.meeting.items.exists()
