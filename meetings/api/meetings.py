@@ -27,10 +27,24 @@ from panel.filters import FilterSet
 from panel.models import Area
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        "example": "10:00:00",
+        "description": "Local (UK) wall-clock time, HH:MM:SS, with no offset.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A meeting's start time as the meeting's area keeps it: local wall-clock time. The
+    OpenAPI "time" format (RFC 3339) demands an offset, which a local time has not."""
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     """A meeting in a list: when, where, who chairs it and where it is in its workflow."""
 
     area = AreaSummarySerializer()
+    start_time = LocalTimeField(read_only=True)
     police_chair = PersonSummarySerializer(allow_null=True)
     local_authority_chair = PersonSummarySerializer(allow_null=True)
     publish_by = serializers.SerializerMethodField(
