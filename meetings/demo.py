@@ -107,10 +107,17 @@ def _past_meeting(boss: User, area: Area, users) -> Meeting:
             reason_detail="Review due before the next meeting.",
             now=before,
         )
-    agenda.add_general_item(
+    hotspots = agenda.add_general_item(
         boss,
         meeting=meeting,
         title="Hotspot update from the police (fictional)",
+        now=before,
+    )
+    # Not reached: carried to the next meeting's agenda.
+    agenda.add_general_item(
+        boss,
+        meeting=meeting,
+        title="Disruption activity round-up (fictional)",
         now=before,
     )
     meeting.refresh_from_db()
@@ -160,10 +167,22 @@ def _past_meeting(boss: User, area: Area, users) -> Meeting:
             risk_decision="confirmed",
             now=_at(day, 11),
         )
+    hearing.record_general_item(
+        boss,
+        item=hotspots,
+        note="Fictional: the police shared the hotspot map; members to check their records "
+        "for the two locations named.",
+        now=_at(day, 12),
+    )
     meeting.refresh_from_db()
     hearing.close_hearing(boss, meeting=meeting, version=meeting.version, now=_at(day, 13))
     drafted = minutes.draft_minutes(boss, meeting=meeting, now=_at(day + dt.timedelta(days=1), 9))
-    minutes.circulate_minutes(boss, meeting=meeting, version=drafted.version)
+    minutes.circulate_minutes(
+        boss,
+        meeting=meeting,
+        version=drafted.version,
+        now=_at(day + dt.timedelta(days=1), 10),
+    )
     drafted.refresh_from_db()
     minutes.approve_minutes(
         users["demo.chair.police"],

@@ -297,6 +297,9 @@ class AgendaItem(models.Model):
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # General business discussed at the meeting: what was said, for the minutes (never a
+    # child's name).
+    note = models.TextField(blank=True)
     # New actions the panel agreed while hearing this case (cases' action service). At a
     # meeting that was not quorate they are in effect and ratified with the decision.
     agreed_actions = models.ManyToManyField(Action, blank=True, related_name="+")

@@ -36,6 +36,7 @@ from meetings.models import (
     MeetingStatus,
 )
 from meetings.services.common import (
+    CASE_REFERENCE,
     Verb,
     lock_meeting,
     meeting_link,
@@ -446,6 +447,14 @@ def add_general_item(
     require_coordinator(actor, meeting)
     if not title.strip():
         raise ValidationError({"title": "Give the item a title."})
+    named = {
+        field: "Every member sees general business: leave out case references (add the case "
+        "to the agenda instead)."
+        for field, text in (("title", title), ("reason_detail", reason_detail))
+        if CASE_REFERENCE.search(text)
+    }
+    if named:
+        raise ValidationError(named)
     today = (now or timezone.now()).astimezone(LONDON).date()
     return _add(
         actor,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
@@ -58,3 +60,8 @@ def meeting_link(meeting: Meeting) -> str:
     from django.urls import reverse
 
     return reverse("meetings:meeting-detail", args=[meeting.pk])
+
+
+# A case reference (cases.models.Case's constraint). General business goes to every member
+# of the meeting, so its title, notes and minutes name none.
+CASE_REFERENCE = re.compile(r"\bCSE-[0-9]{4}-[0-9]{4,}\b", re.IGNORECASE)

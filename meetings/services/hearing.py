@@ -42,7 +42,13 @@ from meetings.models import (
     MeetingStatus,
     RiskDecision,
 )
-from meetings.services.common import Verb, lock_meeting, move, require_coordinator
+from meetings.services.common import (
+    CASE_REFERENCE,
+    Verb,
+    lock_meeting,
+    move,
+    require_coordinator,
+)
 from meetings.services.quorum import quorum_state
 from panel.errors import Conflict
 from panel.models import Agency, User
@@ -592,6 +598,51 @@ def record_decision(
 
             tell_ratification_needed(actor, meeting)
     return decision
+
+
+# --- general business ----------------------------------------------------------------------
+
+
+def record_general_item(
+    actor: User, *, item: AgendaItem, note: str = "", now: dt.datetime | None = None
+) -> AgendaItem:
+    """Minute an item of general business as discussed at the meeting, with what was said
+    (``note``, kept for the minutes' section on it; every member reads it, so never a
+    child's name, and a case reference is refused). Coordinators of the meeting's area,
+    while it is being held, for a general item still to be heard; the item becomes heard,
+    so closing the record does not carry it over as not reached. Records ``updated`` for
+    the item (the note as changed, not copied into the trail)."""
+    now = now or timezone.now()
+    meeting = item.meeting
+    if meeting is None:
+        raise ValidationError("Only an item on a meeting's agenda is discussed.")
+    require_coordinator(actor, meeting)
+    if CASE_REFERENCE.search(note):
+        raise ValidationError(
+            {
+                "note": "Every member reads general business: leave out case references "
+                "(what is said about a case belongs to its hearing)."
+            }
+        )
+    with transaction.atomic():
+        meeting = lock_meeting(meeting)
+        locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+        if locked.kind == AgendaItemKind.CASE or locked.meeting_id != meeting.pk:
+            raise ValidationError("Only general business is minuted this way.")
+        refused = being_held(meeting, _local(now))
+        if refused:
+            raise Conflict(refused)
+        if locked.status != AgendaItemStatus.PENDING:
+            raise Conflict("This item has already been discussed at this meeting.")
+        locked.status = AgendaItemStatus.HEARD
+        locked.note = note.strip()
+        locked.version += 1
+        locked.save(update_fields=["status", "note", "version"])
+        changes = {"status": [AgendaItemStatus.PENDING, AgendaItemStatus.HEARD]}
+        if locked.note:
+            changes["note"] = "changed"
+        record(actor=actor, verb=Verb.UPDATED, obj=locked, changes=changes)
+    return locked
 
 
 # --- closing the meeting record ------------------------------------------------------------

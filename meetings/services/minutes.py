@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.services import record
 from cases.models import Action
+from cases.services.common import _local
 from meetings.models import (
     ActionReview,
     AgendaItem,
@@ -201,7 +202,12 @@ def build_sections(meeting: Meeting) -> list[Drafted]:
         .order_by("order", "id")
     )
     heard = [i.pk for i in items if i.kind == AgendaItemKind.CASE]
-    decisions = {d.item_id: d for d in CaseDecision.objects.filter(item_id__in=heard).order_by()}
+    decisions = {
+        d.item_id: d
+        for d in CaseDecision.objects.filter(item_id__in=heard)
+        .select_related("ratified_by", "ratified_at_meeting")
+        .order_by()
+    }
     reviews = defaultdict(list)
     for review in (
         ActionReview.objects.filter(item_id__in=heard)
@@ -235,7 +241,10 @@ def build_sections(meeting: Meeting) -> list[Drafted]:
     ]
     for item in items:
         if item.kind != AgendaItemKind.CASE:
-            text = item.reason_detail or "Discussed as general business."
+            if item.status in NOT_HEARD:
+                text = "Not reached at this meeting: carried over to the next meeting."
+            else:
+                text = item.note or "Discussed as general business."
             sections.append(Drafted(("item", item.pk), item.title[:200], text, item.pk))
         elif item.status in NOT_HEARD:
             text = "Not reached at this meeting: carried over to the next meeting."
@@ -311,6 +320,18 @@ def _attendance_text(meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
+def _ratification(decision: CaseDecision) -> str:
+    """When, by whom and (if later) at which meeting a decision was ratified or not."""
+    text = ""
+    if decision.ratified_at:
+        text += f" on {_local(decision.ratified_at):%-d %B %Y}"
+    if decision.ratified_by_id:
+        text += f" by {_name(decision.ratified_by)}"
+    if decision.ratified_at_meeting_id:
+        text += f" at the {decision.ratified_at_meeting.date:%-d %B %Y} meeting"
+    return text
+
+
 def _case_text(
     decision: CaseDecision | None,
     reviews: list[ActionReview],
@@ -329,6 +350,16 @@ def _case_text(
                 "Not quorate: to be ratified. The closure waits for ratification by a "
                 "co-chair or a later quorate meeting."
             )
+        elif decision.state == DecisionState.RATIFIED:
+            lines.append(f"Not quorate: ratified{_ratification(decision)}.")
+        elif decision.state == DecisionState.NOT_RATIFIED:
+            line = (
+                f"Not quorate: the closure was not ratified{_ratification(decision)}: "
+                "the case stays open."
+            )
+            if decision.ratification_note:
+                line += f" {decision.ratification_note}"
+            lines.append(line)
         lines.append(
             f"Risk: {decision.get_risk_decision_display()}: "
             f"{decision.get_risk_level_display().lower()}."
@@ -458,7 +489,9 @@ def minutes_audience(meeting: Meeting, actor: User) -> list[User]:
     return sorted(people.values(), key=lambda user: user.pk)
 
 
-def circulate_minutes(actor: User, *, meeting: Meeting, version: int) -> Minutes:
+def circulate_minutes(
+    actor: User, *, meeting: Meeting, version: int, now: dt.datetime | None = None
+) -> Minutes:
     """Draft -> circulated: the minutes go to those who attended.
 
     Who: a coordinator of the meeting's area. Records ``transitioned`` on the minutes and
@@ -473,7 +506,7 @@ def circulate_minutes(actor: User, *, meeting: Meeting, version: int) -> Minutes
                 {"minutes": f"These minutes are already {minutes.get_status_display().lower()}."}
             )
         minutes.status = MinutesStatus.CIRCULATED
-        minutes.circulated_at = timezone.now()
+        minutes.circulated_at = now or timezone.now()
         minutes.version += 1
         minutes.save(update_fields=["status", "circulated_at", "version"])
         record(

@@ -107,13 +107,33 @@ def ratify_decision(
     A protective decision (already in effect) becomes ratified; a waiting closure is
     applied now, the closure rules checked again (open actions, the reason and summary, a
     current assessment for "risk reduced"): if they fail, nothing changes and the error
-    says why. Records ``updated`` for the decision, and the closure's ``transitioned``."""
+    says why. A waiting closure is refused once the case has a later decision (heard
+    again since): the later decision stands, and the closure is to be declined. Records
+    ``updated`` for the decision, and the closure's ``transitioned``."""
     now = now or timezone.now()
     _may_ratify(actor, decision, at_meeting)
     with transaction.atomic():
         locked = _lock(decision)
         before = locked.state
         if locked.state == DecisionState.AWAITING_RATIFICATION:
+            later = (
+                CaseDecision.objects.filter(
+                    case_id=locked.case_id, recorded_at__gt=locked.recorded_at
+                )
+                .exclude(pk=locked.pk)
+                .select_related("meeting")
+                .order_by("recorded_at")
+                .first()
+            )
+            if later is not None:
+                raise ValidationError(
+                    {
+                        "decision": "The case was heard again at the "
+                        f"{later.meeting.date:%-d %B %Y} meeting and the panel decided "
+                        f"“{later.get_kind_display()}”: that decision stands. Do not "
+                        "ratify this closure (decline it with that reason)."
+                    }
+                )
             case = apply_transition(
                 actor,
                 case=locked.case,

@@ -86,10 +86,11 @@ def _item(request: HttpRequest, pk: int, item_pk: int, *, viewed: bool = False) 
 
 @login_required
 def hearing_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The cases to hear, in agenda order, with the quorum as attendance stands."""
+    """The cases to hear, in agenda order, with the quorum as attendance stands; then the
+    general business, each minuted as discussed with what was said."""
     meeting = _meeting(request, pk)
     items = (
-        AgendaItem.objects.filter(meeting=meeting, kind=AgendaItemKind.CASE)
+        AgendaItem.objects.filter(meeting=meeting)
         .exclude(status__in=[AgendaItemStatus.MOVED, AgendaItemStatus.WITHDRAWN])
         .select_related("case", "case__child", "decision")
         .order_by("order", "pk")
@@ -102,12 +103,35 @@ def hearing_page(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/hearing/index.html",
         {
             "meeting": meeting,
-            "items": shown,
+            "items": [i for i in shown if i.kind == AgendaItemKind.CASE],
+            "general": [i for i in shown if i.kind != AgendaItemKind.CASE],
             "quorum": quorum_state(meeting),
             "not_held": hearing.being_held(meeting, london_today()),
             "nav_current": "hearing",
         },
     )
+
+
+@login_required
+@require_POST
+def record_general(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Minute an item of general business as discussed, with what was said (optional)."""
+    meeting = _meeting(request, pk)
+    item = get_for_user(
+        AgendaItem,
+        request.user,
+        item_pk,
+        queryset=AgendaItem.objects.filter(meeting=meeting).exclude(kind=AgendaItemKind.CASE),
+    )
+    try:
+        hearing.record_general_item(request.user, item=item, note=request.POST.get("note", ""))
+        messages.success(request, f"“{item.title}” minuted as discussed.")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except Conflict as error:
+        messages.error(request, str(error))
+    return redirect("meetings:hearing", pk=meeting.pk)
 
 
 def _render_item(
@@ -383,6 +407,7 @@ def ratify(request: HttpRequest, pk: int, decision_pk: int) -> HttpResponse:
 urlpatterns = [
     path("<int:pk>/hearing/", hearing_page, name="hearing"),
     path("<int:pk>/hearing/close/", close_hearing, name="hearing-close"),
+    path("<int:pk>/hearing/general/<int:item_pk>/", record_general, name="hearing-general"),
     path("<int:pk>/hearing/<int:item_pk>/", hearing_item, name="hearing-item"),
     path("<int:pk>/hearing/<int:item_pk>/decision/", record_decision, name="hearing-decision"),
     path("<int:pk>/hearing/<int:item_pk>/actions/new/", agree_action, name="hearing-action-add"),

@@ -28,6 +28,7 @@ from meetings import calendar, workflow
 from meetings.forms_sched import CancelForm, MemberForm, RescheduleForm, ScheduleForm
 from meetings.models import AgendaItem, Meeting, MeetingMember, MeetingStatus, StandingMember
 from meetings.services import scheduling
+from meetings.services.agenda import to_be_scheduled
 from meetings.services.common import coordinates_meeting
 from panel.dates import london_today
 from panel.errors import Conflict
@@ -122,6 +123,15 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("agency__name", "pk")
     )
     coordinates = coordinates_meeting(request.user, meeting)
+    # Items carried over when the area had no next meeting wait on its "to be scheduled"
+    # list: the coordinator of a meeting not yet held is told, to bring them onto it.
+    waiting = (
+        to_be_scheduled(meeting.area_id).count()
+        if coordinates
+        and may_write(request.user)
+        and meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.PUBLISHED)
+        else 0
+    )
     return render(
         request,
         "meetings/detail.html",
@@ -131,6 +141,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": agenda_counts(meeting, request.user),
             "publish_overdue": meeting.publish_by() < london_today(),
             "coordinates": coordinates,
+            "waiting": waiting,
             "may_change": coordinates and meeting.status in workflow.RESCHEDULABLE,
             "may_cancel": coordinates
             and MeetingStatus.CANCELLED in workflow.allowed_targets(meeting),

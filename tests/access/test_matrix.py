@@ -1063,6 +1063,23 @@ def hearing_item(w: World) -> dict:
     return {"pk": _held_meeting(w).hearing_meeting.pk, "item_pk": w.item.pk}
 
 
+def hearing_general(w: World) -> dict:
+    """General business on the meeting being held (minuted as discussed)."""
+    from meetings.models import AgendaItem
+
+    meeting = _held_meeting(w).hearing_meeting
+    if not hasattr(w, "general_item"):
+        w.general_item = AgendaItem.objects.create(
+            area=w.area_a,
+            meeting=meeting,
+            kind="general",
+            title="Fictional general business",
+            order=3,
+            added_by=w.users["coord_a"],
+        )
+    return {"pk": meeting.pk, "item_pk": w.general_item.pk}
+
+
 def hearing_action(w: World) -> dict:
     return hearing_item(w) | {"action_pk": w.action.pk}
 
@@ -1086,6 +1103,9 @@ SEES_MEETING = scoped(lead_in=200, coord_a=200, auditor=200)
 TABLE |= {
     "meetings:hearing": GET(hearing_meeting, RUNS_MEETING),
     "meetings:hearing-close": GET(hearing_meeting, RUNS_MEETING),
+    "meetings:hearing-general": POST(
+        hearing_general, RUNS_MEETING | {"coord_a": to("meetings:hearing")}
+    ),
     # One case heard: whoever sees the case sees it exists (403), coord_a hears it; an empty
     # form comes back with its errors (400).
     "meetings:hearing-item": GET(hearing_item, COORDINATOR_ONLY),

@@ -58,3 +58,33 @@ def test_a_coordinator_hears_a_case_and_continues_it_with_the_review_held(page: 
 
     page.goto(f"/meetings/{p.meeting.pk}/ratify/")
     check_page_both_widths(page)
+
+
+def test_a_coordinator_minutes_general_business_as_discussed(page: Page, server):
+    from meetings.models import AgendaItem
+
+    p = panel()
+    with_authenticator(p.coordinator)
+    item = AgendaItem.objects.create(
+        area=p.area,
+        meeting=p.meeting,
+        kind="general",
+        title="Hotspot update (browser test)",
+        added_by=p.coordinator,
+    )
+
+    sign_in(page, p.coordinator)
+    page.goto(f"/meetings/{p.meeting.pk}/hearing/")
+    check_page_both_widths(page)
+    page.get_by_label("What was said, for the minutes (optional)").fill(
+        "Members to check their records for two locations (browser test)."
+    )
+    page.get_by_role("button", name="Mark as discussed").click()
+    page.wait_for_url(f"**/meetings/{p.meeting.pk}/hearing/")
+    check_page_both_widths(page)
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("minuted as discussed")
+    expect(page.locator(".govuk-summary-card")).to_contain_text("Discussed")
+
+    item.refresh_from_db()
+    assert item.status == "heard"
+    assert item.note == "Members to check their records for two locations (browser test)."

@@ -84,6 +84,10 @@ COVERED = {
     "review_action": ("test_hearing", "test_each_hearing_service_records_exactly_its_events"),
     "agree_action": ("test_hearing", "test_each_hearing_service_records_exactly_its_events"),
     "record_decision": ("test_hearing", "decide"),
+    "record_general_item": (
+        "test_hearing_general",
+        "test_a_general_item_discussed_is_heard_with_its_note_and_audited",
+    ),
     "close_hearing": ("test_hearing", "test_each_hearing_service_records_exactly_its_events"),
     "ratify_decision": (
         "test_hearing",

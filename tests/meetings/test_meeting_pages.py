@@ -185,8 +185,51 @@ def test_the_page_reads_the_same_number_of_queries_for_1_or_40_agenda_items(clie
     _page_queries(client, one)  # session and roles warmed as on any later page
 
     # Session, user, their roles, the unread count, the meeting (with area and chairs), its
-    # members, the agenda counted in one aggregate.
-    assert _page_queries(client, one) == _page_queries(client, many) == 7
+    # members, the agenda counted in one aggregate, the area's "to be scheduled" count.
+    assert _page_queries(client, one) == _page_queries(client, many) == 8
+
+
+def test_the_coordinator_is_told_of_items_waiting_to_be_scheduled_with_links(client):
+    area = staffordshire()
+    boss = coordinator(area)
+    waiting = [make_case(area=area, coordinator_user=boss) for _ in range(2)]
+    for case in waiting:
+        AgendaItem.objects.create(
+            area=area,
+            meeting=None,
+            case=case,
+            reason="carried_over",
+            reason_detail="Not reached at the 1 March meeting.",
+            added_by=boss,
+        )
+    AgendaItem.objects.create(
+        area=stoke(), meeting=None, kind="general", title="Elsewhere", added_by=boss
+    )
+    meeting = scheduled(boss, area)
+    client.force_login(boss)
+
+    page = text(client.get(detail(meeting)))
+
+    assert '2 items are waiting on the area\'s "to be scheduled" list' in page
+    assert reverse("meetings:agenda-build", args=[meeting.pk]) in page
+    assert reverse("meetings:to-be-scheduled", args=[area.pk]) in page
+    # Not a child's reference: a count and links.
+    assert all(case.reference not in page for case in waiting)
+
+
+def test_others_and_a_meeting_already_held_do_not_show_the_waiting_list(client):
+    area = staffordshire()
+    boss = coordinator(area)
+    AgendaItem.objects.create(
+        area=area, meeting=None, kind="general", title="Waiting", added_by=boss
+    )
+    meeting = scheduled(boss, area)
+    client.force_login(auditor())
+    assert "to be scheduled" not in text(client.get(detail(meeting)))
+    client.force_login(boss)
+    assert "1 item is waiting" in text(client.get(detail(meeting)))
+    Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.HELD)
+    assert "to be scheduled" not in text(client.get(detail(meeting)))
 
 
 # --- scheduling, changing, cancelling from the web -------------------------------------------
@@ -387,3 +430,20 @@ def test_the_admin_has_quorum_kinds_but_nothing_carrying_case_data(client):
         "meetingdocument",
     ]:
         assert f"/admin/meetings/{model}/" not in page
+
+
+def test_only_the_coordinator_is_offered_the_hearing_in_the_meetings_navigation(client):
+    area = staffordshire()
+    boss = coordinator(area)
+    police = area_agency(area)
+    meeting = scheduled(boss, area)
+    lead = agency_lead(police)
+    case = make_case(area=area, agencies=[police], coordinator_user=boss)
+    AgendaItemFactory(meeting=meeting, case=case)
+    hearing = reverse("meetings:hearing", args=[meeting.pk])
+
+    for user in (lead, auditor()):
+        client.force_login(user)
+        assert hearing not in text(client.get(detail(meeting)))
+    client.force_login(boss)
+    assert hearing in text(client.get(detail(meeting)))
