@@ -30,7 +30,7 @@ KINDS = {
         "make_url": "meetings:pack",
     },
     DocumentKind.MINUTES: {
-        "label": "approved minutes",
+        "label": "approved minutes (PDF)",
         "status_url": "meetings:minutes-pdf-status",
         "download_url": "meetings:minutes-pdf-download",
         "make_url": "meetings:minutes-pdf",

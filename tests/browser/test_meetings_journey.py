@@ -333,7 +333,7 @@ def test_schedule_publish_research_hold_approve_and_download_the_pack(
     assert opened.kind == "open" and opened.state == "effective"
 
     j.follow("Close the meeting record")
-    expect(main).to_contain_text("Every case on the agenda has been heard.")
+    expect(main).to_contain_text("Every item on the agenda has been heard or discussed.")
     j.go(page.get_by_role("button", name="Mark the meeting held"), "meeting held")
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD

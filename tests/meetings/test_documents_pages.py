@@ -38,7 +38,7 @@ def test_the_page_offers_to_make_the_pack_and_the_minutes_once_approved(client):
     assert "The minutes can be downloaded here once they are approved." in page
     assert 'aria-current="page">Meeting pack</a>' in page
     approve_minutes(world)
-    assert "Make the approved minutes" in client.get(url("pack", world)).content.decode()
+    assert "Make the approved minutes (PDF)" in client.get(url("pack", world)).content.decode()
 
 
 def test_making_the_pack_shows_a_progress_bar_that_htmx_polls_in_the_background(client):
