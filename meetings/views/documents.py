@@ -98,14 +98,10 @@ def _make(request: HttpRequest, meeting: Meeting, kind: str) -> HttpResponse:
     except Conflict as error:
         messages.error(request, str(error))
     else:
+        # While it is being made the page's status region says so and updates itself; a
+        # banner saying "being made" would stay on the page after the copy is ready.
         if document.status == DocumentStatus.READY:
             messages.success(request, f"Your copy of the {KINDS[kind]['label']} is ready.")
-        else:
-            messages.success(
-                request,
-                f"Your copy of the {KINDS[kind]['label']} is being made. "
-                "This page shows when it is ready.",
-            )
     return redirect("meetings:pack", pk=meeting.pk)
 
 

@@ -50,6 +50,8 @@ def test_making_the_pack_shows_a_progress_bar_that_htmx_polls_in_the_background(
 
     assert response.redirect_chain[-1][0] == url("pack", world)
     assert "is being made" in page
+    # Said once, by the status region that updates itself: no banner left behind when ready.
+    assert page.count("is being made") == 1
     assert '<progress class="app-progress" max="100" value="0"' in page
     assert f'hx-get="{url("pack-status", world)}"' in page
     assert 'hx-trigger="every 2s"' in page
