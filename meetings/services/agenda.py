@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import record
@@ -38,9 +38,11 @@ from meetings.models import (
 from meetings.services.common import (
     CASE_REFERENCE,
     Verb,
+    copy_item,
     lock_meeting,
     meeting_link,
     move,
+    next_order,
     require_coordinator,
 )
 from meetings.workflow import AGENDA_OPEN
@@ -240,15 +242,6 @@ def _require_agenda_open(meeting: Meeting) -> None:
         )
 
 
-def _next_order(meeting: Meeting | None, area_id: int) -> int:
-    items = (
-        AgendaItem.objects.filter(meeting_id=meeting.pk)
-        if meeting is not None
-        else to_be_scheduled(area_id)
-    )
-    return (items.aggregate(top=Max("order"))["top"] or 0) + 1
-
-
 def _late_for(meeting: Meeting, reason_detail: str, today: dt.date) -> bool:
     late = is_late(meeting, today)
     if late and not reason_detail.strip():
@@ -297,7 +290,7 @@ def build_agenda(
         if not candidates:
             return []
         late = _late_for(locked, late_reason, today)
-        order = _next_order(locked, locked.area_id)
+        order = next_order(locked.area_id, locked)
         made = []
         for offset, candidate in enumerate(candidates):
             carried = candidate.carried
@@ -358,7 +351,7 @@ def _add(
         item = AgendaItem(
             area_id=locked.area_id,
             meeting=locked,
-            order=_next_order(locked, locked.area_id),
+            order=next_order(locked.area_id, locked),
             kind=kind,
             case=case,
             title=title,
@@ -597,19 +590,14 @@ def move_item(
         ):
             raise ValidationError({"to_meeting": "The case is already to be scheduled."})
         detail = reason_detail.strip() or locked.reason_detail
-        new = AgendaItem.objects.create(
-            area_id=locked.area_id,
-            meeting=target,
-            order=_next_order(target, locked.area_id),
-            kind=locked.kind,
-            case=locked.case,
-            title=locked.title,
+        new = copy_item(
+            locked,
+            added_by=actor,
+            target=target,
+            order=next_order(locked.area_id, target),
             reason=locked.reason if target is None else Reason.CARRIED_OVER,
             reason_detail=detail,
-            requested_by=locked.requested_by,
             late=late,
-            moved_from=locked,
-            added_by=actor,
         )
         locked.status = AgendaItemStatus.MOVED
         locked.version += 1

@@ -45,8 +45,11 @@ from meetings.models import (
 from meetings.services.common import (
     CASE_REFERENCE,
     Verb,
+    cases_at,
+    copy_item,
     lock_meeting,
     move,
+    next_order,
     require_coordinator,
 )
 from meetings.services.quorum import quorum_state
@@ -703,7 +706,8 @@ def close_hearing(
         )
         target = next_meeting(locked)
         detail = f"Not reached at the {locked.date:%-d %B %Y} meeting."
-        order = max(target.items.values_list("order", flat=True), default=0) if target else 0
+        order = next_order(locked.area_id, target)
+        already = cases_at(locked.area_id, target)
         for item in list(not_reached(locked)):
             item.status = AgendaItemStatus.NOT_REACHED
             item.version += 1
@@ -716,25 +720,18 @@ def close_hearing(
                 case_reference=reference,
                 changes={"status": [AgendaItemStatus.PENDING, AgendaItemStatus.NOT_REACHED]},
             )
-            if item.case_id and (
-                item.case.status == Case.Status.CLOSED
-                or _already_listed(item, target, locked.area_id)
-            ):
+            if item.case_id and (item.case.status == Case.Status.CLOSED or item.case_id in already):
                 continue
-            order += 1
-            carried = AgendaItem.objects.create(
-                area_id=locked.area_id,
-                meeting=target,
+            carried = copy_item(
+                item,
+                added_by=actor,
+                target=target,
                 order=order,
-                kind=item.kind,
-                case_id=item.case_id,
-                title=item.title,
                 reason=AgendaReason.CARRIED_OVER,
                 reason_detail=detail,
                 late=bool(target and target.status == MeetingStatus.PUBLISHED),
-                moved_from=item,
-                added_by=actor,
             )
+            order += 1
             record(
                 actor=actor,
                 verb=Verb.CREATED,
@@ -747,16 +744,3 @@ def close_hearing(
                 },
             )
     return locked
-
-
-def _already_listed(item: AgendaItem, target: Meeting | None, area_id: int) -> bool:
-    if target is not None:
-        return target.items.filter(
-            case_id=item.case_id, status__in=AgendaItem.ACTIVE_STATUSES
-        ).exists()
-    return AgendaItem.objects.filter(
-        area_id=area_id,
-        meeting__isnull=True,
-        case_id=item.case_id,
-        status=AgendaItemStatus.PENDING,
-    ).exists()

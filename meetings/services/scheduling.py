@@ -28,7 +28,16 @@ from meetings.models import (
     MeetingStatus,
     StandingMember,
 )
-from meetings.services.common import Verb, lock_meeting, meeting_link, move, require_coordinator
+from meetings.services.common import (
+    Verb,
+    cases_at,
+    copy_item,
+    lock_meeting,
+    meeting_link,
+    move,
+    next_order,
+    require_coordinator,
+)
 from notifications.models import Notification
 from notifications.services import coordinators_of, notify
 from panel.errors import Conflict
@@ -392,38 +401,23 @@ def _move_items(actor: User, meeting: Meeting, target: Meeting | None) -> int:
     )
     if not pending:
         return 0
-    if target is not None:
-        there = AgendaItem.objects.filter(meeting=target)
-        next_order = max(there.values_list("order", flat=True), default=0) + 1
-        late = target.status == MeetingStatus.PUBLISHED
-    else:
-        there = AgendaItem.objects.filter(meeting__isnull=True, area_id=meeting.area_id)
-        next_order = max(there.values_list("order", flat=True), default=0) + 1
-        late = False
-    already = set(
-        there.filter(case__isnull=False, status__in=AgendaItem.ACTIVE_STATUSES).values_list(
-            "case_id", flat=True
-        )
-    )
+    next_place = next_order(meeting.area_id, target)
+    late = target is not None and target.status == MeetingStatus.PUBLISHED
+    already = cases_at(meeting.area_id, target)
     note = f"Moved from the cancelled meeting of {meeting.date:%-d %B %Y}."
     for item in pending:
         new = None
         if item.case_id is None or item.case_id not in already:
-            new = AgendaItem.objects.create(
-                area_id=meeting.area_id,
-                meeting=target,
-                order=next_order,
-                kind=item.kind,
-                case_id=item.case_id,
-                title=item.title,
+            new = copy_item(
+                item,
+                added_by=actor,
+                target=target,
+                order=next_place,
                 reason=item.reason,
                 reason_detail=item.reason_detail or (note if late else ""),
-                requested_by_id=item.requested_by_id,
                 late=late,
-                moved_from=item,
-                added_by=actor,
             )
-            next_order += 1
+            next_place += 1
             already.add(item.case_id)
         item.status = AgendaItem.Status.MOVED
         item.version += 1
