@@ -22,6 +22,7 @@ urlpatterns = [
     # Cases.
     path("cases/", case_pages.case_list, name="case-list"),
     path("cases/<int:pk>/", case_pages.case_detail, name="case-detail"),
+    path("cases/<int:pk>/chronology/", case_pages.case_chronology, name="case-chronology"),
     path("cases/<int:pk>/open/", case_pages.open_case, name="case-open"),
     path("cases/<int:pk>/close/", case_pages.close_case, name="case-close"),
     path("cases/<int:pk>/reopen/", case_pages.reopen_case, name="case-reopen"),

@@ -545,6 +545,14 @@ if _owner_url := env.str("DATABASE_OWNER_URL", default=""):
     if _default.get("USER") and _default.get("USER") != _owner.get("USER"):
         DATABASE_APP_ROLE = _default["USER"]
 
+# --- Case page (issue 11) ---
+# The case page shows this many of the most recent chronology entries; "Show earlier
+# entries" loads as many again before them.
+CASE_CHRONOLOGY_PAGE_SIZE = env.int("CASE_CHRONOLOGY_PAGE_SIZE", default=50)
+# The risk history table shows this many of the most recent assessments (all of them are
+# in the chronology).
+CASE_ASSESSMENTS_SHOWN = env.int("CASE_ASSESSMENTS_SHOWN", default=10)
+
 # --- Panel meetings (issue 10) ---
 # The agenda is published (locked) this many days before the meeting; after that an item is
 # added only with a reason and marked late.

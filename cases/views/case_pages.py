@@ -6,16 +6,18 @@ change goes through a service. A refused transition is a message on the case pag
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cases import selectors, services
+from cases import chronology, selectors, services
 from cases.access import case_visible, get_for_user, record_list
+from cases.chronology import Cursor
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
 from cases.models import Action, Case, Child, Referral, Review
 from cases.services.lifecycle import CLOSED_TEAM
@@ -77,8 +79,31 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _cursor(request: HttpRequest) -> Cursor | None:
+    """The chronology position a "Show earlier entries" link carried (None: the latest);
+    ValueError when it is not one we made."""
+    text = request.GET.get("before")
+    return None if text is None else Cursor.decode(text)
+
+
+def _chronology(case: Case, before: Cursor | None) -> dict:
+    """A page of the chronology (the most recent entries before ``before``, oldest first)
+    and the cursor for the entries before it."""
+    page = chronology.page(case, size=settings.CASE_CHRONOLOGY_PAGE_SIZE, before=before)
+    return {
+        "chronology": page.entries,
+        "earlier": page.earlier.encode() if page.earlier else "",
+    }
+
+
 def _detail_context(request: HttpRequest, case: Case) -> dict:
     user = request.user
+    # The page shows the latest entries, or (without JavaScript, from "Show earlier
+    # entries") the slice before a position; a position that is not ours is the latest.
+    try:
+        before = _cursor(request)
+    except ValueError:
+        before = None
     upcoming = case.reviews.filter(status=Review.Status.UPCOMING).first()
     agencies = list(
         case.agency_links.select_related("agency")
@@ -90,7 +115,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
             "owning_agency", "owner"
         )
     )
-    assessments = list(case.assessments.select_related("tool", "assessed_by"))
+    # The newest assessments (one more to know there are earlier ones: the chronology has
+    # them all).
+    shown = settings.CASE_ASSESSMENTS_SHOWN
+    assessments = list(case.assessments.select_related("tool", "assessed_by")[: shown + 1])
     coordinates = services.coordinates(user, case.area_id)
     may_contribute = coordinates or services.leads_involved_agency(user, case)
     # A linked case's reference and link only for those who may open it; others are told
@@ -106,8 +134,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "agencies": agencies,
         "upcoming": upcoming,
         "open_actions": open_actions,
-        "assessments": assessments,
-        "chronology": selectors.chronology(case),
+        "assessments": assessments[:shown],
+        "earlier_assessments": len(assessments) > shown,
+        "chronology_sliced": before is not None,
         "coordinates": coordinates,
         "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
         "may_note": may_contribute,
@@ -117,13 +146,29 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "targets": allowed_targets(case) if coordinates else [],
         "later_cases": later,
         "note_form": NoteForm(),
-    }
+    } | _chronology(case, before)
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, viewed=True)
     return render(request, "cases/case/detail.html", _detail_context(request, case))
+
+
+@login_required
+def case_chronology(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chronology entries before a position, for "Show earlier entries" (htmx inserts
+    them above those shown). Reading them is reading the case: scoped and ``viewed``."""
+    try:
+        before = _cursor(request)
+    except ValueError:
+        before = False
+    # Out of scope is 404 whatever the position; a bad position is 400 and read nothing.
+    case = _case(request, pk, viewed=before is not False)
+    if before is False:
+        return HttpResponseBadRequest("Not a chronology position.")
+    context = {"case": case} | _chronology(case, before)
+    return render(request, "cases/case/_chronology.html", context)
 
 
 @login_required

@@ -715,6 +715,11 @@ TABLE: dict[str, Row | list[Row]] = {
         GET(pk("case"), SEE_CASE, "theirs"),
         GET(pk("case2"), SEE_OTHER_CASE, "not theirs"),
     ],
+    # "Show earlier entries" of the chronology is reading the case: the same cells.
+    "cases:case-chronology": [
+        GET(pk("case"), SEE_CASE, "theirs"),
+        GET(pk("case2"), SEE_OTHER_CASE, "not theirs"),
+    ],
     # The lifecycle and team pages are forms for a write: GET them (the permission is
     # checked before the method is looked at).
     "cases:case-open": GET(pk("case"), COORDINATOR_ONLY),

@@ -20,6 +20,7 @@ from cases.models import (
     Case,
     CaseNote,
     CaseTransition,
+    Referral,
     Review,
     RiskAssessment,
 )
@@ -142,7 +143,7 @@ moments = st.builds(
     st.sampled_from(MOMENTS),
     st.sampled_from([0, 0, 0, 1, 500000]),
 )
-KINDS = ["note", "action", "update", "transition", "assessment", "review"]
+KINDS = ["note", "action", "update", "transition", "assessment", "review", "referral"]
 
 
 class History:
@@ -155,6 +156,7 @@ class History:
         self.action = None
         self.version = 1
         self.template = case.assessments.first()
+        self.referral = case.referrals.first()
 
     def add(self, kind: str, at: dt.datetime, review: tuple[dt.date, int | None] | None = None):
         if kind == "note":
@@ -176,6 +178,13 @@ class History:
             CaseTransition.objects.create(
                 case=self.case, from_status="open", to_status="closed", at=at, by=self.boss
             )
+        elif kind == "referral":
+            # Referred and triaged at the same moment: a tie between two of its entries.
+            copy = Referral.objects.get(pk=self.referral.pk)
+            copy.pk = None
+            copy.submission_token = None
+            copy.referred_at = copy.triaged_at = at
+            copy.save()
         elif kind == "assessment":
             copy = RiskAssessment.objects.get(pk=self.template.pk)
             copy.pk = None
@@ -288,3 +297,146 @@ def test_the_selectors_names_still_read_the_whole_chronology():
     services.add_note(boss, case=case, text="Test note.")
     assert selectors.chronology(case) == reference(case)
     assert selectors.Entry is Entry
+
+
+# --- the case page and "Show earlier entries" --------------------------------------------
+
+
+def history_of(length: int) -> tuple[Case, object]:
+    """A case (its referral, triage, assessment and status at creation, now) with
+    ``length`` earlier entries cycling through every source, so that any 50 consecutive
+    entries come from every source."""
+    case, boss = a_case()
+    builder = History(case, boss)
+    start = dt.datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    for n in range(length):
+        at = start + dt.timedelta(hours=7 * n)
+        kind = KINDS[n % len(KINDS)]
+        builder.add(kind, at, (at.astimezone(LONDON).date(), 0))
+    return case, boss
+
+
+def _queries(client, url: str, django_assert_num_queries, expected: int, **params):
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response
+
+
+# session, user, roles, case, viewed event, upcoming review, agencies, open actions,
+# assessments, re-referrals, unread notifications; the chronology's page (one query) and
+# its rows (one per source on the page: here every source, referrals and triage together).
+PAGE_QUERIES = 11 + 1 + 7
+# session, user, roles, case, viewed event, unread notifications, page, rows.
+FRAGMENT_QUERIES = 6 + 1 + 7
+
+
+@pytest.mark.parametrize("length", [7, 300])
+def test_the_case_page_and_earlier_entries_run_a_fixed_number_of_queries(
+    client, django_assert_num_queries, length
+):
+    from tests.queries import audit_event_queries
+
+    case, boss = history_of(length)
+    client.force_login(boss)
+    audit = audit_event_queries(agency=False) - 1  # the event's insert is counted above
+    url = reverse("cases:case-detail", args=[case.pk])
+    page_ = _queries(client, url, django_assert_num_queries, PAGE_QUERIES + audit)
+    shown = page_.context["chronology"]
+    assert shown == reference(case)[-50:]
+    if length > 50:
+        earlier = page_.context["earlier"]
+        fragment = reverse("cases:case-chronology", args=[case.pk])
+        answer = _queries(
+            client, fragment, django_assert_num_queries, FRAGMENT_QUERIES + audit, before=earlier
+        )
+        assert answer.context["chronology"] == reference(case)[-100:-50]
+        # Without JavaScript the link opens the page at that slice.
+        sliced = client.get(url, {"before": earlier})
+        assert sliced.context["chronology"] == reference(case)[-100:-50]
+        assert "Show the most recent entries" in sliced.content.decode()
+
+
+def test_show_earlier_is_a_link_and_an_htmx_request(client, settings):
+    settings.CASE_CHRONOLOGY_PAGE_SIZE = 3
+    case, boss = history_of(4)
+    client.force_login(boss)
+    page_ = client.get(reverse("cases:case-detail", args=[case.pk])).content.decode()
+    cursor = client.get(reverse("cases:case-detail", args=[case.pk])).context["earlier"]
+    assert f'href="/cases/{case.pk}/?before={cursor}#chronology"' in page_
+    assert f'hx-get="/cases/{case.pk}/chronology/?before={cursor}"' in page_
+    assert 'hx-target="#chronology-entries"' in page_
+
+    # Walking back with htmx: each answer carries the next control, then the start.
+    seen = list(client.get(reverse("cases:case-detail", args=[case.pk])).context["chronology"])
+    while cursor:
+        answer = client.get(reverse("cases:case-chronology", args=[case.pk]), {"before": cursor})
+        assert 'hx-swap-oob="true"' in answer.content.decode()
+        seen = list(answer.context["chronology"]) + seen
+        cursor = answer.context["earlier"]
+    assert "This is the start of the case" in answer.content.decode()
+    assert seen == reference(case)
+
+
+BAD_CURSORS = ["nonsense", "", "x" * 500, "MjAyNi0xMy0wMVQwMDowMDowMC4wMDAwMDAvMS8x"]
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+def test_a_bad_position_is_the_latest_page_or_a_400_never_a_500(client, cursor):
+    from audit.models import AuditEvent
+
+    case, boss = history_of(3)
+    client.force_login(boss)
+    page_ = client.get(reverse("cases:case-detail", args=[case.pk]), {"before": cursor})
+    assert page_.status_code == 200
+    assert page_.context["chronology"] == reference(case)[-50:]
+
+    before = AuditEvent.objects.count()
+    answer = client.get(reverse("cases:case-chronology", args=[case.pk]), {"before": cursor})
+    assert answer.status_code == 400
+    assert AuditEvent.objects.count() == before
+
+
+def test_earlier_entries_are_reading_the_case(client):
+    from audit.models import AuditEvent
+
+    case, boss = history_of(2)
+    client.force_login(boss)
+    client.get(reverse("cases:case-chronology", args=[case.pk]))
+    event = AuditEvent.objects.get(actor=boss, verb="viewed")
+    assert (event.object_type, event.case_reference) == ("cases.case", case.reference)
+
+
+@pytest.mark.parametrize("outsider", ["referrer", "other_lead", "other_coordinator"])
+def test_earlier_entries_out_of_scope_are_404_like_missing_ones(client, outsider):
+    from tests.factories import agency_lead, referrer, stoke
+
+    case, _ = history_of(2)
+    user = {
+        "referrer": referrer,
+        "other_lead": lambda: agency_lead(AgencyFactory()),
+        "other_coordinator": lambda: coordinator(stoke()),
+    }[outsider]()
+    client.force_login(user)
+    cursor = Cursor(dt.date(2030, 1, 1), dt.time(0), 0, 1).encode()
+    for params in ({}, {"before": cursor}, {"before": "nonsense"}):
+        missing = client.get(reverse("cases:case-chronology", args=[999999]), params)
+        response = client.get(reverse("cases:case-chronology", args=[case.pk]), params)
+        assert response.status_code == missing.status_code == 404
+        assert response.content == missing.content
+
+
+def test_the_risk_history_shows_the_latest_assessments(client, settings):
+    settings.CASE_ASSESSMENTS_SHOWN = 2
+    case, boss = history_of(0)
+    client.force_login(boss)
+    page_ = client.get(reverse("cases:case-detail", args=[case.pk]))
+    assert len(page_.context["assessments"]) == 1
+    assert "every assessment is in the chronology" not in page_.content.decode()
+    builder = History(case, boss)
+    for day in (1, 2, 3):
+        builder.add("assessment", dt.datetime(2025, 1, day, tzinfo=UTC))
+    page_ = client.get(reverse("cases:case-detail", args=[case.pk]))
+    newest = list(case.assessments.order_by("-assessed_at", "-id")[:2])
+    assert page_.context["assessments"] == newest
+    assert "every assessment is in the chronology" in page_.content.decode()
