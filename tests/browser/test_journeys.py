@@ -370,3 +370,62 @@ def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) > 1, rows
     assert any(case.reference in cell for row in rows[1:] for cell in row)
+
+
+def test_a_long_chronology_shows_the_latest_entries_and_earlier_ones_on_request(
+    page: Page, server, tmp_path
+):
+    """A case with a long history: the page shows the latest 50 entries; "Show earlier
+    entries" inserts the 50 before them above (htmx), until the start; without JavaScript
+    the same link opens the page at that earlier slice."""
+    from cases.chronology import chronology
+    from cases.models import CaseNote
+    from tests.browser.pages import check_page_both_widths
+
+    world = make_world()
+    case, _ = open_case_with_action(world)
+    start = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
+    CaseNote.objects.bulk_create(
+        CaseNote(
+            case=case,
+            author=world.coordinator,
+            created_at=start + dt.timedelta(hours=5 * n),
+            text=f"Fictional: note {n:03} from a long history.",
+        )
+        for n in range(120)
+    )
+    history = chronology(case)
+    sign_in(page, world.coordinator)
+    page.goto(f"/cases/{case.pk}/")
+    entries = page.locator("#chronology-entries > li")
+    expect(entries).to_have_count(50)
+    expect(entries.first).to_contain_text(history[-50].detail)
+    check_page_both_widths(page)
+    earlier = page.get_by_role("link", name="Show earlier entries")
+    no_script_link = earlier.get_attribute("href")
+
+    earlier.click()
+    expect(entries).to_have_count(100)
+    expect(entries.first).to_contain_text(history[-100].detail)
+    expect(entries.nth(50)).to_contain_text(history[-50].detail)
+    check_page_both_widths(page)
+    # For a person to look at: the chronology's heading with the control and the entries
+    # inserted under it (in pytest's tmp_path).
+    page.locator("#chronology").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "chronology-earlier.png"))
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.locator("#chronology").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "chronology-earlier-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Show earlier entries").click()
+    expect(entries).to_have_count(len(history))
+    expect(page.locator("#chronology-earlier")).to_contain_text("start of the case")
+    expect(entries.first).to_contain_text(history[0].detail)
+    check_page_both_widths(page)
+
+    # Without JavaScript: the link's own address, the slice before the latest 50.
+    page.goto(no_script_link)
+    expect(entries).to_have_count(50)
+    expect(entries.first).to_contain_text(history[-100].detail)
+    expect(page.locator("main")).to_contain_text("Show the most recent entries")
+    check_page_both_widths(page)
