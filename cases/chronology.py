@@ -137,7 +137,7 @@ class Cursor:
             cursor = cls(dt.date.fromisoformat(day), dt.time.fromisoformat(tm), int(src), int(ref))
         except (binascii.Error, UnicodeDecodeError, ValueError) as error:
             raise ValueError("Not a chronology cursor.") from error
-        if cursor.src not in SOURCES or cursor.ref < 1:
+        if cursor.src not in SOURCES or not 0 < cursor.ref < 2**63:
             raise ValueError("Not a chronology cursor.")
         return cursor
 

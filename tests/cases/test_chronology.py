@@ -275,7 +275,8 @@ def test_the_latest_page_holds_the_most_recent_entries_oldest_first():
     "text",
     ["", "x", "!!!", "a" * 200, Cursor(dt.date(2026, 1, 1), dt.time(1), 9, 1).encode(),
      Cursor(dt.date(2026, 1, 1), dt.time(1), 0, 0).encode(),
-     "MjAyNi0xMy0wMVQwMDowMDowMC4wMDAwMDAvMS8x"],  # month 13
+     "MjAyNi0xMy0wMVQwMDowMDowMC4wMDAwMDAvMS8x",  # month 13
+     "é", Cursor(dt.date(2026, 1, 1), dt.time(1), 0, 2**63).encode()],  # past a bigint
 )  # fmt: skip
 def test_a_cursor_that_is_not_ours_is_refused(text):
     with pytest.raises(ValueError):
@@ -378,7 +379,14 @@ def test_show_earlier_is_a_link_and_an_htmx_request(client, settings):
     assert seen == reference(case)
 
 
-BAD_CURSORS = ["nonsense", "", "x" * 500, "MjAyNi0xMy0wMVQwMDowMDowMC4wMDAwMDAvMS8x"]
+BAD_CURSORS = [
+    "nonsense",
+    "",
+    "x" * 500,
+    "MjAyNi0xMy0wMVQwMDowMDowMC4wMDAwMDAvMS8x",
+    "é",
+    Cursor(dt.date(2026, 1, 1), dt.time(1), 0, 2**63).encode(),
+]
 
 
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
