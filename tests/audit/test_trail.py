@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit import triggers
 from audit.keys import INSECURE_DEV_AUDIT_HMAC_KEYS, check_audit_hmac_keys, parse_keys
-from audit.models import AuditCheckpoint, AuditEvent, content_hash
+from audit.models import AuditCheckpoint, AuditEvent, VerificationRun, content_hash
 from audit.sealing import CheckpointMac, seal
 from audit.services import field_changes, record, record_listed
 from audit.tasks import seal_audit, verify_audit_chain
@@ -115,6 +115,7 @@ def test_the_database_refuses_to_truncate_the_trail(table):
         UserFactory(), list_name="test", object_type="cases.case", objects=[("cases.case", 1)]
     )
     seal()
+    verify_trail(record=True)  # a verification run
 
     with (
         pytest.raises(DatabaseError, match=REFUSED),
@@ -297,8 +298,69 @@ def test_an_edited_event_is_named(capsys):
     with _TriggersOff():
         _raw("UPDATE audit_auditevent SET actor_label = 'someone-else' WHERE id = %s", [victim.pk])
 
+    # The default run is incremental: the range verified before is not read again...
+    call_command("verify_audit")
+    assert "Audit trail intact" in capsys.readouterr().out
+    # ...the full run reads it, and finds the edit.
     with pytest.raises(CommandError, match=f"Event {victim.pk} was edited"):
-        call_command("verify_audit")
+        call_command("verify_audit", "--full")
+
+
+@pytest.mark.breaks_audit_chain
+@pytest.mark.django_db(transaction=True)
+def test_the_incremental_check_finds_an_edit_among_the_new_events():
+    make_case()
+    seal()
+    assert verify_audit_chain()["ok"]
+    first = VerificationRun.objects.get()
+    assert (first.kind, first.ok, first.from_checkpoint) == ("full", True, None)
+    assert first.to_checkpoint == AuditCheckpoint.objects.latest("id").pk
+    make_case()
+    seal()
+    # The next night: only what came after the checkpoint verified last night.
+    report = verify_audit_chain()
+    second = VerificationRun.objects.latest("id")
+    assert report["ok"] and second.kind == "incremental"
+    assert second.from_checkpoint == first.to_checkpoint
+    assert 0 < second.events < AuditEvent.objects.count()
+    make_case()
+    seal()
+    victim = AuditEvent.objects.order_by("-id")[1]
+    with _TriggersOff():
+        _raw("UPDATE audit_auditevent SET object_id = '99' WHERE id = %s", [victim.pk])
+
+    report = verify_audit_chain()
+
+    assert (report["ok"], report["broken_event"]) == (False, victim.pk)
+    third = VerificationRun.objects.latest("id")
+    assert (third.kind, third.ok, third.to_checkpoint) == ("incremental", False, None)
+    # A broken run is no starting point: the next run starts where the last intact one
+    # stopped, and finds the edit again.
+    assert verify_audit_chain()["broken_event"] == victim.pk
+
+
+@pytest.mark.breaks_audit_chain
+@pytest.mark.django_db(transaction=True)
+def test_the_incremental_check_finds_the_checkpoint_it_started_from_replaced():
+    make_case()
+    seal()
+    assert verify_audit_chain()["ok"]
+    verified = AuditCheckpoint.objects.latest("id")
+    with _TriggersOff():
+        _raw("UPDATE audit_auditcheckpoint SET mac = %s WHERE id = %s", ["0" * 64, verified.pk])
+
+    report = verify_audit_chain()
+
+    assert (report["ok"], report["problem"]) == (False, "checkpoint")
+    assert report["broken_checkpoint"] == verified.pk
+
+
+def test_verification_runs_are_append_only():
+    make_case()
+    seal()
+    verify_trail(record=True)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _raw("UPDATE audit_verificationrun SET ok = false")
 
 
 @pytest.mark.breaks_audit_chain
