@@ -67,6 +67,9 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # Served by audit_actor_recent (actor, at, id): a second index would only cost
+        # every append.
+        db_index=False,
     )
     # What the actor was at the time: their name, agency and roles may change later.
     actor_label = models.CharField(max_length=200, blank=True)
@@ -181,7 +184,10 @@ def event_content(values: tuple, prev_hash: str | None = None) -> dict:
     (at, actor_id, label, agency, roles, verb, kind, object_id, reference, changes,
      request_id, address) = values  # fmt: skip
     content = {
-        "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        # A time, or (the verifier's raw read) its form here already.
+        "at": at
+        if isinstance(at, str)
+        else at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": actor_id,
         "actor_label": label,
         "actor_agency": agency,

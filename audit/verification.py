@@ -75,10 +75,14 @@ def _hash_of(values: tuple, prev_hash: str | None = None) -> str:
     return content_hash(event_content(values, prev_hash))
 
 
+# PostgreSQL writes the time in the canonical form itself (UTC, ISO 8601, microseconds:
+# what ``event_content`` makes of a datetime), saving a parse and a format per event.
+_AT_SQL = """to_char("at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'"""
 _COLUMNS = ", ".join(f'"{name}"' for name in ("xid", "id", "hash", *CONTENT_FIELDS))
+_COLUMNS_PG = _COLUMNS.replace('"at"', _AT_SQL)
 # The sealed section from a position on, in sealing order (the audit_seal_order index).
 _SEALED_PG = (
-    f"SELECT {_COLUMNS} FROM audit_auditevent "  # noqa: S608 (constants only)
+    f"SELECT {_COLUMNS_PG} FROM audit_auditevent "  # noqa: S608 (constants only)
     'WHERE prev_hash IS NULL AND ("xid", "id") >= (%s, %s) ORDER BY "xid", "id"'
 )
 _SEALED_SQLITE = (
@@ -86,6 +90,7 @@ _SEALED_SQLITE = (
     'WHERE prev_hash IS NULL AND "id" >= %s ORDER BY "id"'
 )
 _CHANGES = CONTENT_FIELDS.index("changes")
+assert 3 + _CHANGES == 12  # the column _raw_sealed parses
 _AT = CONTENT_FIELDS.index("at")
 _ADDRESS = CONTENT_FIELDS.index("client_address")
 
@@ -93,17 +98,26 @@ _ADDRESS = CONTENT_FIELDS.index("client_address")
 def _raw_sealed(start: Position) -> Iterator[tuple]:
     """(position, id, hash, *content values) of the sealed section's events from
     ``start`` on, in sealing order: a raw cursor (server-side on PostgreSQL), fetched
-    FETCH rows at a time, the values turned into what the ORM would give (``changes``
-    parsed, ``at`` an aware UTC time, the address a string), nothing else."""
+    FETCH rows at a time, the values turned into what ``event_content`` takes (``changes``
+    parsed, the address a string, ``at`` already in its canonical text form)."""
     if by_position():
+        loads = json.loads
         with transaction.atomic():
             connection.ensure_connection()
             with connection.connection.cursor(name="audit_verify") as cursor:
                 cursor.itersize = FETCH
                 cursor.execute(_SEALED_PG, list(start))
                 while rows := cursor.fetchmany(FETCH):
-                    for xid, event_id, stored, *values in rows:
-                        yield ((xid, event_id), event_id, stored, *_python(values))
+                    for row in rows:
+                        # PostgreSQL gives the time in its canonical form, jsonb and inet
+                        # as text (Django's loaders): only the changes need parsing.
+                        changes = row[12]
+                        yield (
+                            (row[0], row[1]),
+                            *row[1:12],
+                            {} if changes == "{}" else loads(changes),
+                            *row[13:],
+                        )
         return
     with connection.cursor() as cursor:
         cursor.execute(_SEALED_SQLITE, [start[1]])
@@ -117,11 +131,12 @@ def _python(values: list) -> list:
     if isinstance(changes, (str, bytes)):
         values[_CHANGES] = json.loads(changes)
     at = values[_AT]
-    if isinstance(at, str):  # SQLite: naive UTC text
-        at = dt.datetime.fromisoformat(at)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    values[_AT] = at
+    if not (isinstance(at, str) and at.endswith("+00:00")):  # PostgreSQL's is ready
+        if isinstance(at, str):  # SQLite: naive UTC text
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        values[_AT] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     address = values[_ADDRESS]
     if address is not None and not isinstance(address, str):
         values[_ADDRESS] = str(address)
@@ -270,6 +285,8 @@ def _verify_sealed(
         last = None
     walk = _Sealed(last, legacy_end, since) if last else None
     cutoff = now - dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS)
+    # Times are read in the canonical text form, which sorts as the times do.
+    cutoff = cutoff.astimezone(dt.UTC).isoformat(timespec="microseconds")
     checked = 0
     verb = 3 + CONTENT_FIELDS.index("verb")
     for row in _raw_sealed(since.stop if since else (0, 0)):
@@ -299,7 +316,7 @@ def _verify_sealed(
             raise _Broken(
                 Problem(
                     "unsealed",
-                    f"Event {event_id} ({values[0]:%Y-%m-%d %H:%M:%S}) has not been sealed "
+                    f"Event {event_id} ({values[0][:19].replace('T', ' ')}) has not been sealed "
                     f"within {settings.AUDIT_MAX_UNSEALED_SECONDS} seconds: is the sealer "
                     "(beat's seal_audit) running? An event inserted with an old time also "
                     "shows here.",

@@ -610,3 +610,48 @@ def test_concurrent_writers_and_sealers_leave_every_event_sealed_once():
     total = sum(AuditCheckpoint.objects.values_list("event_count", flat=True))
     assert total == AuditEvent.objects.count()
     assert verify_trail().ok
+
+
+def test_the_verifier_hashes_exactly_as_the_writer_does():
+    """verify_audit reads raw rows and hashes them itself: byte for byte the writer's
+    form, for every kind of value an event holds."""
+    from audit.context import RequestContext, current
+    from audit.verification import _hash_of, _raw_sealed
+
+    user = UserFactory(username="zoë.ünïcode", first_name="Zoë")
+    events = [
+        record(actor=None, verb="login_failed", object_type="panel.user"),
+        record(
+            actor=user,
+            verb="updated",
+            object_type="cases.case",
+            object_id=12,
+            case_reference="SP-000012",
+            changes={
+                "status": ["open", "closed"],
+                "nested": {"b": [1, 2.5, None, True, False], "a": 'ü " \\ \n'},
+                "when": dt.date(2026, 1, 2),
+                "none": None,
+                "big": 2**62,
+            },
+        ),
+    ]
+    for address in ["203.0.113.7", "2001:db8::1", None]:
+        token = current.set(RequestContext(request_id="req-ü", client_address=address))
+        try:
+            events.append(record(actor=user, verb="viewed", object_type="cases.child", object_id=3))
+        finally:
+            current.reset(token)
+    # A time on a whole second (SQLite stores it with no fraction).
+    whole_second = AuditEvent(
+        at=timezone.now().replace(microsecond=0), verb="viewed", changes={"n": 1.0}
+    )
+    whole_second.hash = whole_second.compute_hash()
+    whole_second.save(force_insert=True)
+    events.append(whole_second)
+
+    read = {row[1]: row for row in _raw_sealed((0, 0))}
+    for event in events:
+        _position, _id, stored, *values = read[event.pk]
+        fresh = AuditEvent.objects.get(pk=event.pk)
+        assert stored == event.hash == fresh.compute_hash() == _hash_of(tuple(values))

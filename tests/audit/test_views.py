@@ -318,9 +318,10 @@ def test_the_audit_pages_run_a_fixed_number_of_queries(client):
     # Each: the session, the user and their roles (3) and the unread-notifications badge
     # (1), then the page's own reads, then one label lookup per kind of record it names.
     # Search: the agencies to choose from, the capped count and rows (3); agencies,
-    # people, cases (by id and reference), referrals, children, actions (6). Case history: the case and its events (2);
-    # agencies, cases, referrals, actions (4). Child viewers: the child, its cases'
-    # references and referrals, count and rows (5); cases, children (2).
+    # people, cases (by id and reference), referrals, children, actions (6). Case
+    # history: the case and its events (2); agencies, cases, referrals, actions (4).
+    # Child viewers: the child, its cases' references and referrals, count and rows (5);
+    # cases, children (2).
     assert counts == (13, 10, 11)
 
 
