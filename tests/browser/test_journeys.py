@@ -370,3 +370,11 @@ def test_an_auditor_searches_the_trail_and_exports_it(page: Page, server):
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) > 1, rows
     assert any(case.reference in cell for row in rows[1:] for cell in row)
+
+    # By person: part of a name finds the people to choose from (no script needed); the
+    # events are then the chosen person's.
+    nav(page, "Audit trail")
+    page.get_by_label("Person").fill(world.coordinator.username)
+    go(page, page.get_by_role("button", name="Search"))
+    expect(page.locator("#chosen-person")).to_contain_text(world.coordinator.username)
+    expect(page.locator("main table")).to_contain_text(world.coordinator.username)
