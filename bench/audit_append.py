@@ -55,8 +55,8 @@ def _note_writer(seconds: float, bare: bool, start, counts) -> None:
     from cases.services.lifecycle import add_note
     from panel.models import User
 
-    case = Case.objects.get(reference=NOTE_CASE)
     actor = User.objects.get(username=NOTE_USER)
+    case = Case.objects.order_by("id").first()
     done = 0
     start.wait()
     stop = time.monotonic() + seconds
@@ -73,20 +73,21 @@ def _note_writer(seconds: float, bare: bool, start, counts) -> None:
     connection.close()
 
 
-NOTE_CASE = "BENCH-NOTE"
 NOTE_USER = "bench.note.coordinator"
 
 
 def _note_fixture() -> None:
     """A case and a coordinator of its area to add notes as (made once)."""
-    from cases.models import Case
+    from django.db import transaction
+
+    from panel.models import User
     from tests.factories import coordinator, make_case
 
-    if Case.objects.filter(reference=NOTE_CASE).exists():
+    if User.objects.filter(username=NOTE_USER).exists():
         return
-    case = make_case()
-    type(case).objects.filter(pk=case.pk).update(reference=NOTE_CASE)
-    coordinator(case.area, username=NOTE_USER)
+    with transaction.atomic():
+        case = make_case()
+        coordinator(case.area, username=NOTE_USER)
 
 
 def _writer(project: str, seconds: float, bare: bool, hold: float, start, counts) -> None:
