@@ -60,6 +60,7 @@ class Report:
     problem: Problem | None
     events: int
     checkpoints: int
+    kind: str = "full"
 
     @property
     def ok(self) -> bool:
@@ -511,7 +512,7 @@ def verify_trail(
         _verify_anchor()
     except _Broken as broken:
         problem = broken.problem
-    report = Report(problem, legacy + sealed, checkpoints)
+    report = Report(problem, legacy + sealed, checkpoints, kind)
     if record:
         VerificationRun.objects.create(
             started_at=started,

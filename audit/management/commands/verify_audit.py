@@ -38,6 +38,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Audit trail intact: {report.events} events and {report.checkpoints} "
-                f"checkpoints verified ({'full' if options['full'] else 'incremental'})."
+                f"checkpoints verified ({report.kind})."
             )
         )
