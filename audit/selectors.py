@@ -79,6 +79,12 @@ def people_matching(text: str, limit: int = PEOPLE_SHOWN) -> list[User]:
     return list(people.order_by("last_name", "first_name", "username")[:limit])
 
 
+def person_fits(person: User, text: str) -> bool:
+    """Whether ``person`` is among those ``people_matching(text)`` would find."""
+    names = f"{person.username} {person.first_name} {person.last_name}".lower()
+    return all(word.lower() in names for word in text.split()[:4])
+
+
 def case_history(case: Case) -> QuerySet[AuditEvent]:
     """Everything recorded about a case, oldest first: its own events and those of the
     referrals, assessments, actions, reviews and notes that carry its reference."""

@@ -74,7 +74,9 @@ def _criteria(
     chosen, people = _person(criteria)
     if chosen is not None:
         criteria = replace(criteria, actor=chosen.pk)
-    if form.errors or (criteria.person.strip() and not criteria.actor):
+    elif criteria.person.strip():
+        return None, None, people  # typed but not (or no longer) chosen
+    if form.errors:
         return None, chosen, people
     return criteria, chosen, people
 
@@ -83,7 +85,11 @@ def _person(criteria: selectors.EventFilter) -> tuple[User | None, list[User]]:
     """The person chosen (by id, or the only one matching what was typed) and, while none
     is, the people matching what was typed to choose from."""
     if criteria.actor:
-        return User.objects.select_related("agency").filter(pk=criteria.actor).first(), []
+        chosen = User.objects.select_related("agency").filter(pk=criteria.actor).first()
+        # The chosen person stays (a hidden field) while the name typed still fits them;
+        # a different name typed is a new choice.
+        if chosen is None or selectors.person_fits(chosen, criteria.person):
+            return chosen, []
     if not criteria.person.strip():
         return None, []
     people = selectors.people_matching(criteria.person)

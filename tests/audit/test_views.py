@@ -85,6 +85,9 @@ def test_a_person_is_chosen_from_the_people_matching_what_was_typed(client):
     assert events and {e.actor_id for e in events} == {second.pk}
     assert page.context["page"].count == AuditEvent.objects.filter(actor=second).count()
     assert "Choose someone else" in page.content.decode()
+    # Another name typed while someone is chosen (the hidden field kept) is a new choice.
+    page = client.get(reverse("audit:search"), {"person": "alpha", "actor": second.pk})
+    assert page.context["chosen"] == first
 
     page = client.get(reverse("audit:search"), {"person": "nobody-has-this-name"})
     assert page.context["page"].count == 0
