@@ -8,9 +8,11 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django_filters.fields import IsoDateTimeRangeField
 from rest_framework import serializers, viewsets
+from rest_framework.pagination import CursorPagination
 
-from audit.models import AuditEvent, AuditEventObject
+from audit.models import AuditEvent, AuditEventObject, about_reference
 from panel.filters import FilterSet
+from panel.models import User
 
 
 class ListedObjectSerializer(serializers.ModelSerializer):
@@ -58,9 +60,23 @@ class UtcDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
 
 
 class AuditEventFilter(FilterSet):
-    case_reference = django_filters.CharFilter(lookup_expr="iexact")
-    person = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
-    agency = django_filters.CharFilter(field_name="actor_agency", lookup_expr="icontains")
+    case_reference = django_filters.CharFilter(
+        method="filter_case_reference",
+        help_text="A case reference, in any case: read through the upper-cased reference's index.",
+    )
+    actor = django_filters.NumberFilter(
+        method="filter_actor", help_text="The acting person's account id."
+    )
+    person = django_filters.CharFilter(
+        method="filter_person",
+        help_text="The acting person's username, exactly (any case): their account is looked "
+        "up and their events read by its id.",
+    )
+    agency = django_filters.CharFilter(
+        field_name="actor_agency",
+        lookup_expr="exact",
+        help_text="The actor's agency as recorded, exactly (an agency's name).",
+    )
     verb = django_filters.ChoiceFilter(choices=AuditEvent.Verb.choices)
     at = UtcDateTimeFromToRangeFilter(help_text="at_after / at_before: ISO 8601 date-times.")
     seen_child = django_filters.NumberFilter(
@@ -71,7 +87,22 @@ class AuditEventFilter(FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["case_reference", "person", "agency", "verb", "at", "object_type", "object_id"]
+        fields = [
+            "case_reference", "actor", "person", "agency", "verb", "at", "object_type",
+            "object_id",
+        ]  # fmt: skip
+
+    def filter_case_reference(self, queryset, name: str, value: str):
+        return about_reference(queryset, value)
+
+    def filter_actor(self, queryset, name: str, value):
+        if value != int(value) or not 0 < value < 2**63:  # no such id: nothing, never a 500
+            return queryset.none()
+        return queryset.filter(actor_id=int(value))
+
+    def filter_person(self, queryset, name: str, value: str):
+        accounts = User.objects.filter(username__iexact=value.strip()).values("pk")
+        return queryset.filter(actor_id__in=accounts)
 
     def filter_seen_child(self, queryset, name: str, value):
         if value != int(value) or not 0 < value < 2**63:  # no such id: nothing, never a 500
@@ -80,9 +111,20 @@ class AuditEventFilter(FilterSet):
         return queryset.filter(pk__in=listed.values("event_id"))
 
 
+class NewestFirst(CursorPagination):
+    """Pages by position (newest first), never counting the trail or skipping rows by
+    OFFSET: ``next`` and ``previous`` are links holding an opaque cursor."""
+
+    ordering = ("-at", "-id")
+    page_size = 50
+
+
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """Every change to case data, every look at a child's record, every sign-in: newest
-    first. For auditors only; events cannot be changed or deleted."""
+    first, paged by cursor (follow ``next``). For auditors only; events cannot be changed
+    or deleted."""
+
+    pagination_class = NewestFirst
 
     serializer_class = AuditEventSerializer
     refuses_reads_by_role = True  # 403 for anyone but auditors (documented in the schema)

@@ -2,12 +2,22 @@ from django import forms
 
 from audit.models import AuditEvent
 from audit.selectors import EventFilter
+from panel.models import Agency
 
 
 class EventSearchForm(forms.Form):
     case_reference = forms.CharField(label="Case reference", max_length=20, required=False)
-    person = forms.CharField(label="Person (name or username)", max_length=150, required=False)
-    agency = forms.CharField(max_length=150, required=False)
+    person = forms.CharField(
+        label="Person",
+        help_text="Part of their name or username, then choose them from the list.",
+        max_length=150,
+        required=False,
+    )
+    # The person chosen from that list: their events are found by their account's id.
+    actor = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    agency = forms.ChoiceField(label="Agency", required=False)
     verb = forms.ChoiceField(
         label="What happened",
         choices=[("", "Anything"), *AuditEvent.Verb.choices],
@@ -32,6 +42,12 @@ class EventSearchForm(forms.Form):
         max_value=2**63 - 1,
         error_messages={"invalid": "Enter an event number, like 1234."},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Matched exactly against the agency recorded with each event, through its index.
+        names = Agency.objects.order_by("name").values_list("name", flat=True)
+        self.fields["agency"].choices = [("", "Any agency"), *((n, n) for n in names)]
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
 
 
 class AuditEventVerb(models.TextChoices):
@@ -59,13 +60,16 @@ class CurrentTransactionId(Func):
 class AuditEvent(models.Model):
     Verb = AuditEventVerb
 
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        # Served by audit_actor_recent (actor, at, id): a second index would only cost
+        # every append.
+        db_index=False,
     )
     # What the actor was at the time: their name, agency and roles may change later.
     actor_label = models.CharField(max_length=200, blank=True)
@@ -74,7 +78,8 @@ class AuditEvent(models.Model):
     verb = models.CharField(max_length=20, choices=Verb.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
-    case_reference = models.CharField(max_length=20, blank=True, db_index=True)
+    # Found by its upper-cased form (audit_reference, see ``by_reference``).
+    case_reference = models.CharField(max_length=20, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
@@ -90,10 +95,24 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
-            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # Newest first (-at, -id) with LIMIT, read straight off an index for each of the
+            # auditor's filters: none, a person, an agency, what happened, a reference (its
+            # upper-cased form: the search is case-insensitive and the input is upper-cased
+            # the same way, so the query's expression is the index's).
+            models.Index(fields=["at", "id"], name="audit_recent"),
+            models.Index(fields=["actor", "at", "id"], name="audit_actor_recent"),
+            models.Index(fields=["actor_agency", "at", "id"], name="audit_agency_recent"),
+            models.Index(fields=["verb", "at", "id"], name="audit_verb_recent"),
+            models.Index(Upper("case_reference"), F("at"), F("id"), name="audit_reference"),
             # The order the sealer and verify_audit walk the sealed section in.
             models.Index(
                 fields=["xid", "id"], name="audit_seal_order", condition=Q(prev_hash__isnull=True)
+            ),
+            # Events no checkpoint can cover (inserted by hand): found without a scan.
+            models.Index(
+                fields=["id"],
+                name="audit_no_xid",
+                condition=Q(prev_hash__isnull=True, xid__isnull=True),
             ),
         ]
         constraints = [
@@ -109,26 +128,81 @@ class AuditEvent(models.Model):
     def content(self) -> dict:
         """Everything the hash covers, in a form that reads back the same from any
         database. The legacy section's hashes also cover the link to the event before."""
-        content = {
-            "at": self.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "actor_agency": self.actor_agency,
-            "actor_roles": self.actor_roles,
-            "verb": self.verb,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "case_reference": self.case_reference,
-            "changes": self.changes,
-            "request_id": self.request_id,
-            "client_address": self.client_address,
-        }
-        if self.prev_hash is not None:
-            content["prev_hash"] = self.prev_hash
-        return content
+        return event_content(
+            (
+                self.at,
+                self.actor_id,
+                self.actor_label,
+                self.actor_agency,
+                self.actor_roles,
+                self.verb,
+                self.object_type,
+                self.object_id,
+                self.case_reference,
+                self.changes,
+                self.request_id,
+                self.client_address,
+            ),
+            self.prev_hash,
+        )
 
     def compute_hash(self) -> str:
         return content_hash(self.content())
+
+
+def about_reference(events, reference: str):
+    """The events about a case reference, whatever its case: compares the upper-cased
+    stored reference with the upper-cased input, exactly the expression the
+    ``audit_reference`` index holds, so PostgreSQL reads them (newest or oldest first) from
+    that index. (``case_reference__iexact`` would write ``UPPER(x::text)`` on both sides.)"""
+    return events.alias(reference_upper=Upper("case_reference")).filter(
+        reference_upper=reference.strip().upper()
+    )
+
+
+# The columns an event's hash covers, in the order ``event_content`` takes them: the
+# verifier reads exactly these with a raw cursor.
+CONTENT_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "actor_agency",
+    "actor_roles",
+    "verb",
+    "object_type",
+    "object_id",
+    "case_reference",
+    "changes",
+    "request_id",
+    "client_address",
+)
+
+
+def event_content(values: tuple, prev_hash: str | None = None) -> dict:
+    """The canonical content of an event from its CONTENT_FIELDS values: the one form
+    both the writer (``AuditEvent.compute_hash``) and the verifier hash."""
+    (at, actor_id, label, agency, roles, verb, kind, object_id, reference, changes,
+     request_id, address) = values  # fmt: skip
+    content = {
+        # A time, or (the verifier's raw read) its form here already.
+        "at": at
+        if isinstance(at, str)
+        else at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_label": label,
+        "actor_agency": agency,
+        "actor_roles": roles,
+        "verb": verb,
+        "object_type": kind,
+        "object_id": object_id,
+        "case_reference": reference,
+        "changes": changes,
+        "request_id": request_id,
+        "client_address": address,
+    }
+    if prev_hash is not None:
+        content["prev_hash"] = prev_hash
+    return content
 
 
 def content_hash(content: dict) -> str:
@@ -208,3 +282,33 @@ class AuditEventObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id} in event {self.event_id}"
+
+
+class VerificationRun(models.Model):
+    """One run of the trail's verification (verify_audit, the nightly task): which
+    checkpoints it covered, how many events, and what it found. Append-only. An incremental
+    run starts from the last checkpoint an earlier run verified intact (whose MAC it
+    records, so the next run checks the chain still links to it)."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The checkpoint verified before this run began (incremental; null: from the start).
+    from_checkpoint = models.BigIntegerField(null=True, blank=True)
+    # The last checkpoint this run verified, and its MAC (null: none yet).
+    to_checkpoint = models.BigIntegerField(null=True, blank=True)
+    to_mac = models.CharField(max_length=64, blank=True)
+    events = models.BigIntegerField()
+    checkpoints = models.BigIntegerField()
+    ok = models.BooleanField()
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} verification {self.pk}: {'intact' if self.ok else 'broken'}"

@@ -6,15 +6,23 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 
-from audit.models import AuditEvent, AuditEventObject
+from audit.models import AuditEvent, AuditEventObject, about_reference
 from cases.models import Case, Child, Referral
 from panel.dates import LONDON
+from panel.models import User
+
+PEOPLE_SHOWN = 20
 
 
 @dataclass(frozen=True)
 class EventFilter:
     case_reference: str = ""
+    # The person chosen (a user's id): their events are read through (actor, at, id).
+    actor: int | None = None
+    # Part of a name or username typed to find the person to choose (never matched
+    # against the trail itself).
     person: str = ""
     agency: str = ""
     verb: str = ""
@@ -36,16 +44,12 @@ def search(criteria: EventFilter) -> QuerySet[AuditEvent]:
     if criteria.event:
         events = events.filter(pk=criteria.event)
     if criteria.case_reference:
-        events = events.filter(case_reference__iexact=criteria.case_reference.strip())
-    if criteria.person:
-        person = criteria.person.strip()
-        events = events.filter(
-            Q(actor_label__icontains=person)
-            | Q(actor__first_name__icontains=person)
-            | Q(actor__last_name__icontains=person)
-        )
+        events = about_reference(events, criteria.case_reference)
+    if criteria.actor:
+        events = events.filter(actor_id=criteria.actor)
     if criteria.agency:
-        events = events.filter(actor_agency__icontains=criteria.agency.strip())
+        # Exactly as recorded (a choice of agency names): the (actor_agency, at, id) index.
+        events = events.filter(actor_agency=criteria.agency)
     if criteria.verb:
         events = events.filter(verb=criteria.verb)
     if criteria.date_from:
@@ -57,11 +61,35 @@ def search(criteria: EventFilter) -> QuerySet[AuditEvent]:
     return events
 
 
+def people_matching(text: str, limit: int = PEOPLE_SHOWN) -> list[User]:
+    """Up to ``limit`` accounts (active or not) whose username, first or last name contains
+    ``text``: the people an auditor may choose to search the trail by. Searched over the
+    users table (thousands of rows), never the trail. Accounts with events cannot be
+    deleted (the events' actor is PROTECT), so every recorded actor is here."""
+    words = text.split()
+    if not words:
+        return []
+    people = User.objects.select_related("agency")
+    for word in words[:4]:
+        people = people.filter(
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+        )
+    return list(people.order_by("last_name", "first_name", "username")[:limit])
+
+
+def person_fits(person: User, text: str) -> bool:
+    """Whether ``person`` is among those ``people_matching(text)`` would find."""
+    names = f"{person.username} {person.first_name} {person.last_name}".lower()
+    return all(word.lower() in names for word in text.split()[:4])
+
+
 def case_history(case: Case) -> QuerySet[AuditEvent]:
     """Everything recorded about a case, oldest first: its own events and those of the
     referrals, assessments, actions, reviews and notes that carry its reference."""
     return (
-        AuditEvent.objects.filter(case_reference=case.reference)
+        about_reference(AuditEvent.objects.all(), case.reference)
         .select_related("actor")
         .order_by("at", "id")
     )
@@ -81,10 +109,11 @@ def child_record_views(child: Child) -> QuerySet[AuditEvent]:
         str(pk) for pk in Referral.objects.filter(child=child).values_list("pk", flat=True)
     ]
     opened = (
-        AuditEvent.objects.filter(verb__in=[AuditEvent.Verb.VIEWED, AuditEvent.Verb.EXPORTED])
+        AuditEvent.objects.alias(reference_upper=Upper("case_reference"))
+        .filter(verb__in=[AuditEvent.Verb.VIEWED, AuditEvent.Verb.EXPORTED])
         .filter(
             Q(object_type="cases.child", object_id=str(child.pk))
-            | Q(case_reference__in=case_refs)
+            | Q(reference_upper__in=[ref.upper() for ref in case_refs])
             | Q(object_type="cases.referral", object_id__in=referral_ids)
         )
         .order_by()

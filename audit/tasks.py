@@ -21,8 +21,10 @@ def seal_audit() -> dict:
 
 @shared_task
 def verify_audit_chain() -> dict:
-    """Nightly: verify the whole trail and log loudly if anything was altered."""
-    report = verify_trail()
+    """Nightly: verify what was sealed since the last verified checkpoint (incremental,
+    recorded in VerificationRun) and log loudly if anything was altered. ``verify_audit
+    --full`` reads the whole trail."""
+    report = verify_trail(incremental=True, record=True)
     if report.problem is not None:
         log.error(
             "Audit trail broken (%s): %s (%s events checked)",

@@ -14,6 +14,8 @@ from typing import Any
 TABLE = "audit_auditevent"
 OBJECTS_TABLE = "audit_auditeventobject"
 CHECKPOINT_TABLE = "audit_auditcheckpoint"
+# The record of verification runs (audit.VerificationRun), installed by 0008.
+VERIFICATION_TABLE = "audit_verificationrun"
 # Addenda to approved minutes (meetings.MinutesAddendum): corrections are appended, never
 # edited or removed. Installed by meetings/migrations/0007.
 MINUTES_ADDENDA_TABLE = "meetings_minutesaddendum"
@@ -25,6 +27,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     OBJECTS_TABLE,
     TABLE,
     CHECKPOINT_TABLE,
+    VERIFICATION_TABLE,
 )
 
 # Migration 0003's trigger names, from when only the events table had triggers.

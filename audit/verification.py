@@ -15,37 +15,36 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from audit.models import AuditCheckpoint, AuditEvent, AuditEventObject, content_hash
+from audit.models import (
+    CONTENT_FIELDS,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditEventObject,
+    VerificationRun,
+    content_hash,
+    event_content,
+)
 from audit.sealing import (
     CHUNK,
     CheckpointMac,
+    Position,
     by_position,
     current_keys,
     read_anchor,
     sealed_section,
-    stream_sealed_section,
 )
 
-CONTENT_FIELDS = (
-    "at",
-    "actor_id",
-    "actor_label",
-    "actor_agency",
-    "actor_roles",
-    "verb",
-    "object_type",
-    "object_id",
-    "case_reference",
-    "changes",
-    "request_id",
-    "client_address",
-)
+# Rows fetched at a time from the server-side cursor that reads the sealed section.
+FETCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,7 @@ class Report:
     problem: Problem | None
     events: int
     checkpoints: int
+    kind: str = "full"
 
     @property
     def ok(self) -> bool:
@@ -73,11 +73,75 @@ class _Broken(Exception):
 
 
 def _hash_of(values: tuple, prev_hash: str | None = None) -> str:
-    content = dict(zip(CONTENT_FIELDS, values, strict=True))
-    content["at"] = content["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if prev_hash is not None:
-        content["prev_hash"] = prev_hash
-    return content_hash(content)
+    return content_hash(event_content(values, prev_hash))
+
+
+# PostgreSQL writes the time in the canonical form itself (UTC, ISO 8601, microseconds:
+# what ``event_content`` makes of a datetime), saving a parse and a format per event.
+_AT_SQL = """to_char("at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'"""
+_COLUMNS = ", ".join(f'"{name}"' for name in ("xid", "id", "hash", *CONTENT_FIELDS))
+_COLUMNS_PG = _COLUMNS.replace('"at"', _AT_SQL)
+# The sealed section from a position on, in sealing order (the audit_seal_order index).
+_SEALED_PG = (
+    f"SELECT {_COLUMNS_PG} FROM audit_auditevent "  # noqa: S608 (constants only)
+    'WHERE prev_hash IS NULL AND ("xid", "id") >= (%s, %s) ORDER BY "xid", "id"'
+)
+_SEALED_SQLITE = (
+    f"SELECT {_COLUMNS} FROM audit_auditevent "  # noqa: S608 (constants only)
+    'WHERE prev_hash IS NULL AND "id" >= %s ORDER BY "id"'
+)
+_CHANGES = CONTENT_FIELDS.index("changes")
+assert 3 + _CHANGES == 12  # the column _raw_sealed parses
+_AT = CONTENT_FIELDS.index("at")
+_ADDRESS = CONTENT_FIELDS.index("client_address")
+
+
+def _raw_sealed(start: Position) -> Iterator[tuple]:
+    """(position, id, hash, *content values) of the sealed section's events from
+    ``start`` on, in sealing order: a raw cursor (server-side on PostgreSQL), fetched
+    FETCH rows at a time, the values turned into what ``event_content`` takes (``changes``
+    parsed, the address a string, ``at`` already in its canonical text form)."""
+    if by_position():
+        loads = json.loads
+        with transaction.atomic():
+            connection.ensure_connection()
+            with connection.connection.cursor(name="audit_verify") as cursor:
+                cursor.itersize = FETCH
+                cursor.execute(_SEALED_PG, list(start))
+                while rows := cursor.fetchmany(FETCH):
+                    for row in rows:
+                        # PostgreSQL gives the time in its canonical form, jsonb and inet
+                        # as text (Django's loaders): only the changes need parsing.
+                        changes = row[12]
+                        yield (
+                            (row[0], row[1]),
+                            *row[1:12],
+                            {} if changes == "{}" else loads(changes),
+                            *row[13:],
+                        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SEALED_SQLITE, [start[1]])
+        while rows := cursor.fetchmany(FETCH):
+            for _xid, event_id, stored, *values in rows:
+                yield ((0, event_id), event_id, stored, *_python(values))
+
+
+def _python(values: list) -> list:
+    changes = values[_CHANGES]
+    if isinstance(changes, (str, bytes)):
+        values[_CHANGES] = json.loads(changes)
+    at = values[_AT]
+    if not (isinstance(at, str) and at.endswith("+00:00")):  # PostgreSQL's is ready
+        if isinstance(at, str):  # SQLite: naive UTC text
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        values[_AT] = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    address = values[_ADDRESS]
+    if address is not None and not isinstance(address, str):
+        values[_ADDRESS] = str(address)
+    return values
 
 
 def _legacy_events() -> Iterator[tuple]:
@@ -95,8 +159,8 @@ def _legacy_events() -> Iterator[tuple]:
         last_id = rows[-1][0]
 
 
-def _checkpoints(up_to: int) -> Iterator[AuditCheckpoint]:
-    last_id = 0
+def _checkpoints(up_to: int, after: int = 0) -> Iterator[AuditCheckpoint]:
+    last_id = after
     while True:
         rows = list(AuditCheckpoint.objects.filter(id__gt=last_id, id__lte=up_to)[:CHUNK])
         yield from rows
@@ -129,11 +193,18 @@ def _verify_legacy() -> tuple[int, tuple[int | None, str]]:
 class _Sealed:
     """Walks the checkpoints in order alongside the events in sealing order."""
 
-    def __init__(self, last: AuditCheckpoint, legacy_end: tuple[int | None, str]) -> None:
+    def __init__(
+        self,
+        last: AuditCheckpoint,
+        legacy_end: tuple[int | None, str],
+        since: AuditCheckpoint | None = None,
+    ) -> None:
         self.keys = current_keys()
-        self.checkpoints = _checkpoints(last.pk)
+        self.checkpoints = _checkpoints(last.pk, after=since.pk if since else 0)
         self.legacy_end = legacy_end
-        self.previous: AuditCheckpoint | None = None
+        # An incremental run starts after a checkpoint verified before: the next one must
+        # link to it (its start and, through its MAC, the previous MAC).
+        self.previous: AuditCheckpoint | None = since
         self.count = 0
         self.current: AuditCheckpoint | None = None
         self.mac: CheckpointMac | None = None
@@ -201,13 +272,29 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def _verify_sealed(legacy_end: tuple[int | None, str], now: dt.datetime) -> tuple[int, int]:
+def _verify_sealed(
+    legacy_end: tuple[int | None, str],
+    now: dt.datetime,
+    since: AuditCheckpoint | None = None,
+    listed: list[int] | None = None,
+) -> tuple[int, int, AuditCheckpoint | None]:
+    """Every sealed event's hash and every checkpoint's MAC, from the start or (``since``)
+    from the end of a checkpoint verified before. Returns the events and checkpoints
+    checked and the last checkpoint. ``listed`` collects the ids of listed events read."""
     last = AuditCheckpoint.objects.order_by("-id").first()
-    walk = _Sealed(last, legacy_end) if last else None
+    if since is not None and last is not None and last.pk < since.pk:
+        last = None
+    walk = _Sealed(last, legacy_end, since) if last else None
     cutoff = now - dt.timedelta(seconds=settings.AUDIT_MAX_UNSEALED_SECONDS)
+    # Times are read in the canonical text form, which sorts as the times do.
+    cutoff = cutoff.astimezone(dt.UTC).isoformat(timespec="microseconds")
     checked = 0
-    for position, event_id, stored, *values in stream_sealed_section(("hash", *CONTENT_FIELDS)):
+    verb = 3 + CONTENT_FIELDS.index("verb")
+    for row in _raw_sealed(since.stop if since else (0, 0)):
+        position, event_id, stored, *values = row
         checked += 1
+        if listed is not None and row[verb] == AuditEvent.Verb.LISTED:
+            listed.append(event_id)
         if _hash_of(tuple(values)) != stored:
             raise _Broken(
                 Problem("edited", f"Event {event_id} was edited after it was written.", event_id)
@@ -230,7 +317,7 @@ def _verify_sealed(legacy_end: tuple[int | None, str], now: dt.datetime) -> tupl
             raise _Broken(
                 Problem(
                     "unsealed",
-                    f"Event {event_id} ({values[0]:%Y-%m-%d %H:%M:%S}) has not been sealed "
+                    f"Event {event_id} ({values[0][:19].replace('T', ' ')}) has not been sealed "
                     f"within {settings.AUDIT_MAX_UNSEALED_SECONDS} seconds: is the sealer "
                     "(beat's seal_audit) running? An event inserted with an old time also "
                     "shows here.",
@@ -240,8 +327,15 @@ def _verify_sealed(legacy_end: tuple[int | None, str], now: dt.datetime) -> tupl
     while walk and walk.current:
         walk.close()
     if by_position():
-        # An event that is neither legacy nor carries a transaction id can never be sealed.
-        stray = sealed_section().filter(xid__isnull=True).values_list("id", flat=True).first()
+        # An event that is neither legacy nor carries a transaction id can never be sealed
+        # (found through the audit_no_xid partial index, never a scan).
+        stray = (
+            sealed_section()
+            .filter(xid__isnull=True)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
         if stray is not None:
             raise _Broken(
                 Problem(
@@ -251,7 +345,8 @@ def _verify_sealed(legacy_end: tuple[int | None, str], now: dt.datetime) -> tupl
                     stray,
                 )
             )
-    return checked, walk.count if walk else 0
+    latest = walk.previous if walk else since
+    return checked, walk.count if walk else 0, latest
 
 
 def _verify_anchor() -> None:
@@ -316,16 +411,119 @@ def _verify_listed(batch_size: int = CHUNK) -> None:
             )
 
 
-def verify_trail(now: dt.datetime | None = None, batch_size: int = CHUNK) -> Report:
-    """Verify the whole trail: the legacy chain, every checkpoint, the unsealed tail and
-    the anchor. Stops at the first problem."""
-    now = now or timezone.now()
+def _verify_listed_since(since: AuditCheckpoint, listed: list[int], batch_size: int) -> None:
+    """The incremental run's side-row check: the listed events read since ``since`` have
+    exactly their recorded rows, and no other event of that range has any."""
+    from audit.services import listed_objects_match, with_listed_digests
+
+    since_stop = _after(since.stop) if by_position() else Q(id__gte=since.to_id)
+    new = sealed_section().filter(since_stop)
+    stray = (
+        AuditEventObject.objects.filter(event__in=new.exclude(verb=AuditEvent.Verb.LISTED))
+        .order_by("event_id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    if stray is not None:
+        raise _Broken(
+            Problem(
+                "listed",
+                f"Event {stray} is not a list read but has listed records: they were added "
+                "by hand.",
+                stray,
+            )
+        )
+    for start in range(0, len(listed), batch_size):
+        ids = listed[start : start + batch_size]
+        events = AuditEvent.objects.filter(pk__in=ids).order_by("id").only("id", "verb", "changes")
+        for event in with_listed_digests(events, batch_size):
+            if not listed_objects_match(event):
+                raise _Broken(
+                    Problem(
+                        "listed",
+                        f"The records list read {event.pk} names no longer match what it "
+                        "recorded: one was deleted, changed or added.",
+                        event.pk,
+                    )
+                )
+
+
+def _after(position: Position):
+    from audit.sealing import _pair
+
+    return _pair(">=", position)
+
+
+def _last_verified() -> tuple[VerificationRun | None, AuditCheckpoint | None]:
+    """The last run that found the trail intact and the checkpoint it verified up to. That
+    checkpoint must still be there with the MAC the run saw."""
+    run = VerificationRun.objects.filter(ok=True, to_checkpoint__isnull=False).order_by("-id")
+    run = run.first()
+    if run is None:
+        return None, None
+    checkpoint = AuditCheckpoint.objects.filter(pk=run.to_checkpoint).first()
+    if checkpoint is None or not _same(checkpoint.mac, run.to_mac):
+        raise _Broken(
+            Problem(
+                "checkpoint",
+                f"Checkpoint {run.to_checkpoint}, verified intact by run {run.pk}, is "
+                + ("gone" if checkpoint is None else "held with another MAC")
+                + ": the sealed trail was cut off or replaced.",
+                checkpoint_id=run.to_checkpoint,
+            )
+        )
+    return run, checkpoint
+
+
+def verify_trail(
+    now: dt.datetime | None = None,
+    batch_size: int = CHUNK,
+    *,
+    incremental: bool = False,
+    record: bool = False,
+) -> Report:
+    """Verify the trail and stop at the first problem.
+
+    Full (the default): the legacy chain, every event's hash, every checkpoint, every
+    list read's records, the unsealed tail and the anchor. ``incremental``: only what came
+    after the last checkpoint a recorded run verified intact (its MAC checked again, and
+    the next checkpoint's MAC covers it), the new events' hashes and list records, the
+    unsealed tail and the anchor; with no such run it is a full run. ``record`` keeps the
+    run in VerificationRun (verify_audit and the nightly task do)."""
+    started = timezone.now()
+    now = now or started
     legacy, sealed, checkpoints = 0, 0, 0
+    kind = VerificationRun.Kind.FULL
+    since: AuditCheckpoint | None = None
+    latest: AuditCheckpoint | None = None
+    problem: Problem | None = None
     try:
-        legacy, legacy_end = _verify_legacy()
-        sealed, checkpoints = _verify_sealed(legacy_end, now)
-        _verify_listed(batch_size)
+        if incremental:
+            _run, since = _last_verified()
+        if since is not None:
+            kind = VerificationRun.Kind.INCREMENTAL
+            listed: list[int] = []
+            sealed, checkpoints, latest = _verify_sealed((None, ""), now, since, listed)
+            _verify_listed_since(since, listed, batch_size)
+        else:
+            legacy, legacy_end = _verify_legacy()
+            sealed, checkpoints, latest = _verify_sealed(legacy_end, now)
+            _verify_listed(batch_size)
         _verify_anchor()
     except _Broken as broken:
-        return Report(broken.problem, legacy + sealed, checkpoints)
-    return Report(None, legacy + sealed, checkpoints)
+        problem = broken.problem
+    report = Report(problem, legacy + sealed, checkpoints, kind)
+    if record:
+        VerificationRun.objects.create(
+            started_at=started,
+            finished_at=timezone.now(),
+            kind=kind,
+            from_checkpoint=since.pk if since else None,
+            to_checkpoint=latest.pk if latest and problem is None else None,
+            to_mac=latest.mac if latest and problem is None else "",
+            events=report.events,
+            checkpoints=report.checkpoints,
+            ok=problem is None,
+            problem=problem.message if problem else "",
+        )
+    return report

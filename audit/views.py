@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,10 +18,12 @@ from audit import selectors
 from audit.forms import EventSearchForm
 from audit.labels import readable
 from audit.models import AuditEvent
+from audit.paging import keyset_page
 from audit.services import record
 from cases.access import get_for_user
 from cases.models import Case, Child
 from panel.exports import safe_csv_writer
+from panel.models import User
 
 EXPORT_LIMIT = 50_000
 COLUMNS = [
@@ -41,12 +44,58 @@ def _auditor(request: HttpRequest) -> None:
 def event_search(request: HttpRequest) -> HttpResponse:
     _auditor(request)
     form = EventSearchForm(request.GET or None)
-    events = selectors.search(form.criteria()) if not form.errors else AuditEvent.objects.none()
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    criteria, chosen, people = _criteria(form)
+    events = selectors.search(criteria) if criteria else AuditEvent.objects.none()
+    page = keyset_page(events, before=request.GET.get("before"), after=request.GET.get("after"))
     query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "rows": readable(page), "query": query.urlencode()}
+    for key in ("before", "after", "page"):
+        query.pop(key, None)
+    choose = query.copy()
+    choose.pop("actor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": readable(page),
+        "query": query.urlencode(),
+        "chosen": chosen,
+        "people": people,
+        "choose_query": choose.urlencode(),
+        "people_shown": selectors.PEOPLE_SHOWN,
+    }
     return render(request, "audit/search.html", context)
+
+
+def _criteria(
+    form: EventSearchForm,
+) -> tuple[selectors.EventFilter | None, User | None, list[User]]:
+    """The search to run (None: nothing to show, the form has errors or a person was typed
+    but not yet chosen), the person chosen, and the people to choose from."""
+    criteria = form.criteria()
+    chosen, people = _person(criteria)
+    if chosen is not None:
+        criteria = replace(criteria, actor=chosen.pk)
+    elif criteria.person.strip():
+        return None, None, people  # typed but not (or no longer) chosen
+    if form.errors:
+        return None, chosen, people
+    return criteria, chosen, people
+
+
+def _person(criteria: selectors.EventFilter) -> tuple[User | None, list[User]]:
+    """The person chosen (by id, or the only one matching what was typed) and, while none
+    is, the people matching what was typed to choose from."""
+    if criteria.actor:
+        chosen = User.objects.select_related("agency").filter(pk=criteria.actor).first()
+        # The chosen person stays (a hidden field) while the name typed still fits them;
+        # a different name typed is a new choice.
+        if chosen is None or selectors.person_fits(chosen, criteria.person):
+            return chosen, []
+    if not criteria.person.strip():
+        return None, []
+    people = selectors.people_matching(criteria.person)
+    if len(people) == 1:
+        return people[0], []
+    return None, people
 
 
 def _chunks(items: Iterable[AuditEvent], size: int) -> Iterator[list[AuditEvent]]:
@@ -72,7 +121,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     form = EventSearchForm(request.GET or None)
     if form.errors:
         return render(request, "audit/search.html", {"form": form, "page": None}, status=400)
-    criteria = form.criteria()
+    chosen_criteria, _chosen, _people = _criteria(form)
+    # A person typed but not chosen exports nothing (the page shows whom to choose).
+    criteria = chosen_criteria or form.criteria()
     with transaction.atomic():
         record(
             actor=request.user,
@@ -81,7 +132,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             case_reference=criteria.case_reference.strip().upper()[:20],
             changes={"filters": criteria.as_dict()},
         )
-    events = selectors.search(criteria)[:EXPORT_LIMIT]
+    events = selectors.search(criteria) if chosen_criteria else AuditEvent.objects.none()
+    events = events[:EXPORT_LIMIT]
     # Cells that would open as a formula (a search term, a proxy's request id) are text.
     writer = safe_csv_writer(_Echo())
 

@@ -11,6 +11,11 @@ into a table with no triggers or indexes, for scale.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sp_bench_audit \\
         python bench/audit_append.py --migrate --bare --seconds 10 --repeat 3
 
+``--note`` measures the issue's target instead: an audited write (adding a case note
+through ``cases.services.add_note``, which records ``created``) against the bare write (the
+same note row inserted with no audit), 1, 4 and 8 writers each; the ratio is the cost of
+auditing. It makes a case and its coordinator in the scratch database first.
+
 ``--hold-ms N`` keeps each transaction open N milliseconds after the append, as a request
 does while it finishes its other writes: a lock taken by the append is held that long.
 ``--project DIR`` imports the app from another checkout (for example main's code exported
@@ -28,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+NOTES = False
+
 
 def _setup(project: str) -> None:
     # Celery puts the working directory first on sys.path when the app loads: work from
@@ -40,8 +47,54 @@ def _setup(project: str) -> None:
     django.setup()
 
 
+def _note_writer(seconds: float, bare: bool, start, counts) -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from cases.models import Case, CaseNote
+    from cases.services.lifecycle import add_note
+    from panel.models import User
+
+    actor = User.objects.get(username=NOTE_USER)
+    case = Case.objects.order_by("id").first()
+    done = 0
+    start.wait()
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        if bare:
+            with transaction.atomic():
+                CaseNote.objects.create(
+                    case=case, author=actor, created_at=timezone.now(), text="Bench note."
+                )
+        else:
+            add_note(actor, case=case, text="Bench note.")
+        done += 1
+    counts.put(done)
+    connection.close()
+
+
+NOTE_USER = "bench.note.coordinator"
+
+
+def _note_fixture() -> None:
+    """A case and a coordinator of its area to add notes as (made once)."""
+    from django.db import transaction
+
+    from panel.models import User
+    from tests.factories import coordinator, make_case
+
+    if User.objects.filter(username=NOTE_USER).exists():
+        return
+    with transaction.atomic():
+        case = make_case()
+        coordinator(case.area, username=NOTE_USER)
+
+
 def _writer(project: str, seconds: float, bare: bool, hold: float, start, counts) -> None:
     _setup(project)
+    if NOTES:
+        _note_writer(seconds, bare, start, counts)
+        return
     from django.db import connection, transaction
 
     from audit.services import record
@@ -107,7 +160,13 @@ def main() -> None:
     parser.add_argument("--hold-ms", type=float, default=0.0)
     parser.add_argument("--migrate", action="store_true")
     parser.add_argument("--bare", action="store_true", help="also time a bare INSERT")
+    parser.add_argument(
+        "--note", action="store_true", help="add_note (audited) against a bare note INSERT"
+    )
     args = parser.parse_args()
+    global NOTES
+    NOTES = args.note
+    args.bare = args.bare or args.note
     mp.set_start_method("fork")
     _setup(args.project)
     from django.core.management import call_command
@@ -122,6 +181,8 @@ def main() -> None:
             "CREATE TABLE IF NOT EXISTS bench_bare"
             " (id bigserial PRIMARY KEY, at timestamptz, payload text)"
         )
+    if NOTES:
+        _note_fixture()
     connection.close()
     import audit.services
 
@@ -143,7 +204,10 @@ def main() -> None:
             ]
             load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
             runs = ", ".join(f"{r:.0f}" for r in rates)
-            kind = "bare INSERT" if bare else "record()"
+            if NOTES:
+                kind = "bare note INSERT" if bare else "add_note (audited)"
+            else:
+                kind = "bare INSERT" if bare else "record()"
             print(
                 f"| {writers} | {kind} | {statistics.median(rates):.0f} | {runs} | {load} |",
                 flush=True,

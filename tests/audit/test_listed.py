@@ -547,7 +547,7 @@ def test_the_audit_api_names_a_listed_events_records_and_finds_a_childs_list_rea
         ("cases.child", case.child_id),
     }
     # The lead's agency is not involved in the other case: it was not on their page.
-    assert api.get("/api/v1/audit-events/", {"seen_child": other.child_id}).json()["count"] == 0
+    assert api.get("/api/v1/audit-events/", {"seen_child": other.child_id}).json()["results"] == []
 
 
 @pytest.mark.parametrize("value", ["99999999999999999999999", "1.5", "-3", "0"])
@@ -555,4 +555,4 @@ def test_a_child_id_that_cannot_exist_finds_nothing_and_is_no_server_error(value
     response = client_for(auditor()).get("/api/v1/audit-events/", {"seen_child": value})
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json()["results"] == []

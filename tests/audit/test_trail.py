@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit import triggers
 from audit.keys import INSECURE_DEV_AUDIT_HMAC_KEYS, check_audit_hmac_keys, parse_keys
-from audit.models import AuditCheckpoint, AuditEvent, content_hash
+from audit.models import AuditCheckpoint, AuditEvent, VerificationRun, content_hash
 from audit.sealing import CheckpointMac, seal
 from audit.services import field_changes, record, record_listed
 from audit.tasks import seal_audit, verify_audit_chain
@@ -115,6 +115,7 @@ def test_the_database_refuses_to_truncate_the_trail(table):
         UserFactory(), list_name="test", object_type="cases.case", objects=[("cases.case", 1)]
     )
     seal()
+    verify_trail(record=True)  # a verification run
 
     with (
         pytest.raises(DatabaseError, match=REFUSED),
@@ -297,8 +298,69 @@ def test_an_edited_event_is_named(capsys):
     with _TriggersOff():
         _raw("UPDATE audit_auditevent SET actor_label = 'someone-else' WHERE id = %s", [victim.pk])
 
+    # The default run is incremental: the range verified before is not read again...
+    call_command("verify_audit")
+    assert "Audit trail intact" in capsys.readouterr().out
+    # ...the full run reads it, and finds the edit.
     with pytest.raises(CommandError, match=f"Event {victim.pk} was edited"):
-        call_command("verify_audit")
+        call_command("verify_audit", "--full")
+
+
+@pytest.mark.breaks_audit_chain
+@pytest.mark.django_db(transaction=True)
+def test_the_incremental_check_finds_an_edit_among_the_new_events():
+    make_case()
+    seal()
+    assert verify_audit_chain()["ok"]
+    first = VerificationRun.objects.get()
+    assert (first.kind, first.ok, first.from_checkpoint) == ("full", True, None)
+    assert first.to_checkpoint == AuditCheckpoint.objects.latest("id").pk
+    make_case()
+    seal()
+    # The next night: only what came after the checkpoint verified last night.
+    report = verify_audit_chain()
+    second = VerificationRun.objects.latest("id")
+    assert report["ok"] and second.kind == "incremental"
+    assert second.from_checkpoint == first.to_checkpoint
+    assert 0 < second.events < AuditEvent.objects.count()
+    make_case()
+    seal()
+    victim = AuditEvent.objects.order_by("-id")[1]
+    with _TriggersOff():
+        _raw("UPDATE audit_auditevent SET object_id = '99' WHERE id = %s", [victim.pk])
+
+    report = verify_audit_chain()
+
+    assert (report["ok"], report["broken_event"]) == (False, victim.pk)
+    third = VerificationRun.objects.latest("id")
+    assert (third.kind, third.ok, third.to_checkpoint) == ("incremental", False, None)
+    # A broken run is no starting point: the next run starts where the last intact one
+    # stopped, and finds the edit again.
+    assert verify_audit_chain()["broken_event"] == victim.pk
+
+
+@pytest.mark.breaks_audit_chain
+@pytest.mark.django_db(transaction=True)
+def test_the_incremental_check_finds_the_checkpoint_it_started_from_replaced():
+    make_case()
+    seal()
+    assert verify_audit_chain()["ok"]
+    verified = AuditCheckpoint.objects.latest("id")
+    with _TriggersOff():
+        _raw("UPDATE audit_auditcheckpoint SET mac = %s WHERE id = %s", ["0" * 64, verified.pk])
+
+    report = verify_audit_chain()
+
+    assert (report["ok"], report["problem"]) == (False, "checkpoint")
+    assert report["broken_checkpoint"] == verified.pk
+
+
+def test_verification_runs_are_append_only():
+    make_case()
+    seal()
+    verify_trail(record=True)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _raw("UPDATE audit_verificationrun SET ok = false")
 
 
 @pytest.mark.breaks_audit_chain
@@ -548,3 +610,48 @@ def test_concurrent_writers_and_sealers_leave_every_event_sealed_once():
     total = sum(AuditCheckpoint.objects.values_list("event_count", flat=True))
     assert total == AuditEvent.objects.count()
     assert verify_trail().ok
+
+
+def test_the_verifier_hashes_exactly_as_the_writer_does():
+    """verify_audit reads raw rows and hashes them itself: byte for byte the writer's
+    form, for every kind of value an event holds."""
+    from audit.context import RequestContext, current
+    from audit.verification import _hash_of, _raw_sealed
+
+    user = UserFactory(username="zoë.ünïcode", first_name="Zoë")
+    events = [
+        record(actor=None, verb="login_failed", object_type="panel.user"),
+        record(
+            actor=user,
+            verb="updated",
+            object_type="cases.case",
+            object_id=12,
+            case_reference="SP-000012",
+            changes={
+                "status": ["open", "closed"],
+                "nested": {"b": [1, 2.5, None, True, False], "a": 'ü " \\ \n'},
+                "when": dt.date(2026, 1, 2),
+                "none": None,
+                "big": 2**62,
+            },
+        ),
+    ]
+    for address in ["203.0.113.7", "2001:db8::1", None]:
+        token = current.set(RequestContext(request_id="req-ü", client_address=address))
+        try:
+            events.append(record(actor=user, verb="viewed", object_type="cases.child", object_id=3))
+        finally:
+            current.reset(token)
+    # A time on a whole second (SQLite stores it with no fraction).
+    whole_second = AuditEvent(
+        at=timezone.now().replace(microsecond=0), verb="viewed", changes={"n": 1.0}
+    )
+    whole_second.hash = whole_second.compute_hash()
+    whole_second.save(force_insert=True)
+    events.append(whole_second)
+
+    read = {row[1]: row for row in _raw_sealed((0, 0))}
+    for event in events:
+        _position, _id, stored, *values = read[event.pk]
+        fresh = AuditEvent.objects.get(pk=event.pk)
+        assert stored == event.hash == fresh.compute_hash() == _hash_of(tuple(values))

@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.paging import cursor_of
+from audit.services import record
 from tests.factories import (
     AgencyFactory,
     agency_lead,
@@ -44,16 +46,82 @@ def test_search_by_case_reference_person_agency_verb_and_dates(client):
 
     def found(**params) -> int:
         page = client.get(reverse("audit:search"), params)
-        return page.context["page"].paginator.count
+        return page.context["page"].count
 
     assert (
-        found(case_reference=case.reference)
+        found(case_reference=case.reference.lower())
         == AuditEvent.objects.filter(case_reference=case.reference).count()
     )
+    # The only person whose name matches is chosen; their events are found by their id.
     assert found(person="Searchable") == AuditEvent.objects.filter(actor=boss).count()
+    assert found(actor=boss.pk) == AuditEvent.objects.filter(actor=boss).count()
     assert found(verb="transitioned") == AuditEvent.objects.filter(verb="transitioned").count()
     assert found(agency="Test Police Search") == 0
     assert found(date_from="2000-01-01", date_to="2000-01-02") == 0
+    record(actor=agency_lead(police), verb="viewed", object_type="cases.case", object_id=1)
+    assert found(agency="Test Police Search") == 1
+    # An agency is a choice of names, matched exactly: part of one is an error.
+    page = client.get(reverse("audit:search"), {"agency": "Police Sea"})
+    assert "agency" in page.context["form"].errors
+
+
+def test_a_person_is_chosen_from_the_people_matching_what_was_typed(client):
+    first = coordinator(first_name="Testchoose", last_name="Alpha", username="choose.alpha")
+    second = coordinator(first_name="Testchoose", last_name="Beta", username="choose.beta")
+    make_case(coordinator_user=first)
+    make_case(coordinator_user=second)
+    client.force_login(auditor())
+
+    page = client.get(reverse("audit:search"), {"person": "testchoose"})
+    # Two match: they are listed to choose from, and no events are shown until one is.
+    assert [p.pk for p in page.context["people"]] == [first.pk, second.pk]
+    assert page.context["page"].count == 0
+    html = page.content.decode()
+    assert f"person=testchoose&amp;actor={second.pk}" in html
+
+    page = client.get(reverse("audit:search"), {"person": "testchoose", "actor": second.pk})
+    assert page.context["chosen"] == second and not page.context["people"]
+    events = page.context["page"].rows
+    assert events and {e.actor_id for e in events} == {second.pk}
+    assert page.context["page"].count == AuditEvent.objects.filter(actor=second).count()
+    assert "Choose someone else" in page.content.decode()
+    # Another name typed while someone is chosen (the hidden field kept) is a new choice.
+    page = client.get(reverse("audit:search"), {"person": "alpha", "actor": second.pk})
+    assert page.context["chosen"] == first
+
+    page = client.get(reverse("audit:search"), {"person": "nobody-has-this-name"})
+    assert page.context["page"].count == 0
+    assert "No one" in page.content.decode()
+    # Exporting a person typed but not chosen exports nothing.
+    rows = _csv_rows(client.get(reverse("audit:export"), {"person": "testchoose"}))
+    assert rows == []
+
+
+def test_pages_of_events_go_older_and_newer_without_counting_the_trail(client, monkeypatch):
+    from audit import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 7)
+    make_case()
+    make_case()
+    client.force_login(auditor())
+    everything = list(AuditEvent.objects.order_by("-at", "-id"))
+    assert len(everything) > 7
+
+    def page(**params):
+        return client.get(reverse("audit:search"), params).context["page"]
+
+    first = page()
+    assert first.capped and first.count_text == "More than 7 events"
+    assert first.rows == everything[:50] and first.newer is None
+    seen, current = list(first.rows), first
+    while current.older:
+        current = page(before=current.older)
+        seen += current.rows
+    assert seen == everything
+    back = page(after=cursor_of(everything[-1]))
+    assert back.rows == everything[-51:-1]
+    # A malformed cursor is the first page, never an error.
+    assert page(before="not-a-cursor").rows == everything[:50]
 
 
 def test_a_bad_date_range_is_a_clear_error(client):
@@ -119,10 +187,20 @@ def test_the_audit_api_is_for_auditors_only_and_filters(client):
         assert api.get("/api/v1/audit-events/").status_code == 403
 
     api.force_authenticate(auditor())
-    body = api.get("/api/v1/audit-events/", {"case_reference": case.reference}).json()
+    body = api.get("/api/v1/audit-events/", {"case_reference": case.reference.lower()}).json()
 
-    assert body["count"] == AuditEvent.objects.filter(case_reference=case.reference).count()
+    # Paged by cursor, newest first: no count of the whole trail.
+    assert "count" not in body and body["next"] is None
+    assert len(body["results"]) == AuditEvent.objects.filter(case_reference=case.reference).count()
     assert {row["case_reference"] for row in body["results"]} == {case.reference}
+    actor = AuditEvent.objects.filter(actor__isnull=False).first().actor
+    by_id = api.get("/api/v1/audit-events/", {"actor": actor.pk}).json()["results"]
+    by_username = api.get("/api/v1/audit-events/", {"person": actor.username.upper()}).json()[
+        "results"
+    ]
+    mine = list(AuditEvent.objects.filter(actor=actor).order_by("-at", "-id")[:50])
+    assert [r["id"] for r in by_id] == [r["id"] for r in by_username] == [e.pk for e in mine]
+    assert api.get("/api/v1/audit-events/", {"actor": 0}).json()["results"] == []
     assert api.post("/api/v1/audit-events/", {}).status_code == 405
     event = body["results"][0]["id"]
     assert api.delete(f"/api/v1/audit-events/{event}/").status_code == 405
@@ -242,11 +320,12 @@ def test_the_audit_pages_run_a_fixed_number_of_queries(client):
     )
     # Each: the session, the user and their roles (3) and the unread-notifications badge
     # (1), then the page's own reads, then one label lookup per kind of record it names.
-    # Search: count and rows (2); agencies, people, cases (by id and reference),
-    # referrals, children, actions (6). Case history: the case and its events (2);
-    # agencies, cases, referrals, actions (4). Child viewers: the child, its cases'
-    # references and referrals, count and rows (5); cases, children (2).
-    assert counts == (12, 10, 11)
+    # Search: the agencies to choose from, the capped count and rows (3); agencies,
+    # people, cases (by id and reference), referrals, children, actions (6). Case
+    # history: the case and its events (2); agencies, cases, referrals, actions (4).
+    # Child viewers: the child, its cases' references and referrals, count and rows (5);
+    # cases, children (2).
+    assert counts == (13, 10, 11)
 
 
 def test_the_csv_keeps_the_raw_values_and_adds_readable_ones(client):
