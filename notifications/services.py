@@ -106,6 +106,35 @@ def create_notifications(notices: Iterable[Notice]) -> int:
         return cursor.rowcount
 
 
+# Which of a batch's keys exist already: one indexed probe per key (the unique index on
+# key), the keys passed as one array/JSON parameter whatever their number.
+_EXISTING = {
+    "postgresql": "SELECT key FROM notifications_notification WHERE key = ANY(%s)",
+    "sqlite": """
+        SELECT key FROM notifications_notification
+        WHERE key IN (SELECT value FROM json_each(%s))
+    """,
+}
+
+
+def create_new_notifications(notices: Iterable[Notice]) -> int:
+    """Like ``create_notifications``, for a scan's batch: first ask which keys exist (one
+    query, served by the unique index) and insert only the rest (one statement, skipped when
+    nothing is new). A scan run again with nothing new due then reads keys and writes
+    nothing. The insert still says ON CONFLICT DO NOTHING, so a second worker inserting the
+    same keys in between is harmless. Returns how many were created."""
+    unique = {notice.key: notice for notice in notices}
+    if not unique:
+        return 0
+    connection = connections[router.db_for_write(Notification)]
+    keys = list(unique)
+    param = keys if connection.vendor == "postgresql" else json.dumps(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(_EXISTING[connection.vendor], [param])
+        existing = {row[0] for row in cursor.fetchall()}
+    return create_notifications(notice for key, notice in unique.items() if key not in existing)
+
+
 def notify(
     *,
     recipients: Iterable[User],
