@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -48,26 +48,20 @@ from panel.dates import london_today
 from panel.models import Role, RoleAssignment, User, reads_case_data
 
 log = logging.getLogger(__name__)
+key_for = Notice.key_for
 
 ACTIVE_CASE = (Case.Status.AWAITING_PANEL, Case.Status.OPEN)
 
-# Due rows read per query by the action and review scans (REMINDER_SCAN_BATCH_SIZE, a
-# setting tests make tiny). Each batch's notices are written by their own statement, which
-# commits on its own: the keys make a batch idempotent, so a scan stopped after any batch
-# and run again creates exactly what is missing, and two runs at once tell nobody twice.
-BATCH_SIZE = 2000
+# Due rows handled together by the action and review scans (REMINDER_SCAN_BATCH_SIZE, a
+# setting tests make tiny): streamed by one query, and per batch a query for whose link is
+# live, one for which keys exist and one insert. Each batch's insert commits on its own:
+# the keys make a batch idempotent, so a scan stopped after any batch and run again creates
+# exactly what is missing, and two runs at once tell nobody twice.
+BATCH_SIZE = 1000
 
 
 def _days(name: str) -> dt.timedelta:
     return dt.timedelta(days=getattr(settings, name))
-
-
-def _case_link(case_id: int) -> str:
-    return reverse("cases:case-detail", args=[case_id])
-
-
-def _action_link(action_id: int) -> str:
-    return reverse("cases:action-detail", args=[action_id])
 
 
 def _coordinators_by_area() -> dict[int, set[int]]:
@@ -111,19 +105,26 @@ def _batch_size() -> int:
 
 
 def _batches(rows: QuerySet) -> Iterator[list[dict]]:
-    """The rows of a ``values()`` queryset (with ``id``) in pages of ``_batch_size()``, in
-    primary key order, each page read by its own query from where the last one ended
-    (keyset pagination: no OFFSET, no server-side cursor held across the scan), so memory
-    is one page whatever the number of rows."""
+    """The rows of a ``values()`` queryset in lists of ``_batch_size()``, streamed by one
+    query (a server-side cursor on PostgreSQL, fetched in chunks on SQLite), so memory
+    holds one batch whatever the number of rows."""
     size = _batch_size()
-    last = 0
-    while True:
-        page = list(rows.filter(pk__gt=last).order_by("pk")[:size])
-        if page:
-            yield page
-        if len(page) < size:
-            return
-        last = page[-1]["id"]
+    batch: list[dict] = []
+    for row in rows.order_by("pk").iterator(chunk_size=size):
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _linker(view: str) -> Callable[[int], str]:
+    """The link to ``view`` for an object's pk, reversed once a scan rather than once a
+    notification (reverse() was most of a large scan's time)."""
+    marker = 987654321
+    before, after = reverse(view, args=[marker]).split(str(marker))
+    return lambda pk: f"{before}{pk}{after}"
 
 
 def scan_reviews(today: dt.date | None = None) -> int:
@@ -141,22 +142,29 @@ def scan_reviews(today: dt.date | None = None) -> int:
         reference=F("case__reference"),
         area_id=F("case__area_id"),
         lead_id=F("case__lead_professional_id"),
-        lead_live=Exists(live_lead_professionals().filter(pk=OuterRef("case_id"))),
     )
     coordinators: dict[int, set[int]] | None = None
+    case_link = _linker("cases:case-detail")
     seen = created = 0
     for reviews in _batches(due):
         if coordinators is None:
             coordinators = _coordinators_by_area()
         seen += len(reviews)
-        notices = []
+        # The cases of this batch whose lead professional may still be told.
+        lead_live = set(
+            live_lead_professionals()
+            .filter(pk__in={review["case_id"] for review in reviews})
+            .values_list("pk", flat=True)
+        )
+        # key -> the Notice's fields: a Notice is made only for a key that is new.
+        pending: dict[str, tuple] = {}
         for review in reviews:
             due_date = review["due_date"]
             if due_date >= today:
                 kind = Notification.Kind.REVIEW_DUE
                 about = f"review:{review['id']}:{due_date.isoformat()}"
                 recipients = set(coordinators[review["area_id"]])
-                if review["lead_id"] and review["lead_live"]:
+                if review["lead_id"] and review["case_id"] in lead_live:
                     recipients.add(review["lead_id"])
             else:
                 # A new key each full week overdue: week0 from the first day, week1 from
@@ -165,17 +173,16 @@ def scan_reviews(today: dt.date | None = None) -> int:
                 weeks = (today - due_date).days // 7
                 about = f"review:{review['id']}:{due_date.isoformat()}:week{weeks}"
                 recipients = coordinators[review["area_id"]]
-            notices += [
-                Notice(
-                    recipient_id=user_id,
-                    kind=kind,
-                    link=_case_link(review["case_id"]),
-                    about=about,
-                    case_reference=review["reference"],
+            link = case_link(review["case_id"])
+            for user_id in recipients:
+                pending[key_for(kind, user_id, about)] = (
+                    user_id,
+                    kind,
+                    link,
+                    about,
+                    review["reference"],
                 )
-                for user_id in recipients
-            ]
-        created += create_new_notifications(notices)
+        created += create_new_notifications(pending)
     log.info("Review scan: %s reviews due or overdue, %s notifications new", seen, created)
     return created
 
@@ -198,44 +205,50 @@ def scan_actions(today: dt.date | None = None) -> int:
         reference=F("case__reference"),
         area_id=F("case__area_id"),
         agency_involved=_involved("owning_agency_id"),
-        owner_live=Exists(live_owned_actions().filter(pk=OuterRef("pk"))),
     )
     leads: dict[int, set[int]] | None = None
     coordinators: dict[int, set[int]] = {}
+    action_link = _linker("cases:action-detail")
     seen = created = 0
     for actions in _batches(due):
         if leads is None:
             leads, coordinators = _leads_by_agency(), _coordinators_by_area()
         seen += len(actions)
-        notices = []
+        # Whose owner may still be told, for this batch only (asked inside the batch query,
+        # PostgreSQL hashes the whole table's live owned actions for every batch).
+        owner_live = set(
+            live_owned_actions()
+            .filter(pk__in=[action["id"] for action in actions])
+            .values_list("pk", flat=True)
+        )
+        pending: dict[str, tuple] = {}
         for action in actions:
             due_date = action["due_date"]
             about = f"action:{action['id']}:{due_date.isoformat()}"
             told: set[int] = set()
             if action["agency_involved"]:
                 told |= leads[action["owning_agency_id"]]
-            if action["owner_id"] and action["owner_live"]:
+            if action["owner_id"] and action["id"] in owner_live:
                 told.add(action["owner_id"])
             kind = (
                 Notification.Kind.ACTION_OVERDUE
                 if due_date < today
                 else Notification.Kind.ACTION_DUE
             )
+            link = action_link(action["id"])
             escalated: set[int] = set()
             if (today - due_date).days >= escalate_after:
                 escalated = coordinators[action["area_id"]] - told
             for recipients, key_about in ((told, about), (escalated, f"{about}:escalated")):
-                notices += [
-                    Notice(
-                        recipient_id=user_id,
-                        kind=kind,
-                        link=_action_link(action["id"]),
-                        about=key_about,
-                        case_reference=action["reference"],
+                for user_id in recipients:
+                    pending[key_for(kind, user_id, key_about)] = (
+                        user_id,
+                        kind,
+                        link,
+                        key_about,
+                        action["reference"],
                     )
-                    for user_id in recipients
-                ]
-        created += create_new_notifications(notices)
+        created += create_new_notifications(pending)
     log.info("Action scan: %s actions due or overdue, %s notifications new", seen, created)
     return created
 

@@ -43,13 +43,14 @@ def small_batches(settings):
     settings.REMINDER_SCAN_BATCH_SIZE = BATCH
 
 
-# Queries once per scan (the people to tell), and per batch: the rows, which of the batch's
-# keys exist, and the insert of the new ones (none when nothing is new).
+# Queries once per scan (the due rows, streamed; the people to tell), and per batch: whose
+# link to the case is live, which of the batch's keys exist, and the insert of the new ones
+# (none when nothing is new).
 SCANS = [
-    # coordinators by area
-    pytest.param(scan_reviews, 1, 2, id="reviews"),
-    # leads by agency, coordinators by area
-    pytest.param(scan_actions, 2, 3, id="actions"),
+    # due reviews, coordinators by area
+    pytest.param(scan_reviews, 2, 2, id="reviews"),
+    # due actions, leads by agency, coordinators by area
+    pytest.param(scan_actions, 3, 3, id="actions"),
 ]
 
 
@@ -89,7 +90,7 @@ def test_a_repeat_scan_with_nothing_new_due_creates_and_sends_nothing(
     with CaptureQueriesContext(connection) as repeat:
         assert scan() == 0
 
-    # Per batch: the rows and the key check; no insert at all.
+    # Per batch: the live links and the key check; no insert at all.
     assert len(repeat) == once + 2 * 2, [q["sql"] for q in repeat]
     assert not any(q["sql"].lstrip().startswith("INSERT") for q in repeat)
     assert keys() == before
@@ -109,11 +110,11 @@ def test_a_scan_stopped_after_its_first_batch_and_run_again_tells_each_person_on
     write = reminders.create_new_notifications
     calls = []
 
-    def fail_on_second_batch(notices):
+    def fail_on_second_batch(pending):
         calls.append(1)
         if len(calls) == 2:
             raise DatabaseError("the connection went away (test)")
-        return write(notices)
+        return write(pending)
 
     monkeypatch.setattr(reminders, "create_new_notifications", fail_on_second_batch)
     with pytest.raises(DatabaseError):

@@ -47,8 +47,8 @@ def _ended(task=None, **kwargs):
 if PAUSE:
     _create = reminders.create_new_notifications
 
-    def _create_then_pause(notices):
-        created = _create(notices)
+    def _create_then_pause(pending):
+        created = _create(pending)
         if LOG_DIR:
             (Path(LOG_DIR) / f"paused-{os.getpid()}").touch()
         time.sleep(PAUSE)
