@@ -53,8 +53,8 @@ key_for = Notice.key_for
 ACTIVE_CASE = (Case.Status.AWAITING_PANEL, Case.Status.OPEN)
 
 # Due rows handled together by the action and review scans (REMINDER_SCAN_BATCH_SIZE, a
-# setting tests make tiny): streamed by one query, and per batch a query for whose link is
-# live, one for which keys exist and one insert. Each batch's insert commits on its own:
+# setting tests make tiny): streamed by one query, and per batch a query for which keys
+# exist and one insert. Each batch's insert commits on its own:
 # the keys make a batch idempotent, so a scan stopped after any batch and run again creates
 # exactly what is missing, and two runs at once tell nobody twice.
 BATCH_SIZE = 1000
@@ -142,6 +142,7 @@ def scan_reviews(today: dt.date | None = None) -> int:
         reference=F("case__reference"),
         area_id=F("case__area_id"),
         lead_id=F("case__lead_professional_id"),
+        lead_live=Exists(live_lead_professionals().filter(pk=OuterRef("case_id"))),
     )
     coordinators: dict[int, set[int]] | None = None
     case_link = _linker("cases:case-detail")
@@ -150,12 +151,6 @@ def scan_reviews(today: dt.date | None = None) -> int:
         if coordinators is None:
             coordinators = _coordinators_by_area()
         seen += len(reviews)
-        # The cases of this batch whose lead professional may still be told.
-        lead_live = set(
-            live_lead_professionals()
-            .filter(pk__in={review["case_id"] for review in reviews})
-            .values_list("pk", flat=True)
-        )
         # key -> the Notice's fields: a Notice is made only for a key that is new.
         pending: dict[str, tuple] = {}
         for review in reviews:
@@ -164,7 +159,7 @@ def scan_reviews(today: dt.date | None = None) -> int:
                 kind = Notification.Kind.REVIEW_DUE
                 about = f"review:{review['id']}:{due_date.isoformat()}"
                 recipients = set(coordinators[review["area_id"]])
-                if review["lead_id"] and review["case_id"] in lead_live:
+                if review["lead_id"] and review["lead_live"]:
                     recipients.add(review["lead_id"])
             else:
                 # A new key each full week overdue: week0 from the first day, week1 from
@@ -205,6 +200,8 @@ def scan_actions(today: dt.date | None = None) -> int:
         reference=F("case__reference"),
         area_id=F("case__area_id"),
         agency_involved=_involved("owning_agency_id"),
+        # In the one streamed query PostgreSQL hashes the live owned actions once a scan.
+        owner_live=Exists(live_owned_actions().filter(pk=OuterRef("pk"))),
     )
     leads: dict[int, set[int]] | None = None
     coordinators: dict[int, set[int]] = {}
@@ -214,13 +211,6 @@ def scan_actions(today: dt.date | None = None) -> int:
         if leads is None:
             leads, coordinators = _leads_by_agency(), _coordinators_by_area()
         seen += len(actions)
-        # Whose owner may still be told, for this batch only (asked inside the batch query,
-        # PostgreSQL hashes the whole table's live owned actions for every batch).
-        owner_live = set(
-            live_owned_actions()
-            .filter(pk__in=[action["id"] for action in actions])
-            .values_list("pk", flat=True)
-        )
         pending: dict[str, tuple] = {}
         for action in actions:
             due_date = action["due_date"]
@@ -228,7 +218,7 @@ def scan_actions(today: dt.date | None = None) -> int:
             told: set[int] = set()
             if action["agency_involved"]:
                 told |= leads[action["owning_agency_id"]]
-            if action["owner_id"] and action["id"] in owner_live:
+            if action["owner_id"] and action["owner_live"]:
                 told.add(action["owner_id"])
             kind = (
                 Notification.Kind.ACTION_OVERDUE
