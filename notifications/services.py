@@ -49,7 +49,11 @@ class Notice:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.recipient_id}:{self.about}"
+        return self.key_for(self.kind, self.recipient_id, self.about)
+
+    @staticmethod
+    def key_for(kind: str, recipient_id: int, about: str) -> str:
+        return f"{kind}:{recipient_id}:{about}"
 
 
 # One INSERT from a JSON array, whatever the number of rows: Django's bulk_create splits
@@ -104,6 +108,43 @@ def create_notifications(notices: Iterable[Notice]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_INSERT[connection.vendor], [created_at, json.dumps(rows)])
         return cursor.rowcount
+
+
+# Which of a batch's keys exist already: one probe of the unique index on key per key, the
+# keys passed as one JSON parameter whatever their number. On PostgreSQL the LATERAL ...
+# LIMIT 1 keeps it a probe per key: given thousands of keys as ``key = ANY(...)`` the
+# planner scans the whole table instead (0.25 s a batch at 360,000 notifications, growing).
+_EXISTING = {
+    "postgresql": """
+        SELECT n.key FROM jsonb_array_elements_text(%s::jsonb) AS k(key),
+            LATERAL (
+                SELECT key FROM notifications_notification WHERE key = k.key LIMIT 1
+            ) AS n
+    """,
+    "sqlite": """
+        SELECT key FROM notifications_notification
+        WHERE key IN (SELECT value FROM json_each(%s))
+    """,
+}
+
+
+def create_new_notifications(pending: Mapping[str, tuple]) -> int:
+    """Create a scan batch's notifications whose key does not exist yet. ``pending`` maps
+    each key (``Notice.key_for``) to the Notice's fields, in order; a Notice is made only for
+    a key that is new. First one query asks which keys exist (probes of the unique index),
+    then one statement inserts the rest, skipped when nothing is new: a scan run again with
+    nothing new due reads keys and writes nothing. The insert still says ON CONFLICT DO
+    NOTHING, so a second worker inserting the same keys in between is harmless. Returns how
+    many were created."""
+    if not pending:
+        return 0
+    connection = connections[router.db_for_write(Notification)]
+    with connection.cursor() as cursor:
+        cursor.execute(_EXISTING[connection.vendor], [json.dumps(list(pending))])
+        existing = {row[0] for row in cursor.fetchall()}
+    return create_notifications(
+        Notice(*fields) for key, fields in pending.items() if key not in existing
+    )
 
 
 def notify(

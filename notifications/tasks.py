@@ -6,7 +6,9 @@ are idempotent (every notification is keyed; emails are claimed and marked), and
 counts only. A database or mail server error retries with exponential backoff and jitter,
 up to 10 minutes apart: the only countdowns anywhere, and short ones. The app acknowledges
 late and requeues a task whose worker died (panel/celery.py), so a scan interrupted
-mid-way runs again and its keys make sure nobody is told twice.
+mid-way runs again and its keys make sure nobody is told twice. The action and review scans
+commit each batch's notifications as they go (notifications/reminders.py): a retry after a
+failure part-way keeps what the earlier batches created and adds only what is missing.
 """
 
 from smtplib import SMTPException

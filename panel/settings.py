@@ -154,6 +154,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
+    # Persistent connections, checked before reuse: one connection per gunicorn worker
+    # process (sync workers, one thread each), per Celery pool process and for beat, kept
+    # for CONN_MAX_AGE seconds. Not Django's psycopg pool as well: the pool needs
+    # CONN_MAX_AGE = 0, and with one thread a process it would only add idle connections.
+    # The count at the defaults (docs: "Database connections"): web 3 + worker 2 + beat 1.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -249,6 +254,10 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
+# Pool processes per worker, each holding one database connection: explicit, because
+# Celery's default is the number of CPUs of whatever machine the worker lands on. Tasks are
+# prefetched one at a time (panel/celery.py: worker_prefetch_multiplier=1, acks late).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Reminders and escalations (notifications/reminders.py): how far ahead a review or an
 # action counts as due soon, after how many days an overdue action goes to the

@@ -4,8 +4,10 @@ The application has no test hooks of its own.
 
 - ``TEST_TASK_LOG_DIR``: each task's start and end are appended to ``<dir>/<pid>.log``, so
   a test can show two workers really ran at the same time.
-- ``TEST_SCAN_PAUSE_SECONDS``: a scan pauses after its INSERT, before its transaction
-  commits (the worst moment to die), and first writes ``<dir>/paused-<pid>``.
+- ``TEST_SCAN_PAUSE_SECONDS``: a scan pauses after a batch's INSERT (committed, with
+  batches still to come: the worst moment to die), and first writes ``<dir>/paused-<pid>``.
+- ``TEST_SCAN_BATCH_SIZE``: the scans' batch size (REMINDER_SCAN_BATCH_SIZE), so a test
+  can stop a worker between batches.
 - ``TEST_VISIBILITY_TIMEOUT``: seconds before Redis hands a dead worker's unacknowledged
   message to another (production: an hour), so a restarted worker takes it back at once.
 """
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
 
 from notifications import reminders
 from panel.celery import app
@@ -22,6 +25,7 @@ from panel.celery import app
 LOG_DIR = os.environ.get("TEST_TASK_LOG_DIR")
 PAUSE = float(os.environ.get("TEST_SCAN_PAUSE_SECONDS", "0"))
 VISIBILITY_TIMEOUT = os.environ.get("TEST_VISIBILITY_TIMEOUT")
+BATCH_SIZE = os.environ.get("TEST_SCAN_BATCH_SIZE")
 
 
 def _log(event: str, task) -> None:
@@ -41,16 +45,19 @@ def _ended(task=None, **kwargs):
 
 
 if PAUSE:
-    _create = reminders.create_notifications
+    _create = reminders.create_new_notifications
 
-    def _create_then_pause(notices):
-        created = _create(notices)
+    def _create_then_pause(pending):
+        created = _create(pending)
         if LOG_DIR:
             (Path(LOG_DIR) / f"paused-{os.getpid()}").touch()
         time.sleep(PAUSE)
         return created
 
-    reminders.create_notifications = _create_then_pause
+    reminders.create_new_notifications = _create_then_pause
+
+if BATCH_SIZE:
+    settings.REMINDER_SCAN_BATCH_SIZE = int(BATCH_SIZE)
 
 if VISIBILITY_TIMEOUT:
     # In place: with the CELERY settings namespace, assigning a new dict to app.conf is
