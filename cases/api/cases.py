@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -286,12 +286,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def list_queryset(self) -> models.QuerySet:
-        return (
-            Case.objects.select_related("child", "area", "lead_agency", "lead_professional")
-            .prefetch_related("involved_agencies")
-            .annotate(next_review_due=selectors.upcoming_review_due())
-            .order_by("-opened_at", "-pk")
-        )
+        cases = Case.objects.select_related(
+            "child", "area", "lead_agency", "lead_professional"
+        ).prefetch_related("involved_agencies")
+        ordering = self.request.query_params.get("ordering", "") if self.request else ""
+        if "next_review_due" in ordering:
+            # To order by it, the upcoming review by a join (at most one per case, so no
+            # row repeats): a sort of joined rows, not the subquery for every case.
+            upcoming = Q(reviews__status=Review.Status.UPCOMING)
+            cases = cases.annotate(upcoming=FilteredRelation("reviews", condition=upcoming))
+            cases = cases.annotate(next_review_due=F("upcoming__due_date"))
+        else:
+            # For the page's rows only.
+            cases = cases.annotate(next_review_due=selectors.upcoming_review_due())
+        return cases.order_by("-opened_at", "-pk")
 
     def detail_queryset(self) -> models.QuerySet:
         user = self.request.user
