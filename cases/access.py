@@ -99,17 +99,22 @@ def case_scope(user: User | None, prefix: str = "") -> Q:
     scope = NOTHING
     if user.coordinator_area_ids:
         scope |= Q(**{f"{prefix}area_id__in": user.coordinator_area_ids})
-    case_id = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
+    # Each narrower scope is "the case is one of these", a subquery that does not depend
+    # on the row: PostgreSQL works it out once and looks each row up in it (a hashed
+    # subplan or a semi-join), where a correlated EXISTS under an OR was planned, and
+    # costed, as one probe per row of every table scoped (which also set off JIT compiling
+    # on every count). The same rows either way.
+    case_id = f"{prefix.removesuffix('__')}_id__in" if prefix else "pk__in"
     if user.is_agency_lead and user.agency_id:
-        involved = CaseAgency.objects.filter(case_id=case_id, agency_id=user.agency_id)
-        scope |= Q(Exists(involved))
+        involved = CaseAgency.objects.filter(agency_id=user.agency_id).values("case_id")
+        scope |= Q(**{case_id: involved})
     if user.agency_id and not user.is_agency_lead:
         # Narrow scopes, whatever the user's other roles. Both need the user's agency to be
         # involved in the case, which already lets an agency lead read it: only others (and
         # only those with an agency) pay for the subqueries.
-        leads = live_lead_professionals().filter(pk=case_id, lead_professional_id=user.pk)
-        owns = live_owned_actions().filter(case_id=case_id, owner_id=user.pk)
-        scope |= Q(Exists(leads)) | Q(Exists(owns))
+        leads = live_lead_professionals().filter(lead_professional_id=user.pk).values("pk")
+        owns = live_owned_actions().filter(owner_id=user.pk).values("case_id")
+        scope |= Q(**{case_id: leads}) | Q(**{case_id: owns})
     return scope
 
 

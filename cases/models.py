@@ -327,7 +327,13 @@ class Case(models.Model):
                 name="case_not_its_own_previous",
             ),
         ]
-        indexes = [models.Index(fields=["area", "status"], name="case_area_status")]
+        indexes = [
+            models.Index(fields=["area", "status"], name="case_area_status"),
+            # The case list's order, newest first: the whole list (auditors, agency leads)
+            # and one area's (coordinators), read in order and stopped at the page's end.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+            models.Index(fields=["area", "-opened_at", "-id"], name="case_area_opened"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -542,7 +548,15 @@ class Referral(models.Model):
                 name="referral_triaged_after_referred",
             ),
         ]
-        indexes = [models.Index(fields=["area", "status"], name="referral_area_status")]
+        indexes = [
+            models.Index(fields=["area", "status"], name="referral_area_status"),
+            # The triage queue: an area's referrals awaiting triage in the queue's order.
+            models.Index(
+                fields=["area", "-immediate_risk", "referred_at", "id"],
+                condition=Q(status="submitted"),
+                name="referral_triage_queue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Referral {self.pk} ({self.get_status_display()})"
@@ -586,6 +600,12 @@ class RiskAssessment(models.Model):
     class Meta:
         ordering = ["-assessed_at", "-id"]
         get_latest_by = "assessed_at"
+        # A referral's latest assessment (the triage queue's risk level) in one index read.
+        indexes = [
+            models.Index(
+                fields=["referral", "-assessed_at", "-id"], name="assessment_referral_latest"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(referral__isnull=False) | Q(case__isnull=False),
@@ -752,7 +772,16 @@ class Action(models.Model):
                 name="action_cancelled_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_date"], name="action_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="action_status_due"),
+            # Open actions by due date (My work, overdue first): open or in progress in one
+            # index, read in order.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="action_open_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case}: action {self.pk}"

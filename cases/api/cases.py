@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -14,7 +14,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import services, workflow
+from cases import selectors, services, workflow
 from cases.api.base import (
     AgencySummarySerializer,
     AreaSummarySerializer,
@@ -243,7 +243,8 @@ class CaseFilter(FilterSet):
         help_text="Agency id: cases that agency is involved in.",
     )
     next_review_due = django_filters.DateFromToRangeFilter(
-        help_text="Upcoming review due on or after / on or before."
+        method="filter_next_review_due",
+        help_text="Upcoming review due on or after / on or before.",
     )
     opened = django_filters.DateFromToRangeFilter(
         field_name="opened_at", help_text="Opened on or after / on or before (dates)."
@@ -253,13 +254,21 @@ class CaseFilter(FilterSet):
         model = Case
         fields = ["status", "risk_level", "area", "agency", "next_review_due", "opened"]
 
+    def filter_next_review_due(self, queryset, name: str, value: slice) -> models.QuerySet:
+        """As an EXISTS over the upcoming reviews, not a comparison with the next-review
+        subquery worked out for every visible case."""
+        due = {}
+        if value.start is not None:
+            due["due_date__gte"] = value.start
+        if value.stop is not None:
+            due["due_date__lte"] = value.stop
+        upcoming = Review.objects.filter(
+            case_id=OuterRef("pk"), status=Review.Status.UPCOMING, **due
+        )
+        return queryset.filter(Exists(upcoming)) if due else queryset
+
 
 # --- the viewset --------------------------------------------------------------------------
-
-
-def _upcoming_review_due() -> Subquery:
-    upcoming = Review.objects.filter(case_id=OuterRef("pk"), status=Review.Status.UPCOMING)
-    return Subquery(upcoming.values("due_date")[:1], output_field=models.DateField())
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -277,12 +286,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def list_queryset(self) -> models.QuerySet:
-        return (
-            Case.objects.select_related("child", "area", "lead_agency", "lead_professional")
-            .prefetch_related("involved_agencies")
-            .annotate(next_review_due=_upcoming_review_due())
-            .order_by("-opened_at", "-pk")
-        )
+        cases = Case.objects.select_related(
+            "child", "area", "lead_agency", "lead_professional"
+        ).prefetch_related("involved_agencies")
+        ordering = self.request.query_params.get("ordering", "") if self.request else ""
+        if "next_review_due" in ordering:
+            # To order by it, the upcoming review by a join (at most one per case, so no
+            # row repeats): a sort of joined rows, not the subquery for every case.
+            upcoming = Q(reviews__status=Review.Status.UPCOMING)
+            cases = cases.annotate(upcoming=FilteredRelation("reviews", condition=upcoming))
+            cases = cases.annotate(next_review_due=F("upcoming__due_date"))
+        else:
+            # For the page's rows only.
+            cases = cases.annotate(next_review_due=selectors.upcoming_review_due())
+        return cases.order_by("-opened_at", "-pk")
 
     def detail_queryset(self) -> models.QuerySet:
         user = self.request.user

@@ -244,19 +244,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if not selectors.has_work(user):
         raise PermissionDenied("My work is for panel coordinators and agency leads.")
     form = MyWorkFilterForm(request.GET or None, user=user)
-    actions = selectors.work_actions(user)
-    status = ""
-    if form.is_valid():
-        data = form.cleaned_data
-        status = data["status"]
-        if data.get("agency"):
-            actions = actions.filter(owning_agency=data["agency"])
-        if data.get("area"):
-            actions = actions.filter(case__area=data["area"])
-    if status == "":
-        actions = actions.filter(status__in=Action.OPEN_STATUSES)
-    elif status != ANY:
-        actions = actions.filter(status=status)
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status", "")
+    statuses = Action.OPEN_STATUSES if status == "" else None if status == ANY else [status]
+    actions = selectors.work_actions(user, statuses)
+    if data.get("agency"):
+        actions = actions.filter(owning_agency=data["agency"])
+    if data.get("area"):
+        actions = actions.filter(case__area=data["area"])
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("cases_page", None)

@@ -25,7 +25,6 @@ from cases.workflow import InvalidTransition, allowed_targets
 from panel.dates import london_today
 from panel.errors import Conflict
 from panel.forms_govuk import add_service_errors
-from panel.models import Agency, Area
 
 CASE_RELATED = ("child", "area", "lead_agency", "lead_professional__agency", "local_support_team")
 
@@ -51,9 +50,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "The case list is for the panel: coordinators, agency leads, auditors."
         )
     cases = selectors.case_list(user)
-    visible_areas = Area.objects.filter(pk__in=cases.values("area_id"))
-    visible_agencies = Agency.objects.filter(case_links__case__in=cases.values("pk")).distinct()
-    form = CaseFilterForm(request.GET or None, areas=visible_areas, agencies=visible_agencies)
+    areas, agencies = selectors.case_filter_choices(user)
+    form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
@@ -65,7 +63,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if data["agency"]:
             cases = cases.filter(agency_links__agency=data["agency"])
         if data["review_due_by"]:
-            cases = cases.filter(next_review__lte=data["review_due_by"])
+            cases = cases.filter(selectors.review_due_by(data["review_due_by"]))
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case

@@ -9,6 +9,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, Referral
+from panel.models import Agency
 from tests.factories import (
     AgencyFactory,
     UserFactory,
@@ -46,6 +47,9 @@ def test_the_case_list_shows_only_visible_cases_with_their_next_review(client):
 
 def test_the_case_list_filters_by_status_risk_area_and_agency(client):
     police = AgencyFactory(name="Test Police")
+    # A case's agencies are its area's (the team form offers no others): the agency filter
+    # offers the agencies of the areas the user coordinates.
+    police.areas.add(staffordshire())
     boss = coordinator()
     boss.role_assignments.create(role="coordinator", area=stoke())
     a = make_case(agencies=[police])
@@ -73,24 +77,108 @@ def test_a_bad_filter_is_an_error_not_a_crash(client):
     assert "There is a problem" in response.content.decode()
 
 
-def _case_list_queries(client, cases: int) -> int:
+def test_the_filter_choices_are_the_areas_and_agencies_the_user_may_use(client):
+    """From reference data, not from the cases listed: a coordinator's areas and their
+    agencies (with or without cases), never another area's; an agency lead's agency's areas
+    and their agencies; an auditor every one. Another choice is refused, and says so."""
+    police, health, elsewhere = (AgencyFactory(name=n) for n in ("Police", "Health", "Away"))
+    police.areas.add(staffordshire())
+    health.areas.add(staffordshire())
+    elsewhere.areas.add(stoke())
+    theirs = make_case(area=stoke(), agencies=[elsewhere])
+
+    def choices(user, field: str) -> set[str]:
+        client.force_login(user)
+        form = client.get(reverse("cases:case-list")).context["form"]
+        return {str(choice) for choice in form.fields[field].queryset}
+
+    boss = coordinator()
+    assert choices(boss, "area") == {"Staffordshire"}
+    assert choices(boss, "agency") == {"Police", "Health"}
+    refused = client.get(reverse("cases:case-list"), {"agency": elsewhere.pk})
+    assert "Select a valid choice" in refused.content.decode()
+    assert theirs.reference not in refused.content.decode()
+    assert choices(agency_lead(police), "area") == {"Staffordshire"}
+    assert choices(agency_lead(police), "agency") == {"Police", "Health"}
+    everything = {"Police", "Health", "Away", str(theirs.lead_agency)}
+    assert choices(auditor(), "agency") == set(map(str, Agency.objects.all())) >= everything
+    assert choices(auditor(), "area") == {"Staffordshire", "Stoke-on-Trent"}
+
+
+def test_the_review_due_filter_lists_cases_whose_upcoming_review_is_due_by_then(client):
+    boss = coordinator()
+    soon, later = make_case(coordinator_user=boss), make_case(coordinator_user=boss)
+    soon.reviews.update(due_date=dt.date(2030, 1, 1))
+    later.reviews.update(due_date=dt.date(2030, 3, 1))
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:case-list"), {"review_due_by": "2030-01-01"})
+
+    assert [case.pk for case in page.context["page"].object_list] == [soon.pk]
+
+
+def _case_list_queries(client, cases: int, actions: int = 0, viewer=None) -> int:
     boss = coordinator()
     police = AgencyFactory()
+    police.areas.add(staffordshire())
     for _ in range(cases):
-        make_case(coordinator_user=boss, agencies=[police])
-    client.force_login(boss)
+        case = make_case(coordinator_user=boss, agencies=[police])
+    for n in range(actions):
+        services.add_action(
+            boss, case=case, description=f"Test action {n}", owning_agency=police,
+            due_date=dt.date(2030, 1, 1),
+        )  # fmt: skip
+    client.force_login(viewer(police) if viewer else boss)
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("cases:case-list")).status_code == 200
+        response = client.get(reverse("cases:case-list"))
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(cases, 50)
     return len(queries)
 
 
-@pytest.mark.parametrize("cases", [1, 50])
+# session, user, roles, unread notifications, count, page of cases, area choices,
+# agency choices; the page recorded as one "listed" event (its records in one insert)
+CASE_LIST_QUERIES = 8 + audit_event_queries(agency=False, listed_rows=True)
+
+
+@pytest.mark.parametrize("cases", [1, 50, 60])
 def test_the_case_list_runs_a_fixed_number_of_queries(client, cases):
-    # session, user, roles, unread notifications, count, page of cases, area choices,
-    # agency choices; the page recorded as one "listed" event (its records in one insert)
-    assert _case_list_queries(client, cases) == 8 + audit_event_queries(
-        agency=False, listed_rows=True
+    # 60 is more than a page: the count and the page are still one query each.
+    assert _case_list_queries(client, cases) == CASE_LIST_QUERIES
+
+
+@pytest.mark.parametrize("actions", [0, 1, 12])
+def test_the_case_list_queries_do_not_grow_with_actions(client, actions):
+    assert _case_list_queries(client, 2, actions=actions) == CASE_LIST_QUERIES
+
+
+@pytest.mark.parametrize("cases", [1, 60])
+def test_the_case_list_of_an_auditor_runs_a_fixed_number_of_queries(client, cases):
+    assert _case_list_queries(client, cases, viewer=lambda _: auditor()) == CASE_LIST_QUERIES
+
+
+@pytest.mark.parametrize("cases", [1, 60])
+def test_the_case_list_of_an_agency_lead_runs_a_fixed_number_of_queries(client, cases):
+    assert _case_list_queries(client, cases, viewer=agency_lead) == CASE_LIST_QUERIES
+
+
+def test_the_case_list_counts_each_cases_open_actions(client):
+    boss = coordinator()
+    busy, quiet = make_case(coordinator_user=boss), make_case(coordinator_user=boss)
+    for n in range(3):
+        action = services.add_action(
+            boss, case=busy, description=f"Test action {n}", owning_agency=busy.lead_agency,
+            due_date=dt.date(2030, 1, 1),
+        )  # fmt: skip
+    services.update_action(
+        boss, action=action, version=1, status="done", note="Test: done.", completion_note="Done."
     )
+    client.force_login(boss)
+
+    page = client.get(reverse("cases:case-list")).context["page"]
+
+    counts = {case.pk: case.open_actions for case in page.object_list}
+    assert counts == {busy.pk: 2, quiet.pk: 0}
 
 
 def _case_page_queries(client, actions: int) -> int:

@@ -79,6 +79,39 @@ def test_a_lead_sees_their_agencys_open_actions_overdue_first_then_by_due_date(c
     assert other.reference not in page
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        # Open: overdue first is the due date's order (what the index gives).
+        ("", ["just overdue", "later action"]),
+        # Finished ones are never overdue: the due date's order.
+        ("done", ["finished early", "finished late"]),
+        # A mix: the overdue one leads, before a finished one due earlier.
+        ("any", ["just overdue", "finished early", "later action", "finished late"]),
+    ],
+)
+def test_overdue_first_holds_for_every_status_filter(client, status, expected):
+    boss = coordinator()
+    police = AgencyFactory(name="Test Police")
+    lead = agency_lead(police)
+    with time_machine.travel(JULY_1 - dt.timedelta(days=30), tick=False):
+        case = make_case(coordinator_user=boss, agencies=[police])
+        act(boss, case, police, dt.date(2026, 7, 20), "Fictional: later action")
+        act(boss, case, police, dt.date(2026, 6, 30), "Fictional: just overdue")
+        for due, text in [(dt.date(2026, 6, 1), "early"), (dt.date(2026, 8, 1), "late")]:
+            done = act(boss, case, police, due, f"Fictional: finished {text}")
+            services.update_action(
+                lead, action=done, version=1, status="done", completion_note="Fictional."
+            )
+    client.force_login(lead)
+
+    with time_machine.travel(JULY_1, tick=False):
+        page = client.get(reverse("cases:my-work"), {"status": status}).content.decode()
+
+    labels = ["just overdue", "later action", "finished early", "finished late"]
+    assert [next(t for t in labels if t in row) for row in rows(page)] == expected
+
+
 def test_overdue_flips_at_london_midnight_not_utc(client):
     boss = coordinator()
     police = AgencyFactory()
@@ -158,21 +191,24 @@ def test_my_work_is_in_the_navigation_of_coordinators_and_leads_only(client):
         assert (f'href="{reverse("cases:reviews-due")}"' in page) is (user.is_coordinator)
 
 
-def _my_work_queries(client, count: int, *, as_lead: bool) -> int:
+def _my_work_queries(client, count: int, *, as_lead: bool, actions: int = 1, **params) -> int:
     boss = coordinator()
     police = AgencyFactory()
     police.areas.add(staffordshire())
     for n in range(count):
         case = make_case(coordinator_user=boss, agencies=[police])
-        act(boss, case, police, dt.date(2030, 1, 1) + dt.timedelta(days=n), f"Fictional {n}")
+        for k in range(actions):
+            due = dt.date(2030, 1, 1) + dt.timedelta(days=n)
+            act(boss, case, police, due, f"Fictional {n}.{k}")
     client.force_login(agency_lead(police) if as_lead else boss)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("cases:my-work"))
-    assert len(rows(response.content.decode())) == count
+        response = client.get(reverse("cases:my-work"), params)
+    assert len(rows(response.content.decode())) == min(count * actions, 50)
     return len(queries)
 
 
-@pytest.mark.parametrize("count", [1, 50])
+# 60 cases (and actions) are more than a page of each.
+@pytest.mark.parametrize("count", [1, 50, 60])
 def test_my_work_runs_a_fixed_number_of_queries_for_a_lead(client, count):
     # session, user, roles, count and page of actions, count and page of cases, unread
     # notifications; both pages recorded as one "listed" event (one insert of records)
@@ -180,8 +216,16 @@ def test_my_work_runs_a_fixed_number_of_queries_for_a_lead(client, count):
     assert _my_work_queries(client, count, as_lead=True) == 8 + listed
 
 
-@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize("count", [1, 50, 60])
 def test_my_work_runs_a_fixed_number_of_queries_for_a_coordinator(client, count):
     # as for a lead, and the agency filter's choices
     listed = audit_event_queries(agency=False, listed_rows=True)
     assert _my_work_queries(client, count, as_lead=False) == 9 + listed
+
+
+@pytest.mark.parametrize("actions", [1, 12])
+@pytest.mark.parametrize("status", ["", "any"])
+def test_my_work_queries_do_not_grow_with_actions(client, actions, status):
+    listed = audit_event_queries(agency=False, listed_rows=True)
+    queries = _my_work_queries(client, 3, as_lead=False, actions=actions, status=status)
+    assert queries == 9 + listed
