@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from audit.models import AuditEvent, AuditEventObject
+from audit.models import AuditEvent, AuditEventObject, content_hash
 from audit.services import listed_changes
 from bench.gen.copy import Rows
 
@@ -43,40 +44,26 @@ class Trail:
         changes: dict | None = None,
     ) -> int:
         rng = self.rng
-        event = AuditEvent(
-            at=at.astimezone(dt.UTC),
-            actor_id=actor.id if actor else None,
-            actor_label=actor.label if actor else "",
-            actor_agency=actor.agency if actor else "",
-            actor_roles=actor.roles if actor else "",
-            verb=verb,
-            object_type=object_type,
-            object_id=str(object_id),
-            case_reference=case_reference,
-            changes=changes or {},
-            request_id=f"{rng.getrandbits(128):032x}",
-            client_address=f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
-            prev_hash=None,
-        )
         values = {
-            name: getattr(event, name)
-            for name in (
-                "at",
-                "actor_id",
-                "actor_label",
-                "actor_agency",
-                "actor_roles",
-                "verb",
-                "object_type",
-                "object_id",
-                "case_reference",
-                "changes",
-                "request_id",
-                "client_address",
-                "prev_hash",
-            )
+            "at": at.astimezone(dt.UTC),
+            "actor_id": actor.id if actor else None,
+            "actor_label": actor.label if actor else "",
+            "actor_agency": actor.agency if actor else "",
+            "actor_roles": actor.roles if actor else "",
+            "verb": verb,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "case_reference": case_reference,
+            "changes": changes or {},
+            "request_id": f"{rng.getrandbits(128):032x}",
+            "client_address": (
+                f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+            ),
+            "prev_hash": None,
         }
-        values["hash"] = event.compute_hash()
+        # The model's own content() and hash, on the values without building a model
+        # instance (a third of the time per event): the same canonical form exactly.
+        values["hash"] = content_hash(AuditEvent.content(SimpleNamespace(**values)))
         self.count += 1
         return self.rows.add(AuditEvent, **values)
 
