@@ -11,6 +11,7 @@ from audit.verification import verify_trail
 from bench.gen.core import generate
 from bench.gen.plan import Plan
 from cases.models import Action, Case, CaseAgency, Child, Referral, Review
+from meetings.models import CaseDecision, Meeting
 from panel.dates import age_on
 from panel.models import User
 
@@ -69,6 +70,20 @@ def test_an_agency_lead_sees_only_cases_their_agency_is_involved_in(generated):
     involved = set(CaseAgency.objects.filter(agency=lead.agency).values_list("case_id", flat=True))
     assert visible == involved
     assert visible
+
+
+def test_each_area_has_meetings_its_coordinator_sees(generated):
+    coordinator = User.objects.get(username="bench.coord.a01.1")
+    area = coordinator.role_assignments.get().area
+    mine = Meeting.objects.filter(area=area)
+    # About monthly over the plan's months, and the next one with its agenda published.
+    assert mine.count() == generated.meeting_months + 1
+    assert mine.filter(status="published").count() == 1
+    assert mine.filter(status="cancelled").count() == 1
+    assert set(Meeting.objects.visible_to(coordinator)) == set(mine)
+    heard = CaseDecision.objects.filter(meeting__area=area)
+    assert heard.exists()
+    assert not heard.exclude(case__area=area).exists()
 
 
 def test_the_audit_trail_verifies(generated):
