@@ -14,7 +14,7 @@ log = logging.getLogger("bench.generate")
 def generate(using: str, plan: Plan, meetings: bool = True) -> float:
     """Generate (or finish generating) the data set; returns the seconds this run took."""
     from bench.gen.cases import Ctx, write_batch
-    from bench.gen.extras import write_notifications, write_triage
+    from bench.gen.extras import write_authenticators, write_notifications, write_triage
     from bench.gen.reference import load_world, write_reference
 
     began = time.monotonic()
@@ -37,6 +37,12 @@ def generate(using: str, plan: Plan, meetings: bool = True) -> float:
         )
         if batch % 10 == 9 or batch == plan.batches - 1:
             log.info("cases: %d of %d batches", batch + 1, plan.batches)
+    runner.run_step(
+        using,
+        "authenticators",
+        lambda rows, trail, rng: write_authenticators(ctx(rows, trail, rng)),
+        plan.seed,
+    )
     runner.run_step(
         using, "triage", lambda rows, trail, rng: write_triage(ctx(rows, trail, rng)), plan.seed
     )

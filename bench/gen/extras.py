@@ -98,3 +98,34 @@ def write_notifications(ctx: Ctx, using: str) -> None:
                 read_at=at + dt.timedelta(hours=5) if rng.random() < 0.6 else None,
                 emailed_at=at + dt.timedelta(minutes=1),
             )
+
+
+def write_authenticators(ctx: Ctx) -> None:
+    """Coordinators and auditors must sign in with a second factor: each gets a confirmed
+    authenticator with the published demo secret (DEBUG only), so ``manage.py demo_code``
+    prints their current code, as for the demo users."""
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from panel.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    people = [c for area in ctx.world.areas for c in area.coordinators] + ctx.world.auditors
+    for person in people:
+        device_id = ctx.rows.add(
+            TOTPDevice,
+            user_id=person.id,
+            name="Bench authenticator",
+            key=key,
+            confirmed=True,
+            created_at=ctx.now - dt.timedelta(days=700),
+        )
+        ctx.trail.event(
+            person,
+            AuditEvent.Verb.CREATED,
+            ctx.now - dt.timedelta(days=700),
+            object_type="otp_totp.totpdevice",
+            object_id=device_id,
+            changes={"two_factor": "bench authenticator (DEBUG only)"},
+        )
