@@ -293,7 +293,7 @@ def one_case(ctx: Ctx, index: int, is_large: bool) -> tuple[AreaWorld, int, int]
     straight_close = status == "closed" and rng.random() < 0.1
     if status == "awaiting":
         n_held = 0
-        back = triage_days + rng.uniform(0.5, 25)
+        back = triage_days + rng.uniform(0.5, 13)
     elif status == "closed":
         n_held = 0 if straight_close else rng.choice([1, 1, 2, 2, 2, 3])
         span = triage_days + panel_days + (n_held + 1) * cadence + 25
@@ -377,7 +377,13 @@ def one_case(ctx: Ctx, index: int, is_large: bool) -> tuple[AreaWorld, int, int]
     due = (opened_at + dt.timedelta(days=settings.REVIEW_CADENCE_DAYS[level])).date()
     last_held = panel_at.date()
     levels = [level]
-    for _ in range(n_held):
+    # An open case's reviews are held up to today, so its upcoming one is due ahead; for a
+    # few (8%) the last one or two were not held, and the upcoming one is overdue.
+    overdue = rng.randint(1, 30) if rng.random() < 0.08 else 0
+    limit = ctx.today - dt.timedelta(days=overdue)
+    for _ in range(n_held if status != "open" else 400):
+        if status == "open" and due >= limit:
+            break
         held_on = max(last_held + DAY, due + dt.timedelta(days=rng.randint(-3, 3)))
         if held_on >= ctx.today:
             break

@@ -16,7 +16,7 @@ from django.db import connections, transaction
 
 from bench.gen.copy import Rows
 from bench.gen.plan import Plan
-from bench.gen.trail import Trail, seal_all
+from bench.gen.trail import Trail, seal_all, seal_batch
 
 log = logging.getLogger("bench.generate")
 
@@ -102,9 +102,11 @@ def run_step(
         work(rows, trail, rng)
         counts = rows.count()
         total = rows.write()
+        sealed = seal_batch(using, trail)
         seconds = time.monotonic() - began
         _mark(using, step, seconds, counts)
-    seal_all()
+    if not sealed:
+        seal_all()
     seconds = time.monotonic() - began
     log.info(
         "%s: %d rows in %.1f s (%.0f rows/s), %d audit events",

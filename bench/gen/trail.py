@@ -31,6 +31,8 @@ class Trail:
         self.rows = rows
         self.rng = rng
         self.count = 0
+        # (id, hash) of each event, in id order: what the batch's checkpoint covers.
+        self.sealed: list[tuple[int, str]] = []
 
     def event(
         self,
@@ -65,7 +67,9 @@ class Trail:
         # instance (a third of the time per event): the same canonical form exactly.
         values["hash"] = content_hash(AuditEvent.content(SimpleNamespace(**values)))
         self.count += 1
-        return self.rows.add(AuditEvent, **values)
+        event_id = self.rows.add(AuditEvent, **values)
+        self.sealed.append((event_id, values["hash"]))
+        return event_id
 
     def listed(
         self,
@@ -98,3 +102,64 @@ def seal_all() -> int:
     while seal() is not None:
         made += 1
     return made
+
+
+def seal_batch(using: str, trail: Trail) -> bool:
+    """Seal the batch's own events inside its transaction, as ``audit.sealing.seal()`` does
+    when the sealer itself wrote them (its horizon is then this transaction's id and the
+    next event id), with the MAC fed from the hashes just computed instead of read back:
+    the same checkpoint, without reading 20,000 events again per batch. Only when the
+    horizon is exactly the batch's own and no other event is waiting; otherwise False, and
+    the project's ``seal()`` runs after the commit."""
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from audit.models import AuditCheckpoint
+    from audit.sealing import (
+        SEAL_LOCK,
+        CheckpointMac,
+        _horizon,
+        _legacy_end,
+        current_keys,
+        write_anchor,
+    )
+
+    if not trail.sealed:
+        return True
+    connection = connections[using]
+    key_id, key = next(iter(current_keys().items()))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+        last = AuditCheckpoint.objects.using(using).order_by("-id").first()
+        start = last.stop if last else (0, 0)
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        own = cursor.fetchone()[0]
+        first_id, last_id = trail.sealed[0][0], trail.sealed[-1][0]
+        if _horizon(cursor) != (own, last_id + 1) or start > (own, first_id):
+            return False
+        cursor.execute(
+            'SELECT count(*) FROM audit_auditevent WHERE prev_hash IS NULL AND ("xid", "id") >= '
+            "(%s, %s)",
+            list(start),
+        )
+        if cursor.fetchone()[0] != len(trail.sealed):
+            return False
+    mac = CheckpointMac(key)
+    for event_id, event_hash in trail.sealed:
+        mac.add(event_id, event_hash)
+    legacy_last_id, legacy_last_hash = _legacy_end() if last is None else (None, "")
+    checkpoint = AuditCheckpoint(
+        sealed_at=timezone.now(),
+        key_id=key_id,
+        from_xid=start[0],
+        from_id=start[1],
+        to_xid=own,
+        to_id=last_id + 1,
+        event_count=len(trail.sealed),
+        legacy_last_id=legacy_last_id,
+        legacy_last_hash=legacy_last_hash,
+    )
+    checkpoint.mac = mac.finish(checkpoint, last.mac if last else "")
+    checkpoint.save(force_insert=True, using=using)
+    transaction.on_commit(lambda: write_anchor(checkpoint), using=using)
+    return True

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from audit.verification import verify_trail
 from bench.gen.core import generate
 from bench.gen.plan import Plan
 from cases.models import Action, Case, CaseAgency, Child, Referral, Review
-from meetings.models import CaseDecision, Meeting
+from meetings.models import AgendaItem, CaseDecision, Meeting
 from panel.dates import age_on
 from panel.models import User
 
@@ -81,9 +82,10 @@ def test_each_area_has_meetings_its_coordinator_sees(generated):
     assert mine.filter(status="published").count() == 1
     assert mine.filter(status="cancelled").count() == 1
     assert set(Meeting.objects.visible_to(coordinator)) == set(mine)
-    heard = CaseDecision.objects.filter(meeting__area=area)
-    assert heard.exists()
-    assert not heard.exclude(case__area=area).exists()
+    # Held meetings minute a general item; cases are heard only in their own area.
+    assert AgendaItem.objects.filter(meeting__area=area, kind="general", status="heard").exists()
+    assert AgendaItem.objects.filter(kind="case").exists()
+    assert not CaseDecision.objects.exclude(case__area=F("meeting__area")).exists()
 
 
 def test_the_audit_trail_verifies(generated):
