@@ -1,0 +1,101 @@
+"""The bench data generator (bench/generate.py) at a tiny size, into the test database:
+the shape of what it makes, the domain rules its rows keep, the need-to-know scope over
+them, and an audit trail that verifies. PostgreSQL only: it writes with COPY."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import F
+
+from audit.verification import verify_trail
+from bench.gen.core import generate
+from bench.gen.plan import Plan
+from cases.models import Action, Case, CaseAgency, Child, Referral, Review
+from meetings.models import AgendaItem, CaseDecision, Meeting
+from panel.dates import age_on
+from panel.models import User
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the generator writes with PostgreSQL's COPY; run with a PostgreSQL DATABASE_URL",
+    ),
+]
+
+CASES = 20
+
+
+@pytest.fixture
+def generated(settings, tmp_path):
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "anchor.json")
+    plan = Plan.make(CASES, areas=2, seed=3, batch=8)
+    generate("default", plan)
+    return plan
+
+
+def test_counts_in_the_expected_shape(generated):
+    assert Case.objects.count() == CASES
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert "closed" in statuses
+    assert Referral.objects.filter(status="accepted").count() == CASES
+    assert Referral.objects.filter(status="submitted").count() == generated.awaiting_triage
+    assert Child.objects.count() >= CASES - 3  # re-referrals share a child
+    assert Action.objects.count() > CASES * 3
+    # An open or awaiting case has exactly one upcoming review; a closed one none.
+    for case in Case.objects.all():
+        upcoming = Review.objects.filter(case=case, status="upcoming").count()
+        assert upcoming == (0 if case.status == "closed" else 1)
+    assert User.objects.filter(username__startswith="bench.coord.").count() == 2 * 3
+
+
+def test_every_child_under_18_or_a_young_adult_with_a_reason(generated):
+    for referral in Referral.objects.select_related("child"):
+        age = age_on(referral.child.date_of_birth, referral.referred_at.date())
+        assert age <= 25
+        assert age < 18 or referral.young_adult_reason.strip(), referral.pk
+
+
+def test_a_coordinator_sees_exactly_their_areas_cases(generated):
+    coordinator = User.objects.get(username="bench.coord.a01.1")
+    area = coordinator.role_assignments.get().area
+    visible = set(Case.objects.visible_to(coordinator).values_list("pk", flat=True))
+    assert visible == set(Case.objects.filter(area=area).values_list("pk", flat=True))
+    assert visible
+
+
+def test_an_agency_lead_sees_only_cases_their_agency_is_involved_in(generated):
+    lead = User.objects.get(username="bench.lead.a01.social.1")
+    visible = set(Case.objects.visible_to(lead).values_list("pk", flat=True))
+    involved = set(CaseAgency.objects.filter(agency=lead.agency).values_list("case_id", flat=True))
+    assert visible == involved
+    assert visible
+
+
+def test_each_area_has_meetings_its_coordinator_sees(generated):
+    coordinator = User.objects.get(username="bench.coord.a01.1")
+    area = coordinator.role_assignments.get().area
+    mine = Meeting.objects.filter(area=area)
+    # About monthly over the plan's months, and the next one with its agenda published.
+    assert mine.count() == generated.meeting_months + 1
+    assert mine.filter(status="published").count() == 1
+    assert mine.filter(status="cancelled").count() == 1
+    assert set(Meeting.objects.visible_to(coordinator)) == set(mine)
+    # Held meetings minute a general item; cases are heard only in their own area.
+    assert AgendaItem.objects.filter(meeting__area=area, kind="general", status="heard").exists()
+    assert AgendaItem.objects.filter(kind="case").exists()
+    assert not CaseDecision.objects.exclude(case__area=F("meeting__area")).exists()
+
+
+def test_the_audit_trail_verifies(generated):
+    report = verify_trail()
+    assert report.ok, report.problem
+    assert report.events > CASES * 10
+
+
+def test_running_again_adds_nothing(generated):
+    before = Case.objects.count(), Action.objects.count()
+    generate("default", generated)
+    assert (Case.objects.count(), Action.objects.count()) == before
+    assert verify_trail().ok
