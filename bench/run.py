@@ -674,8 +674,15 @@ def render(args, rows, missing, raw, counts, sections, people: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _stop(signum, frame):
+    # Unwinds through run()'s finally, which stops gunicorn (its own process group).
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
     try:
         return run(args)
     except Exception as error:  # the run failed, not a page
