@@ -59,7 +59,9 @@ class Measurement:
 
     @property
     def error_count(self) -> int:
-        return sum(self.errors.values()) + self.timeouts
+        """Responses that were not 2xx and connections that failed. Timeouts are timings
+        (a page slower than the client waits) and are reported apart."""
+        return sum(self.errors.values())
 
     def ms(self, p: float) -> float | None:
         value = percentile(self.times, p)
@@ -84,6 +86,10 @@ class Row:
     @property
     def error_count(self) -> int:
         return sum(m.error_count for m in (self.one, self.many) if m is not None)
+
+    @property
+    def timeouts(self) -> int:
+        return sum(m.timeouts for m in (self.one, self.many) if m is not None)
 
     def misses(self, admin_throughput: float | None, raw_ratio: float | None = None) -> list[str]:
         """The targets this row misses: p95 at one client, throughput at 20 clients below
@@ -164,7 +170,9 @@ def table(
             fmt_ms(one.ms(95) if one else None) + _cut(one),
             fmt_ms(one.ms(99) if one else None),
             fmt_rate(one.throughput if one else None),
-            fmt_ms(many.ms(95) if many else None) + _cut(many),
+            fmt_ms(many.ms(95) if many else None)
+            + _cut(many)
+            + (f" ({row.note})" if row.note else ""),
             fmt_rate(many.throughput if many else None),
             fmt_errors(row),
             ", ".join(f"**{m}**" for m in misses),

@@ -441,6 +441,46 @@ def wait_for_health(port: int, server: subprocess.Popen, seconds: float = 90) ->
     raise RuntimeError(f"no answer from {url} after {seconds:.0f} s")
 
 
+def request_timeout(box: float) -> float:
+    return max(box * 3, 60.0)
+
+
+def too_slow(row: Row, clients: int, args: argparse.Namespace) -> str:
+    """Why a page is not measured at ``clients`` clients, if it is so slow at one that the
+    first round alone would keep every worker busy past the requests' timeout: queued
+    behind each other, they would time out and hold the workers into the next rows."""
+    p50 = row.one.ms(50) if row.one else None
+    if p50 is None:
+        return ""
+    busy = clients * p50 / 1000 / args.workers
+    if busy <= request_timeout(args.box):
+        return ""
+    return (
+        f"not run at {clients} clients: {clients} requests of {p50 / 1000:.1f} s "
+        f"would keep {args.workers} workers busy {busy:.0f} s"
+    )
+
+
+def drain(port: int, server: subprocess.Popen, seconds: float = 600) -> None:
+    """After a measurement cut short, wait until the server answers /healthz again within
+    a second: requests the clients gave up on are still being served."""
+    deadline = time.monotonic() + seconds
+    url = f"http://{HOST}:{port}/healthz"
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    while time.monotonic() < deadline and server.poll() is None:
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=seconds):  # noqa: S310
+                pass
+        except urllib.error.HTTPError:
+            pass
+        except OSError:
+            time.sleep(1)
+            continue
+        if time.monotonic() - started < 1.0:
+            return
+
+
 def stop_gunicorn(server: subprocess.Popen) -> None:
     if server.poll() is not None:
         return
@@ -461,7 +501,7 @@ async def measure(
     port: int, target: Target, clients: int, total: int, warmup: int, box: float
 ) -> Measurement:
     result = Measurement(clients=clients, planned=total)
-    timeout = max(box * 3, 60.0)
+    timeout = request_timeout(box)
     connections = [Connection(HOST, port, timeout=timeout) for _ in range(clients)]
     for _ in range(warmup):
         with contextlib.suppress(Exception):
@@ -570,8 +610,17 @@ def run(args: argparse.Namespace) -> int:
             before = load()
             started = time.monotonic()
             for n, target in enumerate(targets, 1):
-                measurement = asyncio.run(measure(port, target, clients, total, warmup, args.box))
                 row = rows[(target.label, target.role)]
+                if clients > 1 and (skip := too_slow(row, clients, args)):
+                    row.note = skip
+                    log(
+                        f"{clients} clients {n}/{len(targets)} {target.label} "
+                        f"[{target.role}]: {skip}"
+                    )
+                    continue
+                measurement = asyncio.run(measure(port, target, clients, total, warmup, args.box))
+                if measurement.timeouts or measurement.cut:
+                    drain(port, server)
                 if clients == 1:
                     row.one = measurement
                 else:
@@ -599,6 +648,9 @@ def run(args: argparse.Namespace) -> int:
     out.write_text(report)
     print(report)
     log(f"written to {out}")
+    timeouts = sum(row.timeouts for row in rows.values())
+    if timeouts:
+        log(f"{timeouts} requests timed out (timings: they do not fail the run)")
     errors = sum(row.error_count for row in rows.values())
     if errors:
         log(f"{errors} responses were not 2xx (or failed): see the errors column")
@@ -666,7 +718,7 @@ def render(args, rows, missing, raw, counts, sections, people: str) -> str:
         if admin and admin.one
         else "Admin changelist: not measured.",
     ]
-    failures = [r for r in rows.values() if r.error_count]
+    failures = [r for r in rows.values() if r.error_count or r.timeouts]
     if failures:
         lines += ["", "## Responses that were not 2xx", ""]
         for row in failures:

@@ -78,3 +78,12 @@ def test_a_row_cut_by_the_time_box_says_so():
 
     assert "(cut 2/30)" in table([row])
     assert fmt_errors(row) == "0"
+
+
+def test_timeouts_are_reported_but_are_not_errors():
+    row = _row(0.1, 20.0)
+    row.many.timeouts = 3
+
+    assert row.error_count == 0
+    assert row.timeouts == 3
+    assert "3x timeout" in fmt_errors(row)
