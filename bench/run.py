@@ -70,7 +70,10 @@ class Target:
     label: str
     role: str
     path: str
-    headers: dict[str, str]
+    # One set a client: each client is its own person at their own desk, with their own
+    # session (or API token), as 20 people are; 20 clients on one session would measure
+    # one session row's updates queueing, which no real load does.
+    headers: list[dict[str, str]]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -307,8 +310,9 @@ def plan(args: argparse.Namespace, users: dict) -> tuple[list[Target], list[Row]
     from bench.baselines import ensure_staff_user
 
     only = re.compile(args.only, re.IGNORECASE) if args.only else None
-    sessions = {role: make_session(user) for role, user in users.items()}
-    tokens: dict[str, str] = {}
+    people = max(args.clients)
+    sessions = {role: [make_session(user) for _ in range(people)] for role, user in users.items()}
+    tokens: dict[str, list[str]] = {}
     targets: list[Target] = []
     missing: list[Row] = []
     found: dict[tuple, dict | None] = {}
@@ -334,15 +338,19 @@ def plan(args: argparse.Namespace, users: dict) -> tuple[list[Target], list[Row]
             if query:
                 path = f"{path}?{query}"
             if page.api and role not in tokens:
-                tokens[role] = make_token(user)
-            headers = headers_for(sessions[role], tokens.get(role), page.api)
+                tokens[role] = [make_token(user) for _ in range(people)]
+            headers = [
+                headers_for(session, token, page.api)
+                for session, token in zip(
+                    sessions[role], tokens.get(role, [None] * people), strict=True
+                )
+            ]
             targets.append(Target(page.label, role, path, headers))
     if not only or only.search(ADMIN_LABEL) or only.search("case list"):
         staff = ensure_staff_user()
         path = reverse("bench_admin:cases_case_changelist")
-        targets.append(
-            Target(ADMIN_LABEL, STAFF, path, headers_for(make_session(staff), None, False))
-        )
+        headers = [headers_for(make_session(staff), None, False) for _ in range(people)]
+        targets.append(Target(ADMIN_LABEL, STAFF, path, headers))
     return targets, missing
 
 
@@ -505,17 +513,17 @@ async def measure(
     connections = [Connection(HOST, port, timeout=timeout) for _ in range(clients)]
     for _ in range(warmup):
         with contextlib.suppress(Exception):
-            await connections[0].get(target.path, target.headers)
+            await connections[0].get(target.path, target.headers[0])
     remaining = total
     started = time.perf_counter()
     deadline = started + box
 
-    async def client(connection: Connection) -> None:
+    async def client(connection: Connection, headers: dict[str, str]) -> None:
         nonlocal remaining
         while remaining > 0 and time.perf_counter() < deadline:
             remaining -= 1
             try:
-                status, _size, seconds = await connection.get(target.path, target.headers)
+                status, _size, seconds = await connection.get(target.path, headers)
             except TimeoutError:
                 result.timeouts += 1
                 continue
@@ -525,7 +533,9 @@ async def measure(
                 continue
             result.add(seconds, status, target.path)
 
-    await asyncio.gather(*(client(c) for c in connections))
+    await asyncio.gather(
+        *(client(c, target.headers[i % len(target.headers)]) for i, c in enumerate(connections))
+    )
     result.wall = time.perf_counter() - started
     result.cut = remaining > 0
     for connection in connections:
