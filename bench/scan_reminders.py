@@ -4,10 +4,10 @@ time the action and review scans on it. Bench-only: not part of the app.
 
     createdb sp_scan_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sp_scan_bench python manage.py migrate
-    DATABASE_URL=... python docs-pending/scan_bench.py build --cases 100000
-    DATABASE_URL=... python docs-pending/scan_bench.py scan actions   # first run
-    DATABASE_URL=... python docs-pending/scan_bench.py scan actions   # repeat run
-    DATABASE_URL=... python docs-pending/scan_bench.py reset          # drop reminders
+    DATABASE_URL=... python bench/scan_reminders.py build --cases 100000
+    DATABASE_URL=... python bench/scan_reminders.py scan actions   # first run
+    DATABASE_URL=... python bench/scan_reminders.py scan actions   # repeat run
+    DATABASE_URL=... python bench/scan_reminders.py reset          # drop reminders
     dropdb sp_scan_bench
 
 Shape: 10 areas, 4 agencies each (3 agency leads and 30 staff each), 2 coordinators an
