@@ -311,7 +311,7 @@ def test_the_link_shows_the_auditor_that_one_event(client):
 
     page = client.get(f"/audit/?event={event.pk}").content.decode()
 
-    assert "1 events" in page
+    assert "1 event, newest first" in page
     assert str(person) in page  # the auditor sees who was given the role
     assert "Auditor" in page
 
