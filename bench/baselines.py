@@ -1,8 +1,9 @@
 """Same-run baselines for the case list (issue 11).
 
 1. Raw SQL: the rows the case list shows (same columns, same order, LIMIT 50, the same
-   scope predicate for the user) in one hand-written query, timed over psycopg directly:
-   what the database alone needs for the page's rows. Table and column names come from the
+   scope predicate for the user) in one hand-written query, and the total the page shows
+   above them ("N cases") in a second, timed together over psycopg directly: what the
+   database alone needs for what the page shows. Table and column names come from the
    models' metadata, the scope from the user's role rows (a coordinator: their areas; an
    auditor: everything), so it follows the schema.
 2. The Django admin changelist of Case with the same columns (bench/admin_site.py), driven
@@ -16,8 +17,9 @@ import time
 from bench.report import percentile
 
 
-def case_list_sql(user) -> tuple[str, list]:
-    """The case list's rows for ``user`` as one SQL statement and its parameters."""
+def case_list_sql(user) -> list[tuple[str, list]]:
+    """The case list's rows for ``user`` and their total: two SQL statements, each with its
+    parameters."""
     from cases.models import Action, Case, Child, Review
     from panel.models import Agency, Area
 
@@ -28,11 +30,12 @@ def case_list_sql(user) -> tuple[str, list]:
     review = Review._meta.db_table
     action = Action._meta.db_table
     params: list = [Review.Status.UPCOMING, list(Action.OPEN_STATUSES)]
+    scope_params: list = []
     if user.is_auditor:
         scope = "TRUE"
     elif user.coordinator_area_ids:
         scope = "c.area_id = ANY(%s)"
-        params.append(sorted(user.coordinator_area_ids))
+        scope_params.append(sorted(user.coordinator_area_ids))
     else:
         raise ValueError("the raw-SQL baseline is for a coordinator or an auditor")
     # Names come from the models' metadata, values are parameters.
@@ -52,22 +55,27 @@ def case_list_sql(user) -> tuple[str, list]:
          ORDER BY c.opened_at DESC, c.id DESC
          LIMIT 50
     """  # noqa: S608
-    return sql, params
+    count = f"SELECT count(*) FROM {case} c WHERE {scope}"  # noqa: S608
+    return [(sql, params + scope_params), (count, scope_params)]
 
 
-def time_sql(dsn: str, sql: str, params: list, runs: int, warmup: int = 2) -> dict:
-    """Run ``sql`` ``warmup`` times, then ``runs`` times timed, on one psycopg connection:
-    p50/p95 in ms and the row count."""
+def time_sql(dsn: str, statements: list[tuple[str, list]], runs: int, warmup: int = 2) -> dict:
+    """Run the statements ``warmup`` times, then ``runs`` times timed (all of them, one after
+    the other, as one measurement), on one psycopg connection with JIT off as the app's
+    are: p50/p95 in ms and the first statement's row count."""
     import psycopg
 
     times = []
     rows = 0
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn, autocommit=True, options="-c jit=off") as conn:
         for n in range(warmup + runs):
             started = time.perf_counter()
             with conn.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = len(cursor.fetchall())
+                for index, (sql, params) in enumerate(statements):
+                    cursor.execute(sql, params)
+                    fetched = cursor.fetchall()
+                    if index == 0:
+                        rows = len(fetched)
             if n >= warmup:
                 times.append(time.perf_counter() - started)
     return {

@@ -13,8 +13,8 @@ API tokens through the app's own ``create_api_token``, then measures:
 
 - 1 client: a warm-up, then ``--requests`` sequential requests per page and role;
 - 20 clients: ``--concurrent-requests`` requests per page and role, 20 at a time;
-- baselines: the case list's rows by raw SQL (psycopg, same scope, LIMIT 50) for the
-  coordinator and the auditor, and the bench-only admin's Case changelist at 1 and 20
+- baselines: the case list's rows and their total by raw SQL (psycopg, same scope, LIMIT 50)
+  for the coordinator and the auditor, and the bench-only admin's Case changelist at 1 and 20
   clients.
 
 Each measurement is time-boxed (``--box`` seconds, default 20): no new request is sent after
@@ -610,8 +610,7 @@ def run(args: argparse.Namespace) -> int:
     raw: dict[str, dict] = {}
     for role in (pages.COORDINATOR, pages.AUDITOR):
         if role in users:
-            sql, params = case_list_sql(users[role])
-            raw[role] = time_sql(database_url, sql, params, max(args.requests, 5))
+            raw[role] = time_sql(database_url, case_list_sql(users[role]), max(args.requests, 5))
     connections.close_all()
 
     port = free_port()
