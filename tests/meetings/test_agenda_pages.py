@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from meetings.models import AgendaItem, AgendaItemStatus, MeetingStatus
 from meetings.services import agenda
 from tests.factories import agency_lead, auditor, coordinator, referrer, stoke
-from tests.meetings.agenda_helpers import awaiting, make_panel, open_case
+from tests.meetings.agenda_helpers import awaiting, close, make_panel, open_case
 from tests.queries import audit_event_queries
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +255,91 @@ def test_the_to_be_scheduled_list_is_for_the_areas_coordinators(client):
         url = reverse("meetings:to-be-scheduled", args=[panel.area.pk])
         assert client.get(url).status_code == 403
     assert dt.date.today()
+
+
+ADD_CASE_QUERIES = 6
+
+# --- Choosing a case: a bounded list and a search by reference (issue 11) ---------------
+
+
+@pytest.fixture
+def three_shown(monkeypatch):
+    """Lists of at most three cases, so a test needs only a handful to pass the limit."""
+    monkeypatch.setattr("meetings.forms.agenda.CASES_SHOWN", 3)
+    monkeypatch.setattr("meetings.views.agenda.CASES_SHOWN", 3)
+
+
+def _options(html: str, cases) -> list[str]:
+    return [case.reference for case in cases if f">{case.reference} (" in html]
+
+
+def test_add_a_case_lists_at_most_the_limit_and_finds_the_rest_by_reference(client, three_shown):
+    panel = make_panel()
+    cases = sorted((awaiting(panel) for _ in range(5)), key=lambda case: case.reference)
+    client.force_login(panel.coordinator)
+    url = reverse("meetings:agenda-add-case", args=[panel.meeting.pk])
+
+    html = client.get(url).content.decode()
+    assert _options(html, cases) == [case.reference for case in cases[:3]]
+    assert "Only the first 3 cases are listed" in html
+
+    last = cases[-1]
+    html = client.get(url, {"q": last.reference.lower()}).content.decode()
+    assert _options(html, cases) == [last.reference]
+    assert "Only the first" not in html
+
+
+def test_a_case_not_listed_can_still_be_added(client, three_shown):
+    panel = make_panel()
+    cases = sorted((awaiting(panel) for _ in range(5)), key=lambda case: case.reference)
+    client.force_login(panel.coordinator)
+    url = reverse("meetings:agenda-add-case", args=[panel.meeting.pk])
+
+    response = client.post(url, {"case": cases[-1].pk, "reason": "added"})
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert AgendaItem.objects.get().case == cases[-1]
+
+
+def test_add_a_case_refuses_a_closed_case_even_by_id(client):
+    panel = make_panel()
+    closed = awaiting(panel)
+    close(closed)
+    client.force_login(panel.coordinator)
+    url = reverse("meetings:agenda-add-case", args=[panel.meeting.pk])
+
+    html = client.get(url, {"q": closed.reference}).content.decode()
+    assert f">{closed.reference} (" not in html
+    response = client.post(url, {"case": closed.pk, "reason": "added"})
+
+    assert "There is a problem" in response.content.decode()
+    assert not AgendaItem.objects.exists()
+
+
+def test_a_members_search_finds_only_cases_they_may_see(client):
+    panel = make_panel()
+    lead = agency_lead(panel.police)
+    other = open_case(panel, agencies=[panel.health])
+    client.force_login(lead)
+    url = reverse("meetings:agenda-request", args=[panel.meeting.pk])
+
+    html = client.get(url, {"q": other.reference}).content.decode()
+
+    assert f">{other.reference} (" not in html
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_add_a_case_takes_the_same_queries_however_many_open_cases(
+    client, django_assert_num_queries, three_shown, count
+):
+    panel = make_panel()
+    for _ in range(count):
+        awaiting(panel)
+    client.force_login(panel.coordinator)
+    url = reverse("meetings:agenda-add-case", args=[panel.meeting.pk])
+
+    # session, user, roles, the meeting, the cases offered (one row
+    # past the limit says whether there are more), unread notifications
+    with django_assert_num_queries(ADD_CASE_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
