@@ -118,6 +118,92 @@ def case_scope(user: User | None, prefix: str = "") -> Q:
     return scope
 
 
+def _case_id_sets(user: User) -> list[models.QuerySet]:
+    """The parts of ``case_scope`` for a user who is not an auditor, each as one subquery of
+    case ids that does not depend on the row and that an index answers: the user's areas'
+    cases, their agency's links, the cases they lead and those of their open actions."""
+    from cases.models import Case, CaseAgency
+
+    sets = []
+    if user.coordinator_area_ids:
+        sets.append(Case.objects.filter(area_id__in=user.coordinator_area_ids).values("pk"))
+    if user.is_agency_lead and user.agency_id:
+        sets.append(CaseAgency.objects.filter(agency_id=user.agency_id).values("case_id"))
+    if user.agency_id and not user.is_agency_lead:
+        sets.append(live_lead_professionals().filter(lead_professional_id=user.pk).values("pk"))
+        sets.append(live_owned_actions().filter(owner_id=user.pk).values("case_id"))
+    return sets
+
+
+def case_id_scope(user: User | None, field: str = "case_id") -> Q:
+    """``case_scope`` asked of a column holding a case's id (``field``): "the id is one of
+    these", for each part of the scope (``_case_id_sets``). PostgreSQL works each out once,
+    as a small hashed set, where "one of the cases the user may see"
+    (``Case.objects.visible_to(user)`` as a subquery) reads every case to test the OR of
+    its parts. The same cases; a row with no case is never in."""
+    if not _active(user):
+        return NOTHING
+    if user.is_auditor:
+        return Q(**{f"{field}__isnull": False})
+    scope = NOTHING
+    for ids in _case_id_sets(user):
+        scope |= Q(**{f"{field}__in": ids})
+    return scope
+
+
+def _referral_sets(user: User) -> list[models.QuerySet]:
+    """The parts of ``ReferralQuerySet.visible_to`` for a user who is not an auditor, each
+    a query of referrals that an index answers: those they made, those of their areas and
+    (for a user with an agency) those of each part of their case scope."""
+    from cases.models import Referral
+
+    sets = [Referral.objects.filter(referrer_id=user.pk)]
+    if user.coordinator_area_ids:
+        sets.append(Referral.objects.filter(area_id__in=user.coordinator_area_ids))
+    if user.agency_id:
+        sets += [Referral.objects.filter(case_id__in=ids) for ids in _case_id_sets(user)]
+    return sets
+
+
+def referral_id_scope(user: User | None, field: str) -> Q:
+    """``ReferralQuerySet.visible_to`` asked of a column holding a referral's id, in the
+    same way as ``case_id_scope``: "one of these ids" for each part of the scope."""
+    if not _active(user):
+        return NOTHING
+    if user.is_auditor:
+        return Q(**{f"{field}__isnull": False})
+    scope = NOTHING
+    for referrals in _referral_sets(user):
+        scope |= Q(**{f"{field}__in": referrals.values("pk")})
+    return scope
+
+
+def case_child_scope(user: User | None, field: str = "pk") -> Q:
+    """Whether the child whose id is in ``field`` is the child of a case the user may see,
+    as "one of these children" for each part of the case scope (see ``case_id_scope``)."""
+    from cases.models import Case
+
+    if not _active(user):
+        return NOTHING
+    if user.is_auditor:
+        return Q(**{f"{field}__isnull": False})
+    scope = NOTHING
+    for ids in _case_id_sets(user):
+        # The user's areas' cases by their own index, not "one of these case ids".
+        cases = ids if ids.model is Case else Case.objects.filter(pk__in=ids)
+        scope |= Q(**{f"{field}__in": cases.values("child_id")})
+    return scope
+
+
+def flag(condition: Q) -> models.Expression:
+    """A condition as a true/false column."""
+    return models.Case(
+        models.When(condition, then=models.Value(True)),
+        default=models.Value(False),
+        output_field=models.BooleanField(),
+    )
+
+
 def works_on_a_case(user: User | None) -> bool:
     """Whether the user is, right now, a live lead professional or the owner of an open
     action (one query): they have work to list, whatever their roles."""
@@ -139,7 +225,12 @@ class CaseChildQuerySet(models.QuerySet):
     """For records that hang off one case (reviews, notes, transitions)."""
 
     def visible_to(self, user: User | None) -> models.QuerySet:
-        return self.filter(case_scope(user, "case__"))
+        # The case's id "one of these", each part answered by an index (case_id_scope),
+        # not a join to every case to test its area: the list then reads its own index
+        # in its order and stops at the page.
+        if is_auditor(user):
+            return self.all()
+        return self.filter(case_id_scope(user, "case_id"))
 
 
 class ActionQuerySet(CaseChildQuerySet):
@@ -148,8 +239,6 @@ class ActionQuerySet(CaseChildQuerySet):
 
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user: User | None) -> ReferralQuerySet:
-        from cases.models import Case
-
         if not _active(user):
             return self.none()
         if user.is_auditor:
@@ -160,45 +249,54 @@ class ReferralQuerySet(models.QuerySet):
             scope |= Q(area_id__in=user.coordinator_area_ids)
         if user.agency_id:
             # Agency leads, lead professionals and owners: the referrals of their cases.
-            scope |= Q(case__in=Case.objects.visible_to(user).values("pk"))
+            # (As "one of these case ids", each answered by an index, not "one of the
+            # cases the user may see", which reads every case.)
+            scope |= case_id_scope(user, "case_id")
         return self.filter(scope)
 
 
 class ChildQuerySet(models.QuerySet):
     def visible_to(self, user: User | None) -> ChildQuerySet:
-        from cases.models import Case, Referral
-
         if not _active(user):
             return self.none()
         if user.is_auditor:
             return self.all()
-        case_children = Case.objects.visible_to(user).values("child_id")
-        referral_children = Referral.objects.visible_to(user).values("child_id")
-        return self.filter(Q(pk__in=case_children) | Q(pk__in=referral_children))
+        # The children of the cases and of the referrals the user may see, part by part,
+        # each "one of these children" answered by an index (see case_id_scope).
+        scope = case_child_scope(user, "pk")
+        for referrals in _referral_sets(user):
+            scope |= Q(pk__in=referrals.values("child_id"))
+        return self.filter(scope)
 
 
 class RiskAssessmentQuerySet(models.QuerySet):
     def visible_to(self, user: User | None) -> RiskAssessmentQuerySet:
-        from cases.models import Case, Referral
-
         if not _active(user):
             return self.none()
         if user.is_auditor:
             return self.all()
-        return self.filter(
-            Q(case__in=Case.objects.visible_to(user).values("pk"))
-            | Q(referral__in=Referral.objects.visible_to(user).values("pk"))
-        )
+        return self.filter(case_id_scope(user, "case_id") | referral_id_scope(user, "referral_id"))
 
 
-def case_visible(user: User | None, field: str = "case_id") -> Exists:
-    """Whether the case a row points at is one the user may see, as an annotation (one
-    EXISTS in the same query, never a query per row). A link to a case, or its reference,
-    is shown only then, so a case's reference never reaches someone outside it: the web
-    pages and the API both decide linked cases with this one expression."""
-    from cases.models import Case
+def case_visible(user: User | None, field: str = "case_id") -> models.Expression:
+    """Whether the case a row points at is one the user may see, as an annotation (in the
+    same query, never a query per row). A link to a case, or its reference, is shown only
+    then, so a case's reference never reaches someone outside it: the web pages and the API
+    both decide linked cases with this one expression. Not a correlated EXISTS repeating
+    the user's whole scope for each row: ``case_id_scope``'s subqueries, worked out once."""
+    return flag(case_id_scope(user, field))
 
-    return Exists(Case.objects.visible_to(user).filter(pk=OuterRef(field)))
+
+def referral_visible(user: User | None, field: str) -> models.Expression:
+    """As ``case_visible``, for a column holding a referral's id (a repeat's earlier
+    referral): whether it is one the user may see. Asked only of a row that has one, so the
+    referral scope's subqueries are worked out only when a row needs them."""
+    return models.Case(
+        models.When(**{f"{field}__isnull": True}, then=models.Value(False)),
+        models.When(referral_id_scope(user, field), then=models.Value(True)),
+        default=models.Value(False),
+        output_field=models.BooleanField(),
+    )
 
 
 def get_for_user(model, user: User | None, pk, *, viewed: bool = False, queryset=None):

@@ -87,7 +87,11 @@ class Child(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name_plural = "children"
-        indexes = [models.Index(fields=["date_of_birth", "name_key"], name="child_dob_name")]
+        indexes = [
+            models.Index(fields=["date_of_birth", "name_key"], name="child_dob_name"),
+            # The API's child list, by name: read in order and stopped at the page.
+            models.Index(fields=["last_name", "first_name", "id"], name="child_name"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(first_name=""), name="child_first_name_set"),
             models.CheckConstraint(condition=~Q(last_name=""), name="child_last_name_set"),
@@ -556,6 +560,8 @@ class Referral(models.Model):
                 condition=Q(status="submitted"),
                 name="referral_triage_queue",
             ),
+            # The API's referral list, newest first: read in order and stopped at the page.
+            models.Index(fields=["-referred_at", "-id"], name="referral_referred"),
         ]
 
     def __str__(self) -> str:
@@ -604,7 +610,9 @@ class RiskAssessment(models.Model):
         indexes = [
             models.Index(
                 fields=["referral", "-assessed_at", "-id"], name="assessment_referral_latest"
-            )
+            ),
+            # The API's assessment list, newest first.
+            models.Index(fields=["-assessed_at", "-id"], name="assessment_assessed"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -781,6 +789,8 @@ class Action(models.Model):
                 condition=Q(status__in=["open", "in_progress"]),
                 name="action_open_due",
             ),
+            # The API's action list (any status), by due date.
+            models.Index(fields=["due_date", "id"], name="action_due"),
         ]
 
     def __str__(self) -> str:
@@ -883,6 +893,8 @@ class Review(models.Model):
                 name="review_next_due_after_held",
             ),
         ]
+        # The API's review list, by due date.
+        indexes = [models.Index(fields=["due_date", "id"], name="review_due")]
 
     def __str__(self) -> str:
         return f"{self.case} review due {self.due_date:%d %b %Y}"
@@ -904,6 +916,8 @@ class CaseNote(models.Model):
     class Meta:
         ordering = ["case", "created_at", "id"]
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="note_text_set")]
+        # The API's note list, newest first.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="note_created")]
 
     def __str__(self) -> str:
         return f"Note on {self.case} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -27,6 +27,7 @@ from cases.api.base import (
     case_visible,
     check_indicator_codes,
     may_panel_write,
+    one_serializer,
     optional_text,
     regroup,
     visible_cases,
@@ -184,7 +185,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         # it still sees it, but not the case.
         if assessment.case_id is None or not getattr(assessment, "case_visible", False):
             return None
-        return CaseLinkSerializer(assessment.case).data
+        return one_serializer(self, CaseLinkSerializer).to_representation(assessment.case)
 
 
 def visible_referrals(context: dict) -> models.QuerySet:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import BooleanField, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Q, Value, When
 from django.db.models import Case as SqlCase
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers, viewsets
@@ -17,6 +17,8 @@ from rest_framework.request import Request
 
 from cases import services
 from cases.access import (  # noqa: F401 (re-exported)
+    case_child_scope,
+    case_id_scope,
     case_scope,
     case_visible,
     get_for_user,
@@ -153,7 +155,9 @@ def referral_panel_view(user: User) -> models.Expression:
         return Value(True, output_field=BooleanField())
     if not (user.coordinator_area_ids or user.agency_id):
         return Value(False, output_field=BooleanField())
-    return _flag(Q(area_id__in=user.coordinator_area_ids) | case_scope(user, "case__"))
+    # "The case is one of these" subqueries, worked out once per query (case_id_scope),
+    # not the case scope repeated for each row.
+    return _flag(Q(area_id__in=user.coordinator_area_ids) | case_id_scope(user, "case_id"))
 
 
 def child_panel_view(user: User) -> models.Expression:
@@ -163,11 +167,10 @@ def child_panel_view(user: User) -> models.Expression:
         return Value(True, output_field=BooleanField())
     if not (user.coordinator_area_ids or user.agency_id):
         return Value(False, output_field=BooleanField())
-    cases = Case.objects.visible_to(user).filter(child_id=OuterRef("pk"))
-    referrals = Referral.objects.filter(
-        area_id__in=user.coordinator_area_ids, child_id=OuterRef("pk")
-    )
-    return _flag(Q(Exists(cases)) | Q(Exists(referrals)))
+    # "One of these children" subqueries, worked out once per query, not the case scope
+    # repeated for each row.
+    referrals = Referral.objects.filter(area_id__in=user.coordinator_area_ids)
+    return _flag(case_child_scope(user, "pk") | Q(pk__in=referrals.values("child_id")))
 
 
 def view_field(value: str) -> serializers.Field:
@@ -184,6 +187,16 @@ def view_field(value: str) -> serializers.Field:
     return ViewField(help_text=f'"{value}" in this shape.')
 
 
+def one_serializer(parent: serializers.Serializer, kind: type) -> serializers.Serializer:
+    """One ``kind`` serializer for a nested record, made once per parent serializer and
+    reused for every row of a list: building a serializer's fields costs more per row than
+    writing the row."""
+    made = parent.__dict__.setdefault("_nested", {})
+    if kind not in made:
+        made[kind] = kind(context=parent.context)
+    return made[kind]
+
+
 class ByViewSerializer(serializers.BaseSerializer):
     """Writes each record in the shape the user may see: the ``panel`` serializer when the
     queryset's ``panel_view`` annotation says so, else the ``referrer`` one."""
@@ -193,7 +206,12 @@ class ByViewSerializer(serializers.BaseSerializer):
 
     def to_representation(self, instance: Any) -> dict:
         chosen = self.panel if getattr(instance, "panel_view", False) else self.referrer
-        return chosen(instance, context=self.context).data
+        # One serializer of each shape for the whole list: building a ModelSerializer's
+        # fields for every row cost more than the list's queries.
+        shapes = self.__dict__.setdefault("_shapes", {})
+        if chosen not in shapes:
+            shapes[chosen] = chosen(context=self.context)
+        return shapes[chosen].to_representation(instance)
 
 
 # --- ids in input, resolved only among what the actor may act on -------------------------

@@ -29,6 +29,7 @@ from cases.api.base import (
     area_people,
     area_teams,
     case_visible,
+    one_serializer,
     optional_id,
     optional_text,
 )
@@ -171,7 +172,7 @@ class CaseDetailSerializer(CaseSerializer):
         # only to those who may open it.
         if case.previous_case_id is None or not case.previous_case_visible:
             return None
-        return CaseLinkSerializer(case.previous_case).data
+        return one_serializer(self, CaseLinkSerializer).to_representation(case.previous_case)
 
     def get_is_re_referral(self, case: Case) -> bool:
         return case.previous_case_id is not None

@@ -13,7 +13,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -28,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import services
+from cases.access import referral_visible
 from cases.api.base import (
     AgencySummarySerializer,
     AreaSummarySerializer,
@@ -48,6 +49,7 @@ from cases.api.base import (
     area_teams,
     case_visible,
     check_indicator_codes,
+    one_serializer,
     optional_id,
     optional_text,
     record_list,
@@ -162,12 +164,14 @@ class ReferralSerializer(ReferralForReferrerSerializer):
         # open it.
         if referral.case_id is None or not getattr(referral, "case_visible", False):
             return None
-        return CaseLinkSerializer(referral.case).data
+        return one_serializer(self, CaseLinkSerializer).to_representation(referral.case)
 
     @extend_schema_field(ReferralAssessmentSerializer(allow_null=True))
     def get_assessment(self, referral: Referral) -> dict | None:
         latest = next(iter(referral.assessments.all()), None)
-        return ReferralAssessmentSerializer(latest).data if latest else None
+        if latest is None:
+            return None
+        return one_serializer(self, ReferralAssessmentSerializer).to_representation(latest)
 
 
 class ReferralByViewSerializer(ByViewSerializer):
@@ -422,9 +426,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             .annotate(
                 panel_view=referral_panel_view(user),
                 case_visible=case_visible(user),
-                repeat_of_visible=Exists(
-                    Referral.objects.visible_to(user).filter(pk=OuterRef("repeat_of_id"))
-                ),
+                repeat_of_visible=referral_visible(user, "repeat_of_id"),
             )
             .order_by("-referred_at", "-pk")
         )
