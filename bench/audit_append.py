@@ -14,7 +14,10 @@ into a table with no triggers or indexes, for scale.
 ``--note`` measures the issue's target instead: an audited write (adding a case note
 through ``cases.services.add_note``, which records ``created``) against the bare write (the
 same note row inserted with no audit), 1, 4 and 8 writers each; the ratio is the cost of
-auditing. It makes a case and its coordinator in the scratch database first.
+auditing. It makes a case and its coordinator in the scratch database first. With
+``--note`` a third kind is timed too: the same ``add_note`` service with its ``record()``
+call made a no-op, so that "audited / unaudited service" is the audit append's own cost
+and "audited / bare INSERT" the whole service's (its permission check included).
 
 ``--hold-ms N`` keeps each transaction open N milliseconds after the append, as a request
 does while it finishes its other writes: a lock taken by the append is held that long.
@@ -34,6 +37,8 @@ import time
 from pathlib import Path
 
 NOTES = False
+# Set in the forked writer for the "add_note, no audit" kind only.
+UNAUDITED = False
 
 
 def _setup(project: str) -> None:
@@ -55,6 +60,10 @@ def _note_writer(seconds: float, bare: bool, start, counts) -> None:
     from cases.services.lifecycle import add_note
     from panel.models import User
 
+    if UNAUDITED:
+        import cases.services.lifecycle
+
+        cases.services.lifecycle.record = lambda **kwargs: None
     actor = User.objects.get(username=NOTE_USER)
     case = Case.objects.order_by("id").first()
     done = 0
@@ -194,8 +203,13 @@ def main() -> None:
     )
     print("| writers | kind | appends/s (median) | runs | load average after |")
     print("|---|---|---|---|---|")
+    global UNAUDITED
     for writers in (int(n) for n in args.writers.split(",")):
-        for bare in (False, True) if args.bare else (False,):
+        kinds = [(False, False), (True, False)] if args.bare else [(False, False)]
+        if NOTES:
+            kinds.insert(1, (False, True))
+        for bare, unaudited in kinds:
+            UNAUDITED = unaudited
             seal_every = args.seal_seconds if sealing else 0
             hold = args.hold_ms / 1000
             rates = [
@@ -205,7 +219,13 @@ def main() -> None:
             load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
             runs = ", ".join(f"{r:.0f}" for r in rates)
             if NOTES:
-                kind = "bare note INSERT" if bare else "add_note (audited)"
+                kind = (
+                    "bare note INSERT"
+                    if bare
+                    else "add_note, no audit"
+                    if unaudited
+                    else "add_note (audited)"
+                )
             else:
                 kind = "bare INSERT" if bare else "record()"
             print(
