@@ -33,8 +33,9 @@ COLUMNS = [
 # Beside the raw values, which the export keeps: the record and the changes in plain English.
 READABLE_COLUMNS = ["record", "changes_readable"]
 CHUNK = 2000
-# Events on one page of a case's history (the largest case has thousands).
-CASE_HISTORY_PAGE = 100
+# Events on one page of a case's history (the largest case has thousands), as many
+# as a page of the audit search.
+CASE_HISTORY_PAGE = 50
 
 
 def _auditor(request: HttpRequest) -> None:
