@@ -440,9 +440,9 @@ def _child_page_queries(client, user, child_pk) -> int:
 
 
 def test_the_child_page_reads_the_same_number_of_queries_for_one_case_or_many(client, team):
-    """The child's scope (EXISTS a visible case or referral of this child; a lead
-    professional's cases as a list of ids) is part of the queries, never a query per case:
-    a child with one case and one referral, then with more of both, costs the same."""
+    """The child's scope (its visible cases' and referrals' children; a lead professional's
+    cases as a list of ids) is part of the queries, never a query per case: a child with
+    one case and one referral, then with more of both, costs the same."""
     prof = fresh(team.prof)
     boss = coordinator()
     child = team.case.child
