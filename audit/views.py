@@ -33,6 +33,9 @@ COLUMNS = [
 # Beside the raw values, which the export keeps: the record and the changes in plain English.
 READABLE_COLUMNS = ["record", "changes_readable"]
 CHUNK = 2000
+# Events on one page of a case's history (the largest case has thousands), as many
+# as a page of the audit search.
+CASE_HISTORY_PAGE = 50
 
 
 def _auditor(request: HttpRequest) -> None:
@@ -156,8 +159,17 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 def case_history(request: HttpRequest, pk: int) -> HttpResponse:
     _auditor(request)
     case = get_for_user(Case, request.user, pk, queryset=Case.objects.select_related("child"))
-    events = list(selectors.case_history(case))
-    context = {"case": case, "events": events, "rows": readable(events)}
+    # One page at a time (keyset, off the ``audit_reference`` index), never the whole
+    # trail of a long case: the most recent events first, "earlier" and "later" links
+    # move along it, and each page reads oldest first as the page always has.
+    page = keyset_page(
+        selectors.case_history(case),
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+        size=CASE_HISTORY_PAGE,
+    )
+    events = page.rows[::-1]
+    context = {"case": case, "page": page, "events": events, "rows": readable(events)}
     return render(request, "audit/case_history.html", context)
 
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
 
 if TYPE_CHECKING:
     from panel.models import User
@@ -87,6 +87,34 @@ def live_owned_actions() -> models.QuerySet:
     ).filter(_involved("case_id", "owning_agency_id"))
 
 
+class InFewIds(Func):
+    """``column IN (subquery)`` for a subquery that yields a handful of ids (the cases a
+    person leads or owns an action on). On PostgreSQL it is written ``column = ANY(ARRAY(
+    subquery))``: the ids are worked out once (an InitPlan) and looked up on the column's
+    index, so "in my areas OR one of these few cases" is a BitmapOr of two index scans,
+    where ``IN (subquery)`` under an OR can only be a hashed subplan checked against every
+    row of a sequential scan (60 ms of 100,000 cases for a count). Not for large sets (an
+    agency's cases): a big array is searched row by row."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, queryset: models.QuerySet) -> None:
+        super().__init__(F(column), Subquery(queryset.order_by()))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, queryset = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        ids_sql, ids_params = compiler.compile(queryset)
+        return f"{column_sql} IN {ids_sql}", (*column_params, *ids_params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, queryset = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        ids_sql, ids_params = compiler.compile(queryset)
+        return f"{column_sql} = ANY(ARRAY{ids_sql})", (*column_params, *ids_params)
+
+
 def case_scope(user: User | None, prefix: str = "") -> Q:
     """The Q that selects the cases ``user`` may see, on a model reaching Case by
     ``prefix`` (``""`` for Case itself, ``"case__"`` for an action, and so on)."""
@@ -112,9 +140,11 @@ def case_scope(user: User | None, prefix: str = "") -> Q:
         # Narrow scopes, whatever the user's other roles. Both need the user's agency to be
         # involved in the case, which already lets an agency lead read it: only others (and
         # only those with an agency) pay for the subqueries.
+        # A person leads or owns actions on a few cases: ids looked up on an index.
+        column = f"{prefix.removesuffix('__')}_id" if prefix else "pk"
         leads = live_lead_professionals().filter(lead_professional_id=user.pk).values("pk")
         owns = live_owned_actions().filter(owner_id=user.pk).values("case_id")
-        scope |= Q(**{case_id: leads}) | Q(**{case_id: owns})
+        scope |= Q(InFewIds(column, leads)) | Q(InFewIds(column, owns))
     return scope
 
 

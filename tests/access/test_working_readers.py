@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -27,6 +29,7 @@ from tests.factories import (
     auditor,
     coordinator,
     make_case,
+    make_referral,
     staffordshire,
 )
 
@@ -426,3 +429,33 @@ def test_the_owner_progresses_their_action_through_the_api(team):
     # The lead professional still reads the action, and may not update it.
     refused = api_as(team.prof).post(url, {"version": 3, "note": "x"}, format="json")
     assert refused.status_code == 403
+
+
+def _child_page_queries(client, user, child_pk) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("cases:child-detail", args=[child_pk]))
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_child_page_reads_the_same_number_of_queries_for_one_case_or_many(client, team):
+    """The child's scope (its visible cases' and referrals' children; a lead professional's
+    cases as a list of ids) is part of the queries, never a query per case: a child with
+    one case and one referral, then with more of both, costs the same."""
+    prof = fresh(team.prof)
+    boss = coordinator()
+    child = team.case.child
+    before = (
+        _child_page_queries(client, prof, child.pk),
+        _child_page_queries(client, boss, child.pk),
+    )
+    for _ in range(2):
+        make_referral(child=child)
+    more = make_case(lead_professional=prof, agencies=[prof.agency])
+    after = (
+        _child_page_queries(client, fresh(prof), child.pk),
+        _child_page_queries(client, boss, child.pk),
+        _child_page_queries(client, fresh(prof), more.child_id),
+    )
+    assert after == (*before, before[0])
