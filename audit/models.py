@@ -205,8 +205,13 @@ def event_content(values: tuple, prev_hash: str | None = None) -> dict:
     return content
 
 
+# ``json.dumps(content, sort_keys=True, separators=(",", ":"))``, byte for byte, without
+# building an encoder per event (the verifier hashes millions).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def content_hash(content: dict) -> str:
-    payload = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    payload = _CANONICAL_JSON.encode(content)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

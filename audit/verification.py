@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,6 +48,9 @@ from audit.sealing import (
 
 # Rows fetched at a time from the server-side cursor that reads the sealed section.
 FETCH = 20_000
+# Fetches read ahead by the reader thread while the previous one is hashed: one waiting in
+# the queue (plus the one being read and the one being hashed) keeps memory bounded.
+AHEAD = 1
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,8 @@ def _raw_sealed(start: Position) -> Iterator[tuple]:
             with connection.connection.cursor(name="audit_verify") as cursor:
                 cursor.itersize = FETCH
                 cursor.execute(_SEALED_PG, list(start))
-                while rows := cursor.fetchmany(FETCH):
-                    for row in rows:
+                with closing(_read_ahead(lambda: cursor.fetchmany(FETCH))) as fetches:
+                    for row in (row for rows in fetches for row in rows):
                         # PostgreSQL gives the time in its canonical form, jsonb and inet
                         # as text (Django's loaders): only the changes need parsing.
                         changes = row[12]
@@ -125,6 +131,49 @@ def _raw_sealed(start: Position) -> Iterator[tuple]:
         while rows := cursor.fetchmany(FETCH):
             for _xid, event_id, stored, *values in rows:
                 yield ((0, event_id), event_id, stored, *_python(values))
+
+
+def _read_ahead(fetch: Callable[[], list]) -> Iterator[list]:
+    """The batches ``fetch`` returns until an empty one, read by a thread while the caller
+    works on the batch before: psycopg releases the GIL while PostgreSQL produces a fetch,
+    so the server's work and the hashing overlap. At most AHEAD batches wait in the queue.
+    An error in the reader is raised here; closing the generator early (a problem found)
+    stops the reader after the fetch in hand and waits for it, so the cursor is free."""
+    batches: queue.Queue = queue.Queue(maxsize=AHEAD)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                rows = fetch()
+                if not put(rows) or not rows:
+                    return
+        except BaseException as error:  # handed to the consumer
+            put(error)
+
+    reader = threading.Thread(target=read, name="audit-verify-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            rows = batches.get()
+            if isinstance(rows, BaseException):
+                raise rows
+            if not rows:
+                return
+            yield rows
+            del rows
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _python(values: list) -> list:
@@ -290,34 +339,44 @@ def _verify_sealed(
     cutoff = cutoff.astimezone(dt.UTC).isoformat(timespec="microseconds")
     checked = 0
     verb = 3 + CONTENT_FIELDS.index("verb")
+    listed_verb = AuditEvent.Verb.LISTED.value
+    hash_of = _hash_of
+    # The checkpoint being walked and its range, kept at hand (read once per checkpoint, not
+    # once per event).
+    current = walk.current if walk else None
+    start, stop = (current.start, current.stop) if current else (None, None)
     for row in _raw_sealed(since.stop if since else (0, 0)):
-        position, event_id, stored, *values = row
+        position, event_id, stored = row[0], row[1], row[2]
         checked += 1
-        if listed is not None and row[verb] == AuditEvent.Verb.LISTED:
+        if listed is not None and row[verb] == listed_verb:
             listed.append(event_id)
-        if _hash_of(tuple(values)) != stored:
+        if hash_of(row[3:]) != stored:
             raise _Broken(
                 Problem("edited", f"Event {event_id} was edited after it was written.", event_id)
             )
-        while walk and walk.current and position >= walk.current.stop:
-            walk.close()
-        if walk and walk.current and position < walk.current.start:
-            raise _Broken(
-                Problem(
-                    "uncovered",
-                    f"Event {event_id} lies before the checkpoint range that should hold it: "
-                    "it was inserted among sealed events.",
-                    event_id,
+        if current is not None and position >= stop:
+            while walk.current and position >= walk.current.stop:
+                walk.close()
+            current = walk.current
+            start, stop = (current.start, current.stop) if current else (None, None)
+        if current is not None:
+            if position < start:
+                raise _Broken(
+                    Problem(
+                        "uncovered",
+                        f"Event {event_id} lies before the checkpoint range that should hold "
+                        "it: it was inserted among sealed events.",
+                        event_id,
+                    )
                 )
-            )
-        if walk and walk.current:
             walk.mac.add(event_id, stored)
             walk.events += 1
-        elif values[0] < cutoff:
+        elif row[3] < cutoff:
+            at = row[3]
             raise _Broken(
                 Problem(
                     "unsealed",
-                    f"Event {event_id} ({values[0][:19].replace('T', ' ')}) has not been sealed "
+                    f"Event {event_id} ({at[:19].replace('T', ' ')}) has not been sealed "
                     f"within {settings.AUDIT_MAX_UNSEALED_SECONDS} seconds: is the sealer "
                     "(beat's seal_audit) running? An event inserted with an old time also "
                     "shows here.",
