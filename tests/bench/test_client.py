@@ -2,6 +2,7 @@
 the connection only while the server does."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from bench.client import Connection
 
@@ -44,9 +45,18 @@ async def _exchange(paths):
     return answers, len(accepted)
 
 
+def _run(coroutine_function, *args):
+    """``asyncio.run`` on a thread of its own: earlier tests in the same process (the
+    browser tests' Playwright) may leave an event loop running in the main thread, where
+    ``asyncio.run`` refuses to start. The coroutine is made on that thread too, so none is
+    left un-awaited if it cannot run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
 def test_reads_length_chunked_and_close_delimited_bodies_keeping_alive_when_it_may():
-    answers, connections = asyncio.run(
-        _exchange(["/length", "/chunked", "/length", "/close", "/length", "/eof"])
+    answers, connections = _run(
+        _exchange, ["/length", "/chunked", "/length", "/close", "/length", "/eof"]
     )
 
     assert answers == [(200, 5), (200, 7), (200, 5), (404, 2), (200, 5), (302, 13)]
