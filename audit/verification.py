@@ -436,14 +436,18 @@ def _verify_listed(batch_size: int = CHUNK) -> None:
     """The records each ``listed`` event names (side rows) are exactly those its hashed
     changes count and digest, and no other event has any: a row deleted, changed or added
     behind the triggers' back names its event. One query per batch of events."""
-    from audit.services import listed_objects_match, with_listed_digests
-
-    stray = (
-        AuditEventObject.objects.exclude(event__verb=AuditEvent.Verb.LISTED)
-        .order_by("event_id")
-        .values_list("event_id", flat=True)
-        .first()
+    _no_stray_rows(AuditEventObject.objects.exclude(event__verb=AuditEvent.Verb.LISTED))
+    events = (
+        AuditEvent.objects.filter(verb=AuditEvent.Verb.LISTED)
+        .order_by("id")
+        .only("id", "verb", "changes")
     )
+    _listed_rows_match(events.iterator(chunk_size=batch_size), batch_size)
+
+
+def _no_stray_rows(rows) -> None:
+    """No event but a list read has listed records (``rows``: the side rows to look at)."""
+    stray = rows.order_by("event_id").values_list("event_id", flat=True).first()
     if stray is not None:
         raise _Broken(
             Problem(
@@ -453,12 +457,13 @@ def _verify_listed(batch_size: int = CHUNK) -> None:
                 stray,
             )
         )
-    events = (
-        AuditEvent.objects.filter(verb=AuditEvent.Verb.LISTED)
-        .order_by("id")
-        .only("id", "verb", "changes")
-    )
-    for event in with_listed_digests(events.iterator(chunk_size=batch_size), batch_size):
+
+
+def _listed_rows_match(events, batch_size: int) -> None:
+    """Each list read in ``events`` has exactly the records its hashed ``changes`` names."""
+    from audit.services import listed_objects_match, with_listed_digests
+
+    for event in with_listed_digests(events, batch_size):
         if not listed_objects_match(event):
             raise _Broken(
                 Problem(
@@ -473,38 +478,15 @@ def _verify_listed(batch_size: int = CHUNK) -> None:
 def _verify_listed_since(since: AuditCheckpoint, listed: list[int], batch_size: int) -> None:
     """The incremental run's side-row check: the listed events read since ``since`` have
     exactly their recorded rows, and no other event of that range has any."""
-    from audit.services import listed_objects_match, with_listed_digests
-
     since_stop = _after(since.stop) if by_position() else Q(id__gte=since.to_id)
     new = sealed_section().filter(since_stop)
-    stray = (
+    _no_stray_rows(
         AuditEventObject.objects.filter(event__in=new.exclude(verb=AuditEvent.Verb.LISTED))
-        .order_by("event_id")
-        .values_list("event_id", flat=True)
-        .first()
     )
-    if stray is not None:
-        raise _Broken(
-            Problem(
-                "listed",
-                f"Event {stray} is not a list read but has listed records: they were added "
-                "by hand.",
-                stray,
-            )
-        )
     for start in range(0, len(listed), batch_size):
         ids = listed[start : start + batch_size]
         events = AuditEvent.objects.filter(pk__in=ids).order_by("id").only("id", "verb", "changes")
-        for event in with_listed_digests(events, batch_size):
-            if not listed_objects_match(event):
-                raise _Broken(
-                    Problem(
-                        "listed",
-                        f"The records list read {event.pk} names no longer match what it "
-                        "recorded: one was deleted, changed or added.",
-                        event.pk,
-                    )
-                )
+        _listed_rows_match(events, batch_size)
 
 
 def _after(position: Position):
