@@ -28,7 +28,36 @@ CASES = 20
 
 
 @pytest.fixture
-def generated(settings, tmp_path):
+def may_build():
+    """The generator builds its own database as a user who owns it: it creates its progress
+    table and moves the sequences on. With the database roles (CI: the tests connect as
+    the application role, which may do neither) the owner lends the application role
+    exactly those two rights for the test and takes them back after it; the table itself
+    is made inside the test's transaction and rolled back with it."""
+    from tests.db_owner import owner_connection, separate_owner
+
+    if not separate_owner():
+        yield
+        return
+    app = connection.ops.quote_name(connection.settings_dict["USER"])
+    rights = [
+        f"CREATE ON SCHEMA public {{}} {app}",
+        f"UPDATE ON ALL SEQUENCES IN SCHEMA public {{}} {app}",
+    ]
+    owner = owner_connection()
+    with owner.cursor() as cursor:
+        for right in rights:
+            cursor.execute("GRANT " + right.format("TO"))
+    try:
+        yield
+    finally:
+        with owner.cursor() as cursor:
+            for right in rights:
+                cursor.execute("REVOKE " + right.format("FROM"))
+
+
+@pytest.fixture
+def generated(settings, tmp_path, may_build):
     settings.AUDIT_ANCHOR_FILE = str(tmp_path / "anchor.json")
     plan = Plan.make(CASES, areas=2, seed=3, batch=8)
     generate("default", plan)
