@@ -54,6 +54,75 @@ class ChildGender(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
+class Ethnicity(models.TextChoices):
+    """The ONS 2021 Census ethnic group categories (England and Wales), grouped as the
+    census groups them (``ETHNIC_GROUPS``), plus "not known" and "declined". The free text a
+    referrer typed is kept beside the code (``Child.ethnicity``); reports count the code."""
+
+    ASIAN_BANGLADESHI = "asian_bangladeshi", "Bangladeshi"
+    ASIAN_CHINESE = "asian_chinese", "Chinese"
+    ASIAN_INDIAN = "asian_indian", "Indian"
+    ASIAN_PAKISTANI = "asian_pakistani", "Pakistani"
+    ASIAN_OTHER = "asian_other", "Any other Asian background"
+    BLACK_AFRICAN = "black_african", "African"
+    BLACK_CARIBBEAN = "black_caribbean", "Caribbean"
+    BLACK_OTHER = "black_other", "Any other Black, Black British or Caribbean background"
+    MIXED_WHITE_ASIAN = "mixed_white_asian", "White and Asian"
+    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", "White and Black African"
+    MIXED_WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean", "White and Black Caribbean"
+    MIXED_OTHER = "mixed_other", "Any other Mixed or multiple ethnic background"
+    WHITE_BRITISH = "white_british", "English, Welsh, Scottish, Northern Irish or British"
+    WHITE_IRISH = "white_irish", "Irish"
+    WHITE_GYPSY_TRAVELLER = "white_gypsy_traveller", "Gypsy or Irish Traveller"
+    WHITE_ROMA = "white_roma", "Roma"
+    WHITE_OTHER = "white_other", "Any other White background"
+    OTHER_ARAB = "other_arab", "Arab"
+    OTHER_ANY = "other_any", "Any other ethnic group"
+    DECLINED = "declined", "Declined to say"
+    NOT_KNOWN = "not_known", "Not known"
+
+
+# The census's five high-level groups, in its order, with the codes each holds; "not known"
+# and "declined" stand apart (reports show them as their own rows, never folded in).
+ETHNIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "Asian, Asian British or Asian Welsh": (
+        "asian_bangladeshi",
+        "asian_chinese",
+        "asian_indian",
+        "asian_pakistani",
+        "asian_other",
+    ),
+    "Black, Black British, Black Welsh, Caribbean or African": (
+        "black_african",
+        "black_caribbean",
+        "black_other",
+    ),
+    "Mixed or Multiple ethnic groups": (
+        "mixed_white_asian",
+        "mixed_white_black_african",
+        "mixed_white_black_caribbean",
+        "mixed_other",
+    ),
+    "White": (
+        "white_british",
+        "white_irish",
+        "white_gypsy_traveller",
+        "white_roma",
+        "white_other",
+    ),
+    "Other ethnic group": ("other_arab", "other_any"),
+}
+
+
+def ethnic_group(code: str) -> str:
+    """The census group a code belongs to, or the code's own label for "not known" and
+    "declined"."""
+    for group, codes in ETHNIC_GROUPS.items():
+        if code in codes:
+            return group
+    return Ethnicity(code).label
+
+
 class Child(models.Model):
     """A child (or, with a recorded reason, a young adult up to 25) who has been referred.
 
@@ -62,13 +131,19 @@ class Child(models.Model):
     """
 
     Gender = ChildGender
+    Ethnicity = Ethnicity
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     known_as = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     gender = models.CharField(max_length=20, choices=Gender.choices)
-    ethnicity = models.CharField(max_length=100, blank=True)
+    # The ethnicity as it was described (free text, kept as entered) and its ONS 2021 code,
+    # which is what reports count: "not known" until someone who may edit the child sets it.
+    ethnicity = models.CharField("ethnicity as described", max_length=100, blank=True)
+    ethnicity_code = models.CharField(
+        "ethnic group", max_length=40, choices=Ethnicity.choices, default=Ethnicity.NOT_KNOWN
+    )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="children")
     school_or_setting = models.CharField(max_length=200, blank=True)
     address = models.TextField(blank=True)
@@ -97,6 +172,9 @@ class Child(models.Model):
             models.CheckConstraint(condition=~Q(last_name=""), name="child_last_name_set"),
             models.CheckConstraint(
                 condition=Q(gender__in=values(ChildGender)), name="child_gender_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ethnicity_code__in=values(Ethnicity)), name="child_ethnicity_valid"
             ),
         ]
 

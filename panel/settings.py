@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "meetings",
+    "reports",
     # After panel: panel's own axes_reset* commands (audited refusals) shadow axes' ones.
     "axes",
 ]
