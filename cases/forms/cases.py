@@ -1,15 +1,25 @@
 import uuid
 
 from django import forms
+from django.db.models import QuerySet
 
+from cases import selectors
 from cases.forms.triage import AgencyChoiceField, CaseTeamFields
 from cases.models import Case
 from panel.models import Agency
 
 
 class CaseFilterForm(forms.Form):
-    """The case list's filters. Every choice is narrowed to what the viewer can see."""
+    """The case list's filters (and its search box). Every choice is narrowed to what the
+    viewer can see. ``filter`` applies them: the list page, the API and every dashboard
+    figure that links to the list use it, so a figure and its list count the same rows."""
 
+    q = forms.CharField(
+        label="Find a child",
+        help_text="Name (any part), date of birth or case reference",
+        required=False,
+        max_length=100,
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *Case.Status.choices], required=False)
     risk = forms.ChoiceField(
         label="Risk level",
@@ -34,6 +44,24 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["agency"].queryset = agencies
+
+    def filter(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        """``cases`` (already scoped to the viewer) narrowed by the valid filters; an invalid
+        form filters nothing (the page shows its errors)."""
+        if not self.is_valid():
+            return cases
+        data = self.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["risk"]:
+            cases = cases.filter(risk_level=data["risk"])
+        if data["area"]:
+            cases = cases.filter(area=data["area"])
+        if data["agency"]:
+            cases = cases.filter(agency_links__agency=data["agency"])
+        if data["review_due_by"]:
+            cases = cases.filter(selectors.review_due_by(data["review_due_by"]))
+        return cases
 
 
 class CloseForm(forms.Form):

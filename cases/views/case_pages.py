@@ -52,18 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.case_list(user)
     areas, agencies = selectors.case_filter_choices(user)
     form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["status"]:
-            cases = cases.filter(status=data["status"])
-        if data["risk"]:
-            cases = cases.filter(risk_level=data["risk"])
-        if data["area"]:
-            cases = cases.filter(area=data["area"])
-        if data["agency"]:
-            cases = cases.filter(agency_links__agency=data["agency"])
-        if data["review_due_by"]:
-            cases = cases.filter(selectors.review_due_by(data["review_due_by"]))
+    cases = form.filter(cases)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case
