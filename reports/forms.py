@@ -86,8 +86,7 @@ class ReportPeriodForm(forms.Form):
         self.fields["quarter"].choices = [
             (
                 quarter_value(quarter),
-                f"{quarter.label} ({_months(quarter)})"
-                + (", this quarter" if index == 0 else ""),
+                f"{quarter.label} ({_months(quarter)})" + (", this quarter" if index == 0 else ""),
             )
             for index, quarter in enumerate(quarters)
         ]

@@ -532,6 +532,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def _day_text(value: float | None) -> str:
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text} day" if text == "1" else f"{text} days"
+
+
 def _measure_table(
     slug: str,
     title: str,
@@ -548,12 +553,13 @@ def _measure_table(
         Row(f"Number of {measured}", (now[2], then[2]), charted=False),
     )
     if now[2]:
+        what = measured.split(" ", 1)[1]  # "referrals triaged" -> "triaged"
         summary = (
-            f"In {period.label} the median was {_rounded(now[0])} days and 9 in 10 took "
-            f"{_rounded(now[1])} days or less ({_plural(now[2], measured[:-1])})"
+            f"In {period.label} the median was {_day_text(now[0])} and 9 in 10 took "
+            f"{_day_text(now[1])} or less ({_plural(now[2], 'referral')} {what})"
         )
         if then[2]:
-            summary += f", against a median of {_rounded(then[0])} days in {previous.label}."
+            summary += f", against a median of {_day_text(then[0])} in {previous.label}."
         else:
             summary += f"; there was nothing to measure in {previous.label}."
     else:

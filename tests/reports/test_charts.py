@@ -43,7 +43,7 @@ def test_grouped_bars_are_valid_labelled_svg():
     assert root.tag == f"{SVG}svg"
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "chart-by-kind-title chart-by-kind-desc"
-    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 480 ")
+    assert root.get("width") == "100%" and root.get("viewBox").startswith("0 0 360 ")
     assert "style" not in svg  # the content security policy forbids inline styles
     title = root.find(f"{SVG}title")
     desc = root.find(f"{SVG}desc")
