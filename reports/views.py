@@ -41,7 +41,8 @@ def partnership(request: HttpRequest) -> HttpResponse:
         changes={
             "period": f"{period.start.isoformat()}/{period.end.isoformat()}",
             "compared_with": f"{previous.start.isoformat()}/{previous.end.isoformat()}",
-            "areas": [area.slug for area in chosen],
+            # One string: the trail reads a two-item list as a change from one to the other.
+            "areas": ", ".join(area.slug for area in chosen),
         },
     )
     sections = [{"table": table, "chart": chart_svg(table)} for table in report.tables]

@@ -95,7 +95,7 @@ def test_the_view_is_audited_naming_the_period_and_areas_only(client):
     assert event.changes == {
         "period": "2026-07-01/2026-09-30",
         "compared_with": "2026-04-01/2026-06-30",
-        "areas": ["staffordshire"],
+        "areas": "staffordshire",
     }
 
 
@@ -153,6 +153,11 @@ def test_an_auditor_sees_every_area_with_totals_and_may_pick_one(client):
     }
     assert by_area.totals_row[0] == 3
     assert "app-report-table__total" in response.content.decode()
+    event = AuditEvent.objects.filter(verb=AuditEvent.Verb.VIEWED).latest("id")
+    assert event.changes["areas"] == "staffordshire, stoke-on-trent"
+    # The auditor's trail reads the event (no record to link to, the period and areas).
+    trail = client.get(reverse("audit:search"), {"verb": "viewed"}).content.decode()
+    assert "reports.partnership" in trail and "staffordshire, stoke-on-trent" in trail
     one = client.get(URL, {"quarter": "2026-Q2", "area": str(other.area.pk)})
     assert one.context["report"].areas == ("Stoke-on-Trent",)
     assert one.context["report"].table("referrals-by-agency-kind").totals_row == (2, 0)
