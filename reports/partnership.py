@@ -24,14 +24,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
-    DateField,
-    DurationField,
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -40,6 +38,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import (
+    Coalesce,
     ExtractDay,
     ExtractMonth,
     ExtractYear,
@@ -67,7 +66,6 @@ from cases.models import (
 from cases.models import (
     Case as PanelCase,
 )
-from meetings.models import CaseDecision
 from panel.dates import LONDON
 from panel.models import Agency, Area
 from reports.tables import Period, Report, Row, Table
@@ -451,21 +449,6 @@ def missing_data(areas: Sequence[Area], period: Period, previous: Period) -> Tab
 # --- Durations and percentiles ------------------------------------------------------------
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``: the
-    value at ``fraction`` of the ordered values, interpolated linearly between the two
-    nearest. ``fraction`` is a constant written into the SQL (never user input)."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-    def __init__(self, expression, fraction: float, **extra) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError("a percentile's fraction is between 0 and 1")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
 def _pick(ordered: Sequence[float], fraction: float) -> float | None:
     """The ``fraction`` percentile of already ordered values, as ``percentile_cont`` works
     it out: position ``fraction * (n - 1)``, interpolated between its neighbours."""
@@ -485,43 +468,37 @@ def _days(value: Any) -> float | None:
     return float(value)
 
 
-def _measures(
-    queryset: QuerySet,
-    duration: Any,
-    condition: Callable[[Period], Q],
-    period: Period,
-    previous: Period,
-) -> dict[str, tuple[float | None, float | None, int]]:
-    """(median, 90th percentile, n) in days for each period, from one query: PostgreSQL
-    aggregates with ``percentile_cont``; elsewhere one ordered column of durations."""
-    periods = {"now": period, "then": previous}
-    if connection.vendor == "postgresql":
-        aggregates = {}
-        for key, each in periods.items():
-            aggregates[f"{key}_median"] = PercentileCont(
-                duration, 0.5, filter=condition(each), output_field=DurationField()
+def _measures(inner: QuerySet, duration: dict[str, str]) -> dict[str, tuple[Any, Any, int]]:
+    """(median, 90th percentile, n) in days for each period, from one query over ``inner``:
+    a ``values()`` queryset of the rows measured in either period, with an ``in_now``
+    column (1 for this period, 0 for the one before) and the columns ``duration`` (SQL per
+    database vendor) reads. The inner query is a derived table, so whatever it works out
+    per row (a first hearing) is worked out once.
+
+    PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY days)``, one row back. SQLite
+    (no percentile function): the durations as one column in order, picked here."""
+    sql, params = inner.query.sql_with_params()
+    days = duration[connection.vendor if connection.vendor == "postgresql" else "sqlite"]
+    # Constants and the ORM's own compiled SQL; every value is a bound parameter.
+    rows = f"SELECT {days} AS days, inner_rows.in_now AS in_now FROM ({sql}) inner_rows"  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            measures = ", ".join(
+                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY days) FILTER (WHERE in_now = {n}), "
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY days) FILTER (WHERE in_now = {n}), "
+                f"count(*) FILTER (WHERE in_now = {n})"
+                for n in (1, 0)
             )
-            aggregates[f"{key}_p90"] = PercentileCont(
-                duration, 0.9, filter=condition(each), output_field=DurationField()
-            )
-            aggregates[f"{key}_n"] = Count("pk", filter=condition(each))
-        found = queryset.aggregate(**aggregates)
-        return {
-            key: (_days(found[f"{key}_median"]), _days(found[f"{key}_p90"]), found[f"{key}_n"])
-            for key in periods
-        }
-    column = (
-        queryset.filter(condition(period) | condition(previous))
-        .annotate(
-            duration=duration,
-            in_now=Case(When(condition(period), then=Value(1)), default=Value(0)),
-        )
-        .order_by("duration", "pk")
-        .values_list("in_now", "duration")
-    )
-    ordered: dict[str, list[float]] = {"now": [], "then": []}
-    for in_now, value in column:
-        ordered["now" if in_now else "then"].append(_days(value))
+            cursor.execute(f"SELECT {measures} FROM ({rows}) measured", params)  # noqa: S608
+            found = cursor.fetchone()
+            return {
+                "now": (_days(found[0]), _days(found[1]), found[2]),
+                "then": (_days(found[3]), _days(found[4]), found[5]),
+            }
+        cursor.execute(f"{rows} ORDER BY days", params)
+        ordered: dict[str, list[float]] = {"now": [], "then": []}
+        for value, in_now in cursor.fetchall():
+            ordered["now" if in_now else "then"].append(float(value))
     return {
         key: (_pick(values, 0.5), _pick(values, 0.9), len(values))
         for key, values in ordered.items()
@@ -578,13 +555,19 @@ def _measure_table(
 
 
 def time_to_triage(areas: Sequence[Area], period: Period, previous: Period) -> Table:
-    duration = ExpressionWrapper(F("triaged_at") - F("referred_at"), output_field=DurationField())
+    inner = (
+        _referrals(areas)
+        .filter(_both(_moment_in, "triaged_at", (period, previous)))
+        .annotate(in_now=Case(When(_moment_in("triaged_at", period), then=1), default=0))
+        .values("referred_at", "triaged_at", "in_now")
+    )
     found = _measures(
-        _referrals(areas).filter(triaged_at__isnull=False),
-        duration,
-        lambda each: _moment_in("triaged_at", each),
-        period,
-        previous,
+        inner,
+        {
+            "postgresql": "EXTRACT(EPOCH FROM (inner_rows.triaged_at - inner_rows.referred_at))"
+            " / 86400.0",
+            "sqlite": "julianday(inner_rows.triaged_at) - julianday(inner_rows.referred_at)",
+        },
     )
     return _measure_table(
         "time-to-triage",
@@ -599,23 +582,31 @@ def time_to_triage(areas: Sequence[Area], period: Period, previous: Period) -> T
 
 
 def time_to_hearing(areas: Sequence[Area], period: Period, previous: Period) -> Table:
-    referred_day = TruncDate("referred_at", tzinfo=LONDON)
-    first_hearing = (
-        CaseDecision.objects.filter(
-            case_id=OuterRef("case_id"), meeting__date__gte=OuterRef("referred_day")
-        )
-        .order_by("meeting__date", "pk")
-        .values("meeting__date")[:1]
-    )
-    queryset = (
+    # Each referral's first hearing: the earliest meeting date, on or after the referral's
+    # day, among its case's decisions (a join and GROUP BY, not a lookup per referral).
+    # A first hearing by the period's end needs a referral and a decision by then.
+    _, end = _bounds(period)
+    inner = (
         _referrals(areas)
-        .filter(case__isnull=False)
-        .annotate(referred_day=referred_day)
-        .annotate(heard_on=Subquery(first_hearing, output_field=DateField()))
-        .filter(heard_on__isnull=False)
+        .filter(case__isnull=False, referred_at__lt=end)
+        .annotate(referred_day=TruncDate("referred_at", tzinfo=LONDON))
+        .filter(
+            case__panel_decisions__meeting__date__gte=F("referred_day"),
+            case__panel_decisions__meeting__date__lte=period.end,
+        )
+        .values("pk", "referred_day")
+        .annotate(heard_on=Min("case__panel_decisions__meeting__date"))
+        .filter(_both(_day_in, "heard_on", (period, previous)))
+        .annotate(in_now=Case(When(_day_in("heard_on", period), then=1), default=0))
+        .values("referred_day", "heard_on", "in_now")
     )
-    duration = ExpressionWrapper(F("heard_on") - F("referred_day"), output_field=DurationField())
-    found = _measures(queryset, duration, lambda each: _day_in("heard_on", each), period, previous)
+    found = _measures(
+        inner,
+        {
+            "postgresql": "(inner_rows.heard_on - inner_rows.referred_day)::float",
+            "sqlite": "julianday(inner_rows.heard_on) - julianday(inner_rows.referred_day)",
+        },
+    )
     return _measure_table(
         "time-to-hearing",
         "Time from referral to first panel hearing",
@@ -642,13 +633,22 @@ LEVELS: list[tuple[str | None, str]] = [
 def _closed_cases(areas: Sequence[Area], period: Period, previous: Period) -> list[dict]:
     """Cases closed in either period, grouped by level at entry, level at closure and
     reason: one query for the risk and the closure-reason tables."""
-    entry = (
-        RiskAssessment.objects.filter(
-            Q(case_id=OuterRef("pk")) | Q(referral__case_id=OuterRef("pk"))
-        )
+    # The first assessment: the earliest on the case's referrals (made before it opened),
+    # else the earliest on the case itself; two index lookups (an OR of the two would read
+    # every assessment), then its level.
+    first_on_referral = (
+        RiskAssessment.objects.filter(referral__case_id=OuterRef(OuterRef("pk")))
         .order_by("assessed_at", "pk")
-        .values("final_level")[:1]
+        .values("pk")[:1]
     )
+    first_on_case = (
+        RiskAssessment.objects.filter(case_id=OuterRef(OuterRef("pk")))
+        .order_by("assessed_at", "pk")
+        .values("pk")[:1]
+    )
+    entry = RiskAssessment.objects.filter(
+        pk=Coalesce(Subquery(first_on_referral), Subquery(first_on_case))
+    ).values("final_level")[:1]
     return list(
         PanelCase.objects.filter(area__in=areas, status=PanelCase.Status.CLOSED)
         .filter(_both(_moment_in, "closed_at", (period, previous)))
