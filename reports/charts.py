@@ -137,7 +137,7 @@ def _bars(table: Table, rows: Sequence[Row], columns: Sequence[int]) -> SafeStri
                 )
                 label_x = length + 6
             else:
-                label_x = 0
+                label_x = 4
             body.append(
                 _text(
                     label_x,
