@@ -58,5 +58,10 @@ def partnership(request: HttpRequest) -> HttpResponse:
             "is_quarter": not form.custom,
             "quarter": quarter_value(period) if not form.custom else "",
             "chosen_areas": chosen,
+            "areas_caption": (
+                f"All {len(chosen)} areas"
+                if len(chosen) > 1 and len(chosen) == len(areas)
+                else ", ".join(area.name for area in chosen)
+            ),
         },
     )

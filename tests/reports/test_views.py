@@ -153,6 +153,7 @@ def test_an_auditor_sees_every_area_with_totals_and_may_pick_one(client):
     }
     assert by_area.totals_row[0] == 3
     assert "app-report-table__total" in response.content.decode()
+    assert '<span class="govuk-caption-l">All 2 areas</span>' in response.content.decode()
     event = AuditEvent.objects.filter(verb=AuditEvent.Verb.VIEWED).latest("id")
     assert event.changes["areas"] == "staffordshire, stoke-on-trent"
     # The auditor's trail reads the event (no record to link to, the period and areas).
