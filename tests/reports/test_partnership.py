@@ -106,9 +106,8 @@ def test_age_on_the_day_of_the_referral():
     world.referral(london(2026, 8, 1), child=world.child(born=dt.date(2013, 8, 2)))
     # 13 today.
     world.referral(london(2026, 8, 1), child=world.child(born=dt.date(2013, 8, 1)))
-    # Born 29 February 2008: 18 from 1 March 2026, so 18 on 1 August 2026 ...
+    # Born 29 February 2008: 18 from 1 March 2026, so 18 on 1 August 2026.
     world.referral(london(2026, 8, 1), child=world.child(born=dt.date(2008, 2, 29)))
-    # ... and 17 on 28 February 2026 (previous quarter's column: none, this is Q4 25/26).
     assert cells(report(world).table("referrals-by-age")) == {
         "Under 13": (1, 0),
         "13-15": (2, 0),
@@ -119,7 +118,7 @@ def test_age_on_the_day_of_the_referral():
 
 def test_age_on_29_february_birthdays():
     world = World()
-    leapling = world.child(born=dt.date(2010, 2, 29) if False else dt.date(2008, 2, 29))
+    leapling = world.child(born=dt.date(2008, 2, 29))
     q4 = financial_quarter(dt.date(2026, 2, 1))
     world.referral(london(2026, 2, 28), child=leapling)  # 17: the birthday is 1 March
     world.referral(london(2026, 3, 1), child=leapling)  # 18
