@@ -365,6 +365,9 @@ WEB: list[Page] = [
     Page("ratification", "meetings:ratify", (COORDINATOR,), busiest_meeting),
     Page("minutes", "meetings:minutes", MEETING_READERS, meeting_with_minutes),
     Page("pack page", "meetings:pack", MEETING_READERS, busiest_meeting),
+    # The current financial quarter, every area the reader may report on (an auditor's:
+    # all of them, with the by-area table).
+    Page("partnership report", "reports:partnership", (COORDINATOR, AUDITOR)),
 ]
 
 

@@ -415,6 +415,10 @@ class Case(models.Model):
             # and one area's (coordinators), read in order and stopped at the page's end.
             models.Index(fields=["-opened_at", "-id"], name="case_opened"),
             models.Index(fields=["area", "-opened_at", "-id"], name="case_area_opened"),
+            # The partnership report: cases closed in a period (risk and closure reasons).
+            models.Index(
+                fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -640,6 +644,14 @@ class Referral(models.Model):
             ),
             # The API's referral list, newest first: read in order and stopped at the page.
             models.Index(fields=["-referred_at", "-id"], name="referral_referred"),
+            # The partnership report: an area's referrals in a period, and the referrals
+            # triaged in one (time to triage).
+            models.Index(fields=["area", "referred_at"], name="referral_area_referred"),
+            models.Index(
+                fields=["triaged_at"],
+                condition=Q(triaged_at__isnull=False),
+                name="referral_triaged",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,6 +44,7 @@ ITEMS: list[NavItem] = [
         "Meetings", "meetings:meeting-list", frozenset({"coordinator", "agency_lead", "auditor"})
     ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
+    NavItem("Reports", "reports:partnership", frozenset({"coordinator", "auditor"})),
     # A meeting's named representatives need no role: anyone may hold a seat, and with one
     # they get this item and Meetings (``sits_on_a_meeting``).
     NavItem(

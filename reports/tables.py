@@ -40,8 +40,12 @@ Cell = int | float | None | _Suppressed
 
 @dataclass(frozen=True)
 class Row:
+    """``charted``: drawn in the table's chart (a count of measurements beside a median is
+    shown in the table but not drawn on the same scale)."""
+
     label: str
     cells: tuple[Cell, ...]
+    charted: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,37 @@ class Table:
     counts: bool = True
     summary: str = ""
     unit: str = ""  # e.g. "days" for a measure
+    # Whether the rows' counts add up to something (a total row): not when they overlap,
+    # as the missing-data table's rows do (one referral can miss several fields).
+    totals: bool = True
+    # How the chart draws it: "bars" (horizontal, grouped by row, one bar per charted
+    # column), "columns" (vertical, one bar per row: a run of months) or "" (no chart).
+    chart: str = "bars"
+    # Which columns the chart draws (by index); None: all of them.
+    chart_columns: tuple[int, ...] | None = None
 
     def column_total(self, index: int) -> int | None:
         """The sum of a count column, or None for a measure or a column with a hidden cell."""
-        if not self.counts:
+        if not self.counts or not self.totals:
             return None
         values = [row.cells[index] for row in self.rows]
         if any(not isinstance(value, int) for value in values):
             return None
         return sum(values)
+
+    @property
+    def charted_columns(self) -> tuple[int, ...]:
+        if self.chart_columns is None:
+            return tuple(range(len(self.columns)))
+        return self.chart_columns
+
+    @property
+    def totals_row(self) -> tuple[int | None, ...] | None:
+        """Each column's total (None where a cell is hidden), or None when the table has
+        no total row (measures, or rows that overlap)."""
+        if not self.counts or not self.totals:
+            return None
+        return tuple(self.column_total(index) for index in range(len(self.columns)))
 
     def with_rows(self, rows: Sequence[Row]) -> Table:
         return replace(self, rows=tuple(rows))

@@ -781,6 +781,8 @@ TABLE: dict[str, Row | list[Row]] = {
         POST(at_meeting, scoped(lead_in=400, coord_a=400, auditor=403)),
     ],
     "audit:search": GET(none, signed_in(403, auditor=200)),
+    # Aggregates over areas, no child named: refused by role (403), never 404.
+    "reports:partnership": GET(none, signed_in(403, coord_a=200, coord_b=200, auditor=200)),
     "audit:export": GET(none, signed_in(403, auditor=200)),
     # Audit pages are role-gated as a whole: 403 for every non-auditor before any lookup,
     # the same for an id that does not exist, so nothing leaks.

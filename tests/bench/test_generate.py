@@ -71,6 +71,8 @@ def test_counts_in_the_expected_shape(generated):
     assert Referral.objects.filter(status="accepted").count() == CASES
     assert Referral.objects.filter(status="submitted").count() == generated.awaiting_triage
     assert Child.objects.count() >= CASES - 3  # re-referrals share a child
+    # The partnership report's ethnicity table has more than "not known" to count.
+    assert Child.objects.exclude(ethnicity_code="not_known").exists()
     assert Action.objects.count() > CASES * 3
     # An open or awaiting case has exactly one upcoming review; a closed one none.
     for case in Case.objects.all():

@@ -34,6 +34,7 @@ TOP_LEVEL = {
     "/notifications/",
     "/account/",
     "/meetings/research/",
+    "/reports/",
 }
 
 
