@@ -44,6 +44,9 @@ ITEMS: list[NavItem] = [
         "Meetings", "meetings:meeting-list", frozenset({"coordinator", "agency_lead", "auditor"})
     ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
+    # Partnership reports (issue 12): the exports part points it at the reader's exports;
+    # the report page takes it over at merge (its /reports/ covers /reports/exports/).
+    NavItem("Reports", "reports:export-list", frozenset({"coordinator", "auditor"})),
     # A meeting's named representatives need no role: anyone may hold a seat, and with one
     # they get this item and Meetings (``sits_on_a_meeting``).
     NavItem(

@@ -65,14 +65,25 @@ def _count(value: Cell) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+HIDDEN_SUMMARY = (
+    "Some figures in this table are hidden ([c]) to protect the children counted; "
+    "the table shows every figure that can be published."
+)
+
+
 def suppress_table(table: Table, below: int | None = None) -> Table:
-    """``table`` as an export may show it (a new table; ``table`` is not changed)."""
+    """``table`` as an export may show it (a new table; ``table`` is not changed). Its
+    summary, written from the exact figures for the page, is replaced by ``HIDDEN_SUMMARY``
+    when any figure was hidden: it could quote one."""
     below = threshold() if below is None else below
     if below <= 1:
         return table
-    if not table.counts:
-        return _suppress_measures(table, below)
-    return _suppress_counts(table, below)
+    result = (
+        _suppress_measures(table, below) if not table.counts else _suppress_counts(table, below)
+    )
+    if result.rows != table.rows and table.summary:
+        result = replace(result, summary=HIDDEN_SUMMARY)
+    return result
 
 
 def suppress_report(report: Report, below: int | None = None) -> Report:

@@ -6,6 +6,7 @@ totals are published only where they reveal nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from reports.suppression import (
+    HIDDEN_SUMMARY,
     is_total,
     suppress_report,
     suppress_table,
@@ -200,6 +202,13 @@ def test_the_column_total_of_a_suppressed_table_is_withheld():
     t = suppress_table(original, below=5)
     assert cells(t) == [[S, S], [S, S], [9, 14]]
     assert t.column_total(0) is None and t.column_total(1) is None
+
+
+def test_a_summary_quoting_exact_figures_is_replaced_once_a_figure_is_hidden():
+    quoting = replace(table((3, 10), (8, 12)), summary="3 referrals from police, up from 10.")
+    assert suppress_table(quoting, below=5).summary == HIDDEN_SUMMARY
+    clear = replace(table((30, 10), (8, 12)), summary="30 referrals from police.")
+    assert suppress_table(clear, below=5).summary == "30 referrals from police."
 
 
 # --- measures -------------------------------------------------------------------------
