@@ -246,12 +246,13 @@ def test_the_pdf_shows_the_chart_when_there_is_one(seeded, monkeypatch):
     import sys
     import types
 
-    from django.utils.safestring import mark_safe
+    from django.utils.html import format_html
 
     charts = types.ModuleType("reports.charts")
-    charts.chart_svg = lambda table: mark_safe(
-        f'<svg role="img" width="100" height="20"><title>Chart of {table.title}</title>'
-        '<text x="0" y="10">Fictional chart text</text></svg>'
+    charts.chart_svg = lambda table: format_html(
+        '<svg role="img" width="100" height="20"><title>Chart of {}</title>'
+        '<text x="0" y="10">Fictional chart text</text></svg>',
+        table.title,
     )
     monkeypatch.setitem(sys.modules, "reports.charts", charts)
     report = exports.export_report([seeded], QUARTER, financial_quarter(dt.date(2026, 1, 1)), 5)
