@@ -65,13 +65,14 @@ def period_of(start: dt.date, end: dt.date) -> Period:
 def export_facts(fmt: str, period: Period, areas: Sequence[Area], below: int, **more) -> dict:
     """What an export's audit events say: the report, format, period, areas and suppression
     (never a child: the report holds none)."""
+    # Plain values, not pairs: the audit trail reads a two-item list as [old, new].
     return {
         "report": "partnership",
         "format": fmt,
-        "period": [period.start.isoformat(), period.end.isoformat()],
+        "period": f"{period.start.isoformat()} to {period.end.isoformat()}",
         "period_label": period.label,
-        "area_ids": sorted(area.pk for area in areas),
-        "areas": [area.name for area in areas],
+        "area_ids": ",".join(str(pk) for pk in sorted(area.pk for area in areas)),
+        "areas": ", ".join(area.name for area in areas),
         "suppressed": below > 1,
         "suppress_below": below,
         **more,

@@ -155,8 +155,8 @@ def test_one_table_as_csv_is_suppressed_scoped_and_recorded(client, seeded):
     assert event.object_type == "reports.partnership"
     assert event.changes["format"] == "csv"
     assert event.changes["table"] == "referrals-by-agency-kind"
-    assert event.changes["period"] == ["2026-04-01", "2026-06-30"]
-    assert event.changes["areas"] == ["Staffordshire"]
+    assert event.changes["period"] == "2026-04-01 to 2026-06-30"
+    assert event.changes["areas"] == "Staffordshire"
     assert event.changes["suppressed"] is True and event.changes["suppress_below"] == 5
 
 
@@ -291,10 +291,15 @@ def test_every_export_is_recorded_when_it_is_asked_for_and_when_it_is_made(
         assert event.object_type == "reports.reportexport"
         assert event.object_id == str(export.pk)
         assert event.changes["format"] == "pdf"
-        assert event.changes["period"] == ["2026-04-01", "2026-06-30"]
-        assert event.changes["areas"] == ["Staffordshire"]
+        assert event.changes["period"] == "2026-04-01 to 2026-06-30"
+        assert event.changes["areas"] == "Staffordshire"
         assert event.changes["suppressed"] is True
     assert exported.changes["stage"] == "made"
+    # The auditors' trail reads them.
+    from audit.labels import readable
+
+    text = " ".join(row.changes_text() for row in readable([created, exported]))
+    assert "2026-04-01 to 2026-06-30" in text and "Staffordshire" in text
 
 
 def test_a_redelivered_task_for_a_done_export_does_nothing(
