@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -47,6 +48,11 @@ FAILED_MESSAGE = (
     "The export could not be made ({kind}). Try again; if it fails again, tell an administrator."
 )
 JOB_FORMATS = (ExportFormat.XLSX, ExportFormat.PDF)
+# Celery stops a task after 5 minutes (panel/celery.py): running for longer means its
+# worker died; queued for an hour means its message was lost (or the workers are down).
+STALLED_RUNNING = dt.timedelta(minutes=10)
+STALLED_QUEUED = dt.timedelta(hours=1)
+STALLED_MESSAGE = "Making the export stopped part way. Make it again."
 
 
 class ExportNotReady(Conflict):
@@ -274,10 +280,33 @@ def download(export: ReportExport, user: User) -> bytes:
     return data
 
 
+def is_stalled(export: ReportExport, now: dt.datetime | None = None) -> bool:
+    """Being made for far longer than an export may take: nothing will finish it."""
+    now = now or timezone.now()
+    if export.status == ExportStatus.RUNNING:
+        return (export.started_at or export.created_at) < now - STALLED_RUNNING
+    if export.status == ExportStatus.QUEUED:
+        return export.created_at < now - STALLED_QUEUED
+    return False
+
+
+def fail_stalled(now: dt.datetime | None = None) -> int:
+    """Mark stalled exports failed (their page stops waiting and offers to make it again)."""
+    now = now or timezone.now()
+    stalled = Q(status=ExportStatus.RUNNING, started_at__lt=now - STALLED_RUNNING) | Q(
+        status=ExportStatus.QUEUED, created_at__lt=now - STALLED_QUEUED
+    )
+    return ReportExport.objects.filter(stalled).update(
+        status=ExportStatus.FAILED, progress=0, error=STALLED_MESSAGE, finished_at=now
+    )
+
+
 def expire_exports(now: dt.datetime | None = None) -> int:
     """Mark done exports past ``expires_at`` expired and delete their files once that
-    commits; each row is claimed first, so two sweeps never fight over one."""
+    commits; each row is claimed first, so two sweeps never fight over one. Stalled
+    exports are marked failed on the way."""
     now = now or timezone.now()
+    fail_stalled(now)
     expired = 0
     due = ReportExport.objects.filter(status=ExportStatus.DONE, expires_at__lte=now)
     for pk, name in list(due.values_list("pk", "file_name")):

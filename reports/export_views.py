@@ -176,11 +176,20 @@ def _own_export(request: HttpRequest, pk: int) -> ReportExport:
 
 
 def _state(export: ReportExport) -> dict:
+    stalled = export_jobs.is_stalled(export)
+    again = {"from": export.period_start.isoformat(), "to": export.period_end.isoformat()}
+    if len(export.area_ids) == 1:
+        again["area"] = str(export.area_ids[0])
     return {
         "export": export,
         "areas": list(Area.objects.filter(pk__in=export.area_ids).order_by("name")),
         "period": export_jobs.period_of(export.period_start, export.period_end),
         "status_url": reverse("reports:export-status", args=[export.pk]),
+        "stalled": stalled,
+        "waiting": export.in_progress and not stalled,
+        "stalled_message": export_jobs.STALLED_MESSAGE,
+        # "Make it again": the same period (and the one area, when it was one).
+        "again": again,
     }
 
 

@@ -463,3 +463,65 @@ def test_an_expired_exports_page_says_so_and_its_download_goes_back_to_it(
     )
     response = client.get(reverse("reports:export-download", args=[export.pk]))
     assert response.status_code == 302
+
+
+def test_a_stalled_export_stops_polling_and_the_scan_marks_it_failed(client, seeded):
+    user = coordinator(seeded)
+    export = export_jobs.request_export(user, fmt="pdf", areas=[seeded], period=QUARTER)
+    ReportExport.objects.filter(pk=export.pk).update(
+        status="running", started_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("reports:export-detail", args=[export.pk])).content.decode()
+    assert export_jobs.STALLED_MESSAGE in page and "hx-get" not in page
+    assert tasks.expire_exports.apply().get() == {"expired": 0}
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED and export.error == export_jobs.STALLED_MESSAGE
+
+
+def test_make_it_again_asks_for_the_same_period_areas_and_format(
+    client, seeded, eager, django_capture_on_commit_callbacks
+):
+    user = coordinator(seeded)
+    export = made(user, "xlsx", django_capture_on_commit_callbacks)
+    ReportExport.objects.filter(pk=export.pk).update(status="expired", file_name="")
+    client.force_login(user)
+    page = client.get(reverse("reports:export-detail", args=[export.pk])).content.decode()
+    assert "Make it again" in page
+    assert '<input type="hidden" name="from" value="2026-04-01">' in page
+    assert '<input type="hidden" name="format" value="xlsx">' in page
+
+    response = client.post(
+        reverse("reports:export-new"),
+        {"from": "2026-04-01", "to": "2026-06-30", "area": seeded.pk, "format": "xlsx"},
+    )
+    again = ReportExport.objects.latest("pk")
+    assert response["Location"] == reverse("reports:export-detail", args=[again.pk])
+    assert (again.period_start, again.period_end, again.area_ids, again.format) == (
+        export.period_start,
+        export.period_end,
+        export.area_ids,
+        "xlsx",
+    )
+    # A quarter given by its days is still that quarter, compared with the one before.
+    assert export_jobs.period_of(again.period_start, again.period_end).label == "Q1 2026/27"
+
+
+def test_the_export_list_reads_in_constant_queries(client, seeded, django_assert_num_queries):
+    user = coordinator(seeded)
+    client.force_login(user)
+    url = reverse("reports:export-list")
+    export_jobs.request_export(user, fmt="pdf", areas=[seeded], period=QUARTER)
+    client.get(url)  # warm the session
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(20):
+        export_jobs.request_export(user, fmt="xlsx", areas=[seeded], period=QUARTER)
+    with django_assert_num_queries(len(one)):
+        page = client.get(url).content.decode()
+    assert page.count("Spreadsheet (XLSX)") == 20
