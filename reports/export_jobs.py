@@ -262,10 +262,13 @@ def download(export: ReportExport, user: User) -> bytes:
     _require_reader(user)
     if export.requested_by_id != user.pk:
         raise PermissionDenied("Only the person who asked for an export may download it.")
-    if not export.ready:
+    if not export.ready or (export.expires_at and export.expires_at <= timezone.now()):
         raise ExportNotReady("This export is not ready to download.")
-    with default_storage.open(export.file_name, "rb") as stored:
-        data = stored.read()
+    try:
+        with default_storage.open(export.file_name, "rb") as stored:
+            data = stored.read()
+    except FileNotFoundError:  # deleted behind the database's back: the scan tidies up
+        raise ExportNotReady("This export's file is gone. Make it again.") from None
     areas = list(Area.objects.filter(pk__in=export.area_ids).order_by("name"))
     period = period_of(export.period_start, export.period_end)
     with transaction.atomic():

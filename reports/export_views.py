@@ -128,6 +128,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         fmt = request.POST.get("format", "")
         if fmt not in export_jobs.JOB_FORMATS:
+            form.add_error(None, "Choose PDF or a spreadsheet (XLSX).")
             return _bad_choice(request, form)
         export = export_jobs.request_export(request.user, fmt=fmt, areas=areas, period=period)
         return redirect("reports:export-detail", pk=export.pk)
@@ -215,9 +216,10 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     export = _own_export(request, pk)
-    if not export.ready:
+    try:
+        data = export_jobs.download(export, request.user)
+    except export_jobs.ExportNotReady:
         return redirect("reports:export-detail", pk=export.pk)
-    data = export_jobs.download(export, request.user)
     response = HttpResponse(data, content_type=CONTENT_TYPES[export.format])
     response["Content-Disposition"] = f'attachment; filename="{export_jobs.download_name(export)}"'
     response["Cache-Control"] = "no-store"

@@ -54,9 +54,7 @@ def make_and_download(page: Page, worker, tmp_path, label: str, suffix: str) -> 
     return saved.read_bytes()
 
 
-def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(
-    page: Page, server, worker, tmp_path
-):
+def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(page: Page, server, worker, tmp_path):
     area = staffordshire()
     referrals(area, Agency.Kind.POLICE, 7)
     referrals(area, Agency.Kind.HEALTH, 2)
@@ -68,10 +66,10 @@ def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(
     expect(page.locator("h1")).to_have_text("Export the partnership report")
     expect(page.locator("main")).to_contain_text("Q1 2026/27")
     check_page_both_widths(page)
-    page.screenshot(path="/tmp/exports-new.png", full_page=True)
+    page.screenshot(path=tmp_path / "new.png", full_page=True)
 
     pdf = make_and_download(page, worker, tmp_path, "PDF", "pdf")
-    page.screenshot(path="/tmp/exports-detail.png", full_page=True)
+    page.screenshot(path=tmp_path / "detail.png", full_page=True)
     text = pdf_text(pdf)
     assert squash("Referrals by referring agency") in text and "[c]" in text
     assert not any(name.lower() in text.lower() for name in NAMES)
@@ -93,4 +91,4 @@ def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(
     expect(page.locator("h1")).to_have_text("Your report exports")
     expect(page.locator("tbody tr")).to_have_count(2)
     check_page_both_widths(page)
-    page.screenshot(path="/tmp/exports-list.png", full_page=True)
+    page.screenshot(path=tmp_path / "list.png", full_page=True)

@@ -426,6 +426,7 @@ def test_a_bad_format_is_refused(client, seeded):
     client.force_login(coordinator(seeded))
     response = client.post(reverse("reports:export-new"), {"format": "docx"})
     assert response.status_code == 400
+    assert "Choose PDF or a spreadsheet (XLSX)." in response.content.decode()
     assert not ReportExport.objects.exists()
 
 
@@ -463,6 +464,23 @@ def test_an_expired_exports_page_says_so_and_its_download_goes_back_to_it(
     )
     response = client.get(reverse("reports:export-download", args=[export.pk]))
     assert response.status_code == 302
+
+
+def test_a_download_past_its_expiry_or_without_its_file_is_refused(
+    client, seeded, eager, django_capture_on_commit_callbacks
+):
+    user = coordinator(seeded)
+    client.force_login(user)
+    late = made(user, "xlsx", django_capture_on_commit_callbacks)
+    ReportExport.objects.filter(pk=late.pk).update(expires_at=timezone.now())
+    gone = made(user, "xlsx", django_capture_on_commit_callbacks)
+    default_storage.delete(gone.file_name)
+
+    for export in (late, gone):
+        response = client.get(reverse("reports:export-download", args=[export.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("reports:export-detail", args=[export.pk])
+    assert [e.changes["stage"] for e in events("exported")] == ["made", "made"]
 
 
 def test_a_stalled_export_stops_polling_and_the_scan_marks_it_failed(client, seeded):
