@@ -33,6 +33,7 @@ def make_and_download(page: Page, worker, tmp_path, label: str, suffix: str) -> 
     expect(status).to_contain_text("Your export is being made")
     expect(status.locator("progress")).to_have_attribute("max", "100")
     check_page_both_widths(page)
+    page.screenshot(path=tmp_path / f"progress-{suffix}.png", full_page=True)
 
     # The real worker makes it (the server queued it on the default queue, which this
     # run's worker does not read; the task claims its row, so that copy does nothing).
@@ -92,3 +93,15 @@ def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(page: Page, server
     expect(page.locator("tbody tr")).to_have_count(2)
     check_page_both_widths(page)
     page.screenshot(path=tmp_path / "list.png", full_page=True)
+
+    # An expired export's page says so and offers to make it again (the same period).
+    first = ReportExport.objects.order_by("pk").first()
+    ReportExport.objects.filter(pk=first.pk).update(status="expired", file_name="")
+    page.goto(f"/reports/exports/{first.pk}/")
+    expect(page.locator("#export-status")).to_contain_text("has expired")
+    check_page_both_widths(page)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Make it again").click()
+    expect(page.locator("#export-status")).to_contain_text("Your export is being made")
+    assert ReportExport.objects.count() == 3
+    page.screenshot(path=tmp_path / "again.png", full_page=True)
