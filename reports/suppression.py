@@ -23,7 +23,8 @@ The rule (``REPORT_SUPPRESS_BELOW``, default 5; 0 or 1 turns it off):
 4. **Measures** (tables with ``counts=False``: medians, percentiles, percentages) carry
    the number of cases they rest on in a row labelled "Number of ..." (``is_case_count``).
    In each column where that number is below the threshold, every measure is hidden, and
-   the number itself follows rule 1 (0 stays 0). A measure table without such a row is
+   the numbers of cases are counts like any other (rules 1-3: a "Total" column's number
+   is hidden where it would reveal a hidden one). A measure table without such a row is
    hidden whole: nothing shows that its figures rest on enough cases (fail closed).
 
 Pure functions: nothing here reads the database; ``threshold()`` reads the setting.
@@ -199,14 +200,19 @@ def _suppress_measures(table: Table, below: int) -> Table:
         # threshold, or 0 (no cases: its measures are empty, not small).
         if not all(_count(n) and (n == 0 or n >= below) for n in numbers):
             too_few.add(c)
+    # The numbers of cases are counts like any other: primary and secondary suppression,
+    # and a "Total" column only where nothing it adds up is hidden.
+    shown_counts = iter(
+        _suppress_counts(replace(table, rows=tuple(counts), counts=True), below).rows
+    )
     rows = []
     for row in table.rows:
-        cells = list(row.cells)
-        for c in range(len(cells)):
-            if is_case_count(row.label):
-                if _small(cells[c], below) or (c in too_few and not _count(cells[c])):
-                    cells[c] = SUPPRESSED
-            elif c in too_few and cells[c] is not None:
-                cells[c] = SUPPRESSED
+        if is_case_count(row.label):
+            rows.append(next(shown_counts))
+            continue
+        cells = [
+            SUPPRESSED if c in too_few and cell is not None else cell
+            for c, cell in enumerate(row.cells)
+        ]
         rows.append(Row(row.label, tuple(cells)))
     return table.with_rows(rows)

@@ -227,7 +227,9 @@ def measures(n: tuple[int, int], median: tuple, p90: tuple) -> Table:
 
 def test_a_measure_resting_on_fewer_cases_than_the_threshold_is_hidden():
     t = suppress_table(measures((4, 12), (3.5, 6.0), (9.0, 14.0)), below=5)
-    assert cells(t) == [[S, 6.0], [S, 14.0], [S, 12]]
+    # The 4 is a count (hidden, and the row's other count with it); last quarter's
+    # measures rest on 12 referrals and stay.
+    assert cells(t) == [[S, 6.0], [S, 14.0], [S, S]]
 
 
 def test_measures_on_enough_cases_are_shown_exactly():
@@ -246,6 +248,23 @@ def test_a_measure_table_without_its_number_of_cases_is_hidden_whole():
         table((3.5, 6.0), labels=["Median"], columns=("Q1", "Q2"), counts=False), below=5
     )
     assert cells(t) == [[S, S]]
+
+
+def test_the_number_of_cases_behind_a_total_column_does_not_give_a_hidden_one_away():
+    t = suppress_table(
+        table(
+            (3.0, 6.0, 5.0),
+            (3, 12, 15),
+            labels=["Median", "Number of referrals"],
+            columns=("Area A", "Area B", "Total"),
+            counts=False,
+        ),
+        below=5,
+    )
+    # Area A's median rests on 3 referrals: hidden. Its 3 is hidden, 12 with it (the row's
+    # only other count), and the total's 15 (it would give the 3 away); the medians of
+    # area B and of the total rest on enough referrals and stay.
+    assert cells(t) == [[S, 6.0, 5.0], [S, S, S]]
 
 
 def test_measures_are_shown_when_suppression_is_off():
