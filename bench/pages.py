@@ -223,6 +223,13 @@ def busiest_meeting(user):
     return _first(_busiest_meetings(user), pk=lambda m: m.pk)
 
 
+def own_report_export(user):
+    """The user's newest report export (an export is its requester's alone)."""
+    from reports.models import ReportExport
+
+    return _first(ReportExport.objects.filter(requested_by=user), pk=lambda e: e.pk)
+
+
 def busiest_meeting_api(user):
     return _first(_busiest_meetings(user), meeting_pk=lambda m: m.pk)
 
@@ -368,6 +375,9 @@ WEB: list[Page] = [
     # The current financial quarter, every area the reader may report on (an auditor's:
     # all of them, with the by-area table).
     Page("partnership report", "reports:partnership", (COORDINATOR, AUDITOR)),
+    Page("report exports", "reports:export-list", (COORDINATOR, AUDITOR)),
+    Page("report export, choose", "reports:export-new", (COORDINATOR, AUDITOR)),
+    Page("report export page", "reports:export-detail", (COORDINATOR, AUDITOR), own_report_export),
 ]
 
 
@@ -490,6 +500,10 @@ EXCLUDED: dict[str, str] = {
     "notifications:open": _WRITE + " (marks read)",
     "notifications:read-all": _WRITE,
     "audit:export": "a streamed CSV export of up to the export limit: a job, not a page",
+    "reports:export-csv": "a download that builds and audits the whole report: an export, "
+    "timed with the report itself, not a page",
+    "reports:export-status": "a status fragment polled while a report export is made (Celery)",
+    "reports:export-download": "a stored file download, for its requester only",
     "v1:referral-accept": _WRITE,
     "v1:referral-confirm-new-child": _WRITE,
     "v1:referral-decide": _WRITE,

@@ -641,3 +641,18 @@ CELERY_BEAT_SCHEDULE["remind-agenda-due"] = {
     "task": "meetings.tasks.remind_agenda_due",
     "schedule": crontab(hour=7, minute=0),
 }
+
+# --- Partnership report exports (issue 12) ---
+# Exports (CSV, XLSX, PDF) leave the panel: counts from 1 to this - 1 are shown as [c],
+# with secondary suppression (reports/suppression.py). 0 or 1 turns suppression off. On
+# screen, for the panel, figures stay exact.
+REPORT_SUPPRESS_BELOW = env.int("REPORT_SUPPRESS_BELOW", default=5)
+# Report exports (XLSX and PDF, made in Celery) are stored like meeting packs (MEDIA_ROOT,
+# the storage API) and deleted this many days after they are made.
+REPORT_EXPORT_EXPIRY_DAYS = env.int("REPORT_EXPORT_EXPIRY_DAYS", default=7)
+# Hourly, beat deletes the files of report exports past their expiry (the database says
+# which).
+CELERY_BEAT_SCHEDULE["expire-report-exports"] = {
+    "task": "reports.tasks.expire_exports",
+    "schedule": crontab(minute=40),
+}

@@ -621,6 +621,29 @@ def pack_meeting_api(w: World) -> dict:
     return {"meeting_pk": the_meeting(w).pk}
 
 
+# Partnership report exports: readers of reports, and coord_a's own export (queued).
+REPORT_READERS = signed_in(403, coord_a=200, coord_b=200, auditor=200)
+OWN_EXPORT = signed_in(403, coord_a=200, coord_b=404, auditor=404)
+
+
+def report_table(w: World) -> dict:
+    return {"slug": "referrals-by-agency-kind"}
+
+
+def report_export(w: World) -> dict:
+    if getattr(w, "_report_export", None) is None:
+        from reports.export_jobs import request_export
+        from reports.periods import financial_quarter
+
+        w._report_export = request_export(
+            w.users["coord_a"],
+            fmt="pdf",
+            areas=[w.area_a],
+            period=financial_quarter(dt.date(2026, 5, 1)),
+        )
+    return {"pk": w._report_export.pk}
+
+
 TABLE: dict[str, Row | list[Row]] = {
     # --- the panel's own pages -----------------------------------------------------------
     "home": GET(none, signed_in(200)),
@@ -1005,6 +1028,22 @@ TABLE: dict[str, Row | list[Row]] = {
     "meetings:minutes-approve": POST(minutes_meeting, MEETING_COORDINATOR | {"coord_a": 403}),
     # Not approved yet: the coordinator is sent back to the minutes.
     "meetings:minutes-addendum": GET(minutes_meeting, MEETING_COORDINATOR | {"coord_a": MINUTES}),
+    # --- partnership report exports (issue 12) -------------------------------------------
+    # Coordinators (their areas) and auditors (every area); anyone else is refused by role
+    # (a report names no child). An export is its requester's alone: coord_a's is 404 for
+    # the other readers, exactly like an id nobody has. The empty POST names no format: 400.
+    "reports:export-list": GET(none, REPORT_READERS),
+    "reports:export-new": [
+        GET(none, REPORT_READERS, "form"),
+        POST(none, signed_in(403, coord_a=400, coord_b=400, auditor=400), "make"),
+    ],
+    "reports:export-csv": GET(report_table, REPORT_READERS),
+    "reports:export-detail": GET(report_export, OWN_EXPORT),
+    "reports:export-status": GET(report_export, OWN_EXPORT),
+    # Not made yet: its requester goes back to its page.
+    "reports:export-download": GET(
+        report_export, OWN_EXPORT | {"coord_a": to("reports:export-detail")}
+    ),
 }
 
 
