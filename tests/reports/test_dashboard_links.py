@@ -141,7 +141,9 @@ def world() -> World:
     make_case(area=area, coordinator_user=boss, agencies=[police])
     make_case(area=area, coordinator_user=boss, agencies=[health])
     led = _open(
-        make_case(area=area, coordinator_user=boss, agencies=[police, health], lead_professional=lead),
+        make_case(
+            area=area, coordinator_user=boss, agencies=[police, health], lead_professional=lead
+        ),
         review_in_days=-3,
     )
     week = _open(make_case(area=area, coordinator_user=boss, agencies=[health]), review_in_days=6)
