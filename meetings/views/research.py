@@ -123,13 +123,8 @@ def research_list(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append({"entry": entry, "child": entry.case.child, "mine": mine, "grid": grid})
     # Returns not yet made by each member agency (what the home page's "research returns
     # missing" figure counts, for the coordinators who read every return).
-    missing = [
-        (
-            agency,
-            sum(1 for entry in entries if agency.pk not in {r.agency_id for r in entry.returns}),
-        )
-        for agency in agencies
-    ]
+    returned = [{ret.agency_id for ret in entry.returns} for entry in entries]
+    missing = [(agency, sum(agency.pk not in made for made in returned)) for agency in agencies]
     missing = [(agency, n) for agency, n in missing if n]
     context = {
         "meeting": meeting,
