@@ -55,13 +55,19 @@ class KeysetPage:
         return bool(self.newer or self.older)
 
 
+def capped_count(events: QuerySet[AuditEvent]) -> int:
+    """How many events match, counting no further than ``COUNT_CAP`` + 1 (ids only, no
+    joins: the first rows off the filter's index). The search page and the home page's
+    audit figures count through here, so they say the same ("more than 1,000")."""
+    return events.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
 def keyset_page(
     events: QuerySet[AuditEvent], *, before: str | None, after: str | None, size: int = 50
 ) -> KeysetPage:
     """One page of ``events`` (newest first): the first page, the page older than
     ``before`` or the page newer than ``after``. Two queries: the capped count and the page."""
-    # Ids only, no joins: the first COUNT_CAP + 1 matching rows off the filter's index.
-    found = events.select_related(None).order_by().values("pk")[: COUNT_CAP + 1].count()
+    found = capped_count(events)
     older_than, newer_than = parse_cursor(before), parse_cursor(after)
     if newer_than is not None:
         at, pk = newer_than

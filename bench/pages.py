@@ -316,6 +316,15 @@ def audit_by_reference(user) -> str | None:
     return None if case is None else f"case_reference={case.reference.lower()}"
 
 
+def audit_recent_denied(user) -> str:
+    """The home page's "denied attempts" figure: refusals of the last 7 days."""
+    import datetime as dt
+
+    from panel.dates import london_today
+
+    return f"verb=denied&date_from={london_today() - dt.timedelta(days=6)}"
+
+
 # --- The catalogue ---------------------------------------------------------------------
 
 WEB: list[Page] = [
@@ -336,6 +345,9 @@ WEB: list[Page] = [
     ),
     Page("child page", "cases:child-detail", EVERYONE, child_of_newest_case),
     Page("referrals", "cases:referral-list", EVERYONE),
+    Page(
+        "referrals, awaiting triage", "cases:referral-list", (REFERRER,), query="status=submitted"
+    ),
     # A coordinator opening a referral of their area is sent to its triage page (measured
     # as the triage page), so the referral page is for the others.
     Page(
@@ -345,15 +357,22 @@ WEB: list[Page] = [
         newest_referral,
     ),
     Page("triage queue", "cases:triage-queue", (COORDINATOR,)),
+    # The home page's figures link to these filtered lists (reports/dashboards.py).
+    Page("triage queue, immediate risk", "cases:triage-queue", (COORDINATOR,), query="immediate=1"),
     Page("triage page", "cases:triage-detail", (COORDINATOR,), referral_awaiting_triage),
     Page("My work", "cases:my-work", (COORDINATOR, AGENCY_LEAD, PRACTITIONER)),
+    Page("My work, overdue", "cases:my-work", (COORDINATOR, AGENCY_LEAD), query="due=overdue"),
+    Page("My work, due soon", "cases:my-work", (AGENCY_LEAD,), query="due=soon"),
     Page("action page", "cases:action-detail", CASE_READERS, open_action),
     Page("reviews due", "cases:reviews-due", (COORDINATOR,)),
+    Page("reviews due, overdue", "cases:reviews-due", (COORDINATOR,), query="due=overdue"),
+    Page("reviews due, this week", "cases:reviews-due", (COORDINATOR,), query="due=week"),
     Page("review page", "cases:review-hold", (COORDINATOR,), upcoming_review_coordinated),
     Page("notifications", "notifications:list", EVERYONE),
     Page("audit search", "audit:search", (AUDITOR,)),
     Page("audit search, by person", "audit:search", (AUDITOR,), query=audit_by_person),
     Page("audit search, by reference", "audit:search", (AUDITOR,), query=audit_by_reference),
+    Page("audit search, denied 7 days", "audit:search", (AUDITOR,), query=audit_recent_denied),
     Page("case audit history", "audit:case-history", (AUDITOR,), largest_case),
     Page("who viewed this child", "audit:child-viewers", (AUDITOR,), child_of_newest_case),
     Page("meetings", "meetings:meeting-list", MEETING_READERS),

@@ -44,12 +44,31 @@ def _latest_assessment_level(ref: str) -> Subquery:
     )
 
 
-def triage_queue(user: User) -> QuerySet[Referral]:
-    """Referrals awaiting triage in the areas the user coordinates: immediate risk first,
-    then oldest first."""
+def my_referrals(user: User, status: str = "") -> QuerySet[Referral]:
+    """The referrals ``user`` made (whatever their roles), newest first; with ``status``
+    (a ``Referral.Status`` value) only those in it. "My referrals" lists these and the
+    home page's referral figures count them."""
+    referrals = Referral.objects.visible_to(user).filter(referrer=user)
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals.select_related("child").order_by("-referred_at", "-pk")
+
+
+def triage_waiting(user: User, *, immediate_only: bool = False) -> QuerySet[Referral]:
+    """Referrals awaiting triage in the areas the user coordinates (with ``immediate_only``,
+    those flagged at immediate risk), unordered and unannotated: what the triage queue
+    lists and the home page's triage figures count."""
+    waiting = Referral.objects.visible_to(user).filter(
+        status=Referral.Status.SUBMITTED, area_id__in=user.coordinator_area_ids
+    )
+    return waiting.filter(immediate_risk=True) if immediate_only else waiting
+
+
+def triage_queue(user: User, *, immediate_only: bool = False) -> QuerySet[Referral]:
+    """Referrals awaiting triage in the areas the user coordinates (``triage_waiting``):
+    immediate risk first, then oldest first."""
     return (
-        Referral.objects.visible_to(user)
-        .filter(status=Referral.Status.SUBMITTED, area_id__in=user.coordinator_area_ids)
+        triage_waiting(user, immediate_only=immediate_only)
         .select_related("child", "area", "referrer_agency")
         .annotate(
             risk_level=_latest_assessment_level("referral"),

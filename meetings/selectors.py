@@ -5,11 +5,79 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from cases.models import Case
-from meetings.models import Meeting, Minutes, MinutesAddendum, MinutesSection, MinutesStatus
-from panel.models import User
+from meetings import access
+from meetings.models import (
+    Meeting,
+    MeetingMember,
+    Minutes,
+    MinutesAddendum,
+    MinutesSection,
+    MinutesStatus,
+    ResearchListEntry,
+    ResearchReturn,
+)
+from panel.models import Agency, User
+
+
+def _count(queryset) -> Coalesce:
+    """A correlated count (one subquery in the same query, never one query per row)."""
+    counted = queryset.order_by().values("meeting_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def missing_research_returns(user: User, meeting_id: int) -> list[dict]:
+    """For each member agency of the meeting (by name) that has not yet returned research
+    for every entry of its research list the user may see, ``{"pk", "name",
+    "missing"}``: how many entries still lack its return. One query. The research list
+    page counts the same from the entries it shows; the home page's "research returns
+    missing" figure is the sum."""
+    entries = ResearchListEntry.objects.visible_to(user).filter(meeting_id=meeting_id)
+    lacking = entries.exclude(
+        Exists(
+            ResearchReturn.objects.filter(
+                item_id=OuterRef("pk"), agency_id=OuterRef(OuterRef("pk"))
+            )
+        )
+    )
+    return list(
+        Agency.objects.filter(
+            pk__in=MeetingMember.objects.filter(meeting_id=meeting_id).values("agency_id")
+        )
+        .annotate(missing=_count(lacking))
+        .filter(missing__gt=0)
+        .order_by("name", "pk")
+        .values("pk", "name", "missing")
+    )
+
+
+def seat_research_lists(user: User) -> QuerySet[Meeting]:
+    """The open research lists at which ``user`` holds a live seat (``access.seat_meetings``),
+    each with ``entry_count`` (the entries they may see), ``returned_count`` (those their
+    agency has returned) and ``to_return`` (the difference). "My research lists" shows
+    these, and the home page's "research to return" figure sums ``to_return`` over them."""
+    entries = ResearchListEntry.objects.visible_to(user).filter(meeting_id=OuterRef("pk"))
+    returned = entries.filter(
+        Exists(ResearchReturn.objects.filter(item_id=OuterRef("pk"), agency_id=user.agency_id))
+    )
+    return (
+        access.seat_meetings(user)
+        .annotate(entry_count=_count(entries), returned_count=_count(returned))
+        .annotate(to_return=F("entry_count") - F("returned_count"))
+    )
 
 
 @dataclass

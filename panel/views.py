@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -8,7 +7,6 @@ from django.views.defaults import page_not_found as django_page_not_found
 from django.views.defaults import permission_denied as django_permission_denied
 
 from audit.services import record_refusal
-from cases.models import Case, Referral
 from panel.health import (
     broker_status,
     database_status,
@@ -16,43 +14,20 @@ from panel.health import (
     worker_status,
 )
 from panel.models import Area
+from reports.dashboards import build_dashboard
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in start page: who to call, and counts of what this user may see."""
-    user = request.user
-    case_counts = dict(
-        Case.objects.visible_to(user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    referral_counts = dict(
-        Referral.objects.visible_to(user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+    """The signed-in start page: a work queue for each of the user's roles (figures that
+    link to the lists that make them up, reports/dashboards.py) and who to call. The
+    numbers to call are the page for referrers and people with no panel role; beside a work
+    queue they sit in a corner. The 999 warning is on every home page."""
+    board = build_dashboard(request.user, list_name=request.resolver_match.view_name)
     return render(
         request,
         "panel/home.html",
-        {
-            "areas": Area.objects.all(),
-            "case_counts": [
-                (label, case_counts.get(value, 0)) for value, label in Case.Status.choices
-            ],
-            "referral_counts": [
-                (label, referral_counts.get(value, 0)) for value, label in Referral.Status.choices
-            ],
-            "sees_cases": bool(user.roles - {"referrer"}),
-            # Without a panel role, any case seen is one they work on (lead professional,
-            # owner of an open action): counted already, so no query more.
-            "works_on_cases": not (user.roles - {"referrer"}) and any(case_counts.values()),
-            "sees_referrals": bool(user.roles),
-        },
+        {"areas": Area.objects.all(), "board": board, "user_roles": request.user.roles},
     )
 
 

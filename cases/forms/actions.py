@@ -7,8 +7,10 @@ a save over someone else's change is refused (see cases.views.actions)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from cases.forms.cases import SubmitOnce
 from cases.forms.triage import AgencyChoiceField, PersonChoiceField
@@ -210,6 +212,25 @@ class CancelActionForm(Versioned):
 
 OPEN = ""
 ANY = "any"
+# "Due soon": open actions due today or in the six days after it (Europe/London), the
+# next seven days.
+SOON_DAYS = 7
+OVERDUE, SOON = "overdue", "soon"
+
+
+def action_due_q(due: str, today: dt.date) -> Q:
+    """Open actions overdue (due before ``today``) or due soon (``today`` to ``today`` +
+    6): the one definition "My work" and the home page's figures both filter with. A
+    finished action is neither."""
+    if due == OVERDUE:
+        return Q(status__in=Action.OPEN_STATUSES, due_date__lt=today)
+    if due == SOON:
+        return Q(
+            status__in=Action.OPEN_STATUSES,
+            due_date__gte=today,
+            due_date__lte=today + dt.timedelta(days=SOON_DAYS - 1),
+        )
+    return Q()
 
 
 class MyWorkFilterForm(ErrorSummary, forms.Form):
@@ -227,9 +248,15 @@ class MyWorkFilterForm(ErrorSummary, forms.Form):
         empty_label="Any agency",
     )
     area = forms.ModelChoiceField(queryset=Area.objects.none(), required=False, empty_label="Any")
+    due = forms.ChoiceField(
+        label="Due",
+        choices=[("", "Any time"), (OVERDUE, "Overdue"), (SOON, "Due in the next 7 days")],
+        required=False,
+    )
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         areas = sorted(user.coordinator_area_ids)
         if areas:
             self.fields["agency"].queryset = (
@@ -241,3 +268,21 @@ class MyWorkFilterForm(ErrorSummary, forms.Form):
             self.fields["area"].queryset = Area.objects.filter(pk__in=areas)
         else:
             del self.fields["area"]
+
+    def actions(self, today: dt.date | None = None) -> QuerySet[Action]:
+        """The user's work actions (``selectors.work_actions``) narrowed by the valid
+        filters (an invalid form: open actions, unfiltered; the page shows its errors).
+        "My work" lists these and the home page's action figures count them."""
+        from cases import selectors
+
+        data = self.cleaned_data if self.is_valid() else {}
+        status = data.get("status", OPEN)
+        statuses = Action.OPEN_STATUSES if status == OPEN else None if status == ANY else [status]
+        actions = selectors.work_actions(self.user, statuses)
+        if data.get("agency"):
+            actions = actions.filter(owning_agency=data["agency"])
+        if data.get("area"):
+            actions = actions.filter(case__area=data["area"])
+        if data.get("due"):
+            actions = actions.filter(action_due_q(data["due"], today or london_today()))
+        return actions

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.db.models import Q, QuerySet
 
 from cases.forms.actions import ErrorSummary, involved_agencies
-from cases.models import Case, RiskLevel
+from cases.models import Case, Review, RiskLevel
 from panel.dates import london_today
 from panel.forms_govuk import DateField
 from panel.models import Agency, Area, User
@@ -69,7 +72,29 @@ class HoldReviewForm(ErrorSummary, forms.Form):
         return held_on
 
 
+# "Due this week" is today and the six days after it (Europe/London): a rolling seven
+# days, the same window as the review reminder, so it never empties on a Sunday night.
+WEEK_DAYS = 7
+OVERDUE, THIS_WEEK = "overdue", "week"
+
+
+def review_due_q(due: str, today: dt.date) -> Q:
+    """Upcoming reviews overdue (due before ``today``) or due this week (``today`` to
+    ``today`` + 6): the one definition the "Reviews due" page and the home page's figures
+    both filter with."""
+    if due == OVERDUE:
+        return Q(due_date__lt=today)
+    if due == THIS_WEEK:
+        return Q(due_date__gte=today, due_date__lte=today + dt.timedelta(days=WEEK_DAYS - 1))
+    return Q()
+
+
 class ReviewsDueFilterForm(ErrorSummary, forms.Form):
+    due = forms.ChoiceField(
+        label="Due",
+        choices=[("", "Any time"), (OVERDUE, "Overdue"), (THIS_WEEK, "This week (next 7 days)")],
+        required=False,
+    )
     within = forms.IntegerField(
         label="Due within (days)",
         required=False,
@@ -92,3 +117,18 @@ class ReviewsDueFilterForm(ErrorSummary, forms.Form):
             self.fields["area"].queryset = Area.objects.filter(pk__in=areas)
         else:
             del self.fields["area"]
+
+    def filter(self, reviews: QuerySet[Review], today: dt.date) -> QuerySet[Review]:
+        """``reviews`` (``selectors.reviews_due(user)``) narrowed by the valid filters; an
+        invalid form filters nothing (the page shows its errors). The page and the home
+        page's figures both count through here."""
+        if not self.is_valid():
+            return reviews
+        data = self.cleaned_data
+        if data["due"]:
+            reviews = reviews.filter(review_due_q(data["due"], today))
+        if data["within"] is not None:
+            reviews = reviews.filter(due_date__lte=today + dt.timedelta(days=data["within"]))
+        if data.get("area"):
+            reviews = reviews.filter(case__area=data["area"])
+        return reviews

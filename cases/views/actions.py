@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from cases import selectors, services
 from cases.access import get_for_user, record_list
 from cases.forms.actions import (
-    ANY,
     ActionUpdateForm,
     AddActionForm,
     CancelActionForm,
@@ -244,14 +243,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if not selectors.has_work(user):
         raise PermissionDenied("My work is for panel coordinators and agency leads.")
     form = MyWorkFilterForm(request.GET or None, user=user)
-    data = form.cleaned_data if form.is_valid() else {}
-    status = data.get("status", "")
-    statuses = Action.OPEN_STATUSES if status == "" else None if status == ANY else [status]
-    actions = selectors.work_actions(user, statuses)
-    if data.get("agency"):
-        actions = actions.filter(owning_agency=data["agency"])
-    if data.get("area"):
-        actions = actions.filter(case__area=data["area"])
+    actions = form.actions()
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("cases_page", None)

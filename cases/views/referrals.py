@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import services
+from cases import selectors, services
 from cases.access import get_for_user, record_list
 from cases.advice import EarlyHelp, early_help_advice
 from cases.forms.referral import ReferralForm
@@ -159,13 +159,12 @@ def score_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's own referrals, newest first, with their outcome."""
-    referrals = (
-        Referral.objects.visible_to(request.user)
-        .filter(referrer=request.user)
-        .select_related("child")
-        .order_by("-referred_at", "-pk")
-    )
+    """The signed-in user's own referrals, newest first, with their outcome; ``?status=``
+    narrows them to one status (the home page links here with ``submitted``)."""
+    status = request.GET.get("status", "")
+    if status not in Referral.Status.values:
+        status = ""
+    referrals = selectors.my_referrals(request.user, status)
     page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = record_list(
         request.user,
@@ -176,7 +175,11 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/referrals/list.html",
-        {"page": page, "can_refer": services.can_refer(request.user)},
+        {
+            "page": page,
+            "can_refer": services.can_refer(request.user),
+            "status_label": Referral.Status(status).label if status else "",
+        },
     )
 
 

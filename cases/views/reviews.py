@@ -8,8 +8,6 @@ level and brings the coordinator back here. The review then confirms that level.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,14 +78,8 @@ def reviews_due(request: HttpRequest) -> HttpResponse:
     if not (user.coordinator_area_ids and services.may_write(user)):
         raise PermissionDenied("Reviews due is for panel coordinators.")
     form = ReviewsDueFilterForm(request.GET or None, user=user)
-    reviews = selectors.reviews_due(user)
     today = london_today()
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["within"] is not None:
-            reviews = reviews.filter(due_date__lte=today + dt.timedelta(days=data["within"]))
-        if data.get("area"):
-            reviews = reviews.filter(case__area=data["area"])
+    reviews = form.filter(selectors.reviews_due(user), today)
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(reviews, 50).get_page(request.GET.get("page"))

@@ -33,13 +33,19 @@ def _coordinator_only(request: HttpRequest) -> None:
 @login_required
 def triage_queue(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
+    # ?immediate=1: only the referrals flagged at immediate risk (the home page's figure).
+    immediate_only = request.GET.get("immediate") == "1"
     referrals = record_list(
         request.user,
-        selectors.triage_queue(request.user),
+        selectors.triage_queue(request.user, immediate_only=immediate_only),
         list_name=request.resolver_match.view_name,
         model=Referral,
     )
-    return render(request, "cases/triage/queue.html", {"referrals": referrals})
+    return render(
+        request,
+        "cases/triage/queue.html",
+        {"referrals": referrals, "immediate_only": immediate_only},
+    )
 
 
 def _referral(request: HttpRequest, pk: int) -> Referral:

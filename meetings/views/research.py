@@ -23,8 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -33,7 +32,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from cases.access import get_for_user, record_list
 from cases.services.common import may_write
-from meetings import access
+from meetings import access, selectors
 from meetings.models import (
     Meeting,
     MeetingMember,
@@ -122,9 +121,16 @@ def research_list(request: HttpRequest, pk: int) -> HttpResponse:
             extra = [ret.agency for ret in entry.returns if ret.agency_id not in shown]
             grid = [(agency, by_agency.get(agency.pk)) for agency in [*agencies, *extra]]
         rows.append({"entry": entry, "child": entry.case.child, "mine": mine, "grid": grid})
+    # Returns not yet made by each member agency (what the home page's "research returns
+    # missing" figure counts, for the coordinators who read every return).
+    returned = [{ret.agency_id for ret in entry.returns} for entry in entries]
+    missing = [(agency, sum(agency.pk not in made for made in returned)) for agency in agencies]
+    missing = [(agency, n) for agency, n in missing if n]
     context = {
         "meeting": meeting,
         "rows": rows,
+        "missing": missing,
+        "missing_total": sum(n for _, n in missing),
         "everyone": everyone,
         "my_seat": meeting.my_seat and may_write(user),
         "nav_current": "research",
@@ -203,35 +209,21 @@ def research_return(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     return _render_return(request, meeting, entry, form, current)
 
 
-def _count(queryset) -> Coalesce:
-    """A correlated count (one subquery in the same query, never one query per row)."""
-    counted = queryset.order_by().values("meeting_id").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 @login_required
 def my_research(request: HttpRequest) -> HttpResponse:
     """The open research lists at which the user holds a live seat, soonest first, with
     how many entries each has and how many still wait for the user's agency's return.
     One query for them all; no child's detail, so nothing to record."""
-    user = request.user
-    entries = ResearchListEntry.objects.visible_to(user).filter(meeting_id=OuterRef("pk"))
-    returned = (
-        ResearchListEntry.objects.visible_to(user)
-        .filter(meeting_id=OuterRef("pk"))
-        .filter(
-            Exists(ResearchReturn.objects.filter(item_id=OuterRef("pk"), agency_id=user.agency_id))
-        )
-    )
     meetings = list(
-        access.seat_meetings(user)
+        selectors.seat_research_lists(request.user)
         .select_related("area")
-        .annotate(entry_count=_count(entries), returned_count=_count(returned))
         .order_by("date", "start_time", "pk")
     )
-    for meeting in meetings:
-        meeting.to_return = meeting.entry_count - meeting.returned_count
-    context = {"meetings": meetings, "days_after": settings.MEETING_RESEARCH_DAYS_AFTER}
+    context = {
+        "meetings": meetings,
+        "to_return": sum(meeting.to_return for meeting in meetings),
+        "days_after": settings.MEETING_RESEARCH_DAYS_AFTER,
+    }
     return render(request, "meetings/research/mine.html", context)
 
 
