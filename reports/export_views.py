@@ -1,7 +1,7 @@
 """Web pages for the partnership report's exports (reports/export_jobs.py).
 
 - ``export-new`` (GET): the period and areas chosen on the report page (the same GET
-  parameters: ``quarter=2026-Q2`` or ``from``/``to``, and ``area``), with a button for the
+  parameters: ``quarter=2026-Q2`` or ``date_from``/``date_to``, and ``area``), with a button for the
   whole report as PDF or XLSX and a CSV link for each table. POST queues the export and
   goes to its page.
 - ``export-csv``: one table as CSV, made inline (small) and recorded ``exported``.
@@ -18,17 +18,11 @@ exist.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from panel.dates import london_today
@@ -36,81 +30,24 @@ from panel.models import Area
 from reports import export_jobs
 from reports.access import require_report_reader
 from reports.exports import CONTENT_TYPES, export_report
+from reports.forms import ReportPeriodForm
 from reports.models import ExportFormat, ReportExport
-from reports.periods import custom_period, financial_quarter, previous_period
+from reports.periods import previous_period
 from reports.suppression import suppression_note, threshold
 from reports.tables import Period
 
-QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
-
-def quarter_period(text: str) -> Period:
-    """``2026-Q2``: the second quarter of financial year 2026/27 (July to September 2026);
-    Q1 is April to June, Q4 January to March of the following calendar year."""
-    match = QUARTER.match(text)
-    if not match:
-        raise ValueError(text)
-    year, number = int(match[1]), int(match[2])
-    month = 4 + 3 * (number - 1)
-    return financial_quarter(dt.date(year + (month > 12), (month - 1) % 12 + 1, 1))
-
-
-class ReportChoiceForm(forms.Form):
-    """The report page's choice of period and area, read from GET parameters."""
-
-    quarter = forms.RegexField(regex=QUARTER, required=False)
-    from_ = forms.DateField(required=False)
-    to = forms.DateField(required=False)
-    area = forms.IntegerField(required=False)
-
-    def __init__(self, data, areas: QuerySet[Area]) -> None:
-        data = data.copy()
-        if "from" in data:
-            data["from_"] = data["from"]
-        super().__init__(data)
-        self.areas = areas
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("from_"), data.get("to")
-        if (start is None) != (end is None):
-            raise forms.ValidationError("Give both the first and the last day of the period.")
-        if start and end and end < start:
-            raise forms.ValidationError("The period must end on or after its first day.")
-        area = data.get("area")
-        if area is not None and not self.areas.filter(pk=area).exists():
-            raise forms.ValidationError("Choose an area you may report on.")
-        return data
+class ReportChoiceForm(ReportPeriodForm):
+    """The report page's own choice of period and area (``reports.forms``), read from the
+    same GET parameters, so an export is of exactly the report that was on screen."""
 
     def period(self) -> Period:
-        data = self.cleaned_data
-        if data.get("from_") and data.get("to"):
-            return custom_period(data["from_"], data["to"])
-        if data.get("quarter"):
-            return quarter_period(data["quarter"])
-        return financial_quarter(london_today())
-
-    def chosen_areas(self) -> list[Area]:
-        area = self.cleaned_data.get("area")
-        chosen = self.areas.filter(pk=area) if area is not None else self.areas
-        return list(chosen)
-
-    def query(self) -> str:
-        """The choice as the report page's GET parameters (for links and the form)."""
-        data = self.cleaned_data
-        params: dict[str, str] = {}
-        if data.get("from_") and data.get("to"):
-            params = {"from": data["from_"].isoformat(), "to": data["to"].isoformat()}
-        elif data.get("quarter"):
-            params = {"quarter": data["quarter"]}
-        if data.get("area") is not None:
-            params["area"] = str(data["area"])
-        return urlencode(params)
+        return self.periods()[0]
 
 
 def _choice(request: HttpRequest, data) -> tuple[ReportChoiceForm, bool]:
     areas = require_report_reader(request.user)
-    form = ReportChoiceForm(data, areas)
+    form = ReportChoiceForm(data, areas=areas, today=london_today())
     return form, form.is_valid()
 
 
@@ -145,6 +82,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "tables": tables,
             "query": form.query(),
+            "params": form.params(),
             "note": suppression_note(),
             "expiry_days": settings.REPORT_EXPORT_EXPIRY_DAYS,
         },
@@ -178,7 +116,10 @@ def _own_export(request: HttpRequest, pk: int) -> ReportExport:
 
 def _state(export: ReportExport) -> dict:
     stalled = export_jobs.is_stalled(export)
-    again = {"from": export.period_start.isoformat(), "to": export.period_end.isoformat()}
+    again = {
+        "date_from": export.period_start.isoformat(),
+        "date_to": export.period_end.isoformat(),
+    }
     if len(export.area_ids) == 1:
         again["area"] = str(export.area_ids[0])
     return {

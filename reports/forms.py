@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from django import forms
 from django.conf import settings
+from django.utils.http import urlencode
 
 from panel.models import Area
 from reports.periods import custom_period, financial_quarter, previous_period
@@ -142,6 +143,24 @@ class ReportPeriodForm(forms.Form):
                 return period, previous_period(period)
         period = financial_quarter(self.today)
         return period, previous_period(period)
+
+    def params(self) -> list[tuple[str, str]]:
+        """The valid choice as this page's GET parameters (the export links, hidden inputs)."""
+        if not (self.is_bound and self.is_valid()):
+            return []
+        data = self.cleaned_data
+        params: list[tuple[str, str]] = []
+        if data.get("date_from") and data.get("date_to"):
+            params += [("date_from", data["date_from"].isoformat())]
+            params += [("date_to", data["date_to"].isoformat())]
+        elif data.get("quarter"):
+            params.append(("quarter", data["quarter"]))
+        if data.get("area"):
+            params.append(("area", data["area"]))
+        return params
+
+    def query(self) -> str:
+        return urlencode(self.params())
 
     def chosen_areas(self) -> list[Area]:
         """The areas to count: the one chosen, or all the reader's."""

@@ -14,6 +14,7 @@ from reports.access import require_report_reader
 from reports.charts import chart_svg
 from reports.forms import ReportPeriodForm, quarter_value
 from reports.partnership import build_report
+from reports.suppression import suppression_note
 
 
 @login_required
@@ -57,6 +58,8 @@ def partnership(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "is_quarter": not form.custom,
             "quarter": quarter_value(period) if not form.custom else "",
+            "query": form.query(),
+            "suppression_note": suppression_note(),
             "chosen_areas": chosen,
             "areas_caption": (
                 f"All {len(chosen)} areas"

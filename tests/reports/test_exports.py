@@ -19,7 +19,7 @@ from cases.models import Referral
 from panel.dates import LONDON
 from panel.models import Agency
 from reports import export_jobs, exports, tasks
-from reports.export_views import quarter_period
+from reports.forms import quarter_from_value as quarter_period
 from reports.models import ExportStatus, ReportExport
 from reports.periods import financial_quarter
 from tests.factories import (
@@ -187,7 +187,7 @@ def test_an_auditor_may_choose_one_area_and_a_coordinator_only_their_own(client,
 
     client.force_login(coordinator(seeded))
     assert client.get(url, {"area": stoke().pk}).status_code == 400
-    assert client.get(url, {"from": "2026-06-01", "to": "2026-05-01"}).status_code == 400
+    assert client.get(url, {"date_from": "2026-06-01", "date_to": "2026-05-01"}).status_code == 400
 
 
 def test_a_formula_in_a_label_arrives_as_text(seeded, monkeypatch):
@@ -507,12 +507,12 @@ def test_make_it_again_asks_for_the_same_period_areas_and_format(
     client.force_login(user)
     page = client.get(reverse("reports:export-detail", args=[export.pk])).content.decode()
     assert "Make it again" in page
-    assert '<input type="hidden" name="from" value="2026-04-01">' in page
+    assert '<input type="hidden" name="date_from" value="2026-04-01">' in page
     assert '<input type="hidden" name="format" value="xlsx">' in page
 
     response = client.post(
         reverse("reports:export-new"),
-        {"from": "2026-04-01", "to": "2026-06-30", "area": seeded.pk, "format": "xlsx"},
+        {"date_from": "2026-04-01", "date_to": "2026-06-30", "area": seeded.pk, "format": "xlsx"},
     )
     again = ReportExport.objects.latest("pk")
     assert response["Location"] == reverse("reports:export-detail", args=[again.pk])
