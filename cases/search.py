@@ -239,6 +239,12 @@ def _top(rows: QuerySet, condition: Q, rank, order: tuple[str, ...]) -> QuerySet
     return rows.filter(pk__in=best).annotate(search_rank=rank).order_by("search_rank", *order)
 
 
+def is_search(rows: object) -> bool:
+    """Whether ``rows`` is a search's answer (at most ``RESULTS_LIMIT`` rows, ranked),
+    whatever was chained on it since (a sort, a filter)."""
+    return isinstance(rows, QuerySet) and "search_rank" in rows.query.annotations
+
+
 def search_cases(cases: QuerySet[Case], q: str | Query) -> QuerySet[Case]:
     """The cases of ``cases`` (already scoped to the viewer: ``visible_to(user)``) that
     match the search ``q``, best first then most recent, at most ``RESULTS_LIMIT``; each

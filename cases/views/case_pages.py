@@ -57,13 +57,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     areas, agencies = selectors.case_filter_choices(user)
     form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
     cases = form.filter(cases)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    searched = bool(form.is_valid() and form.cleaned_data["q"])
+    # A search's answer is at most a page: read once, then counted and paged from memory
+    # (one query, where the count would rank every match a second time).
+    rows = list(cases) if search.is_search(cases) else cases
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case
     )
     query = request.GET.copy()
     query.pop("page", None)
-    searched = bool(form.is_valid() and form.cleaned_data["q"])
     response = render(
         request,
         "cases/case/list.html",

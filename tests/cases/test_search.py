@@ -517,8 +517,8 @@ def test_an_api_search_and_a_refused_one_record_no_term(caplog):
 
     assert client_for(boss).get("/api/v1/cases/", {"q": TERM}).json()["count"] == 1
     assert client_for(boss).get("/api/v1/children/", {"q": "23/07/2011"}).json()["count"] == 1
-    # A referrer refused the case list by role (a "denied" event with the path only).
-    assert client_for(referrer()).get("/api/v1/cases/", {"q": TERM}).status_code in (200, 403)
+    # A referrer has no cases: an empty list, recorded as such.
+    assert client_for(referrer()).get("/api/v1/cases/", {"q": TERM}).json()["count"] == 0
 
     _no_term_in(_audit_rows_text())
     _no_term_in(caplog.text)
@@ -606,9 +606,9 @@ def _searched_list_queries(client, rows: int, q: str) -> int:
 @pytest.mark.parametrize("rows", [1, 200])
 @pytest.mark.parametrize("q", ["testcount", "Testcount Example 4/3/2012", "ount"])
 def test_a_searched_case_list_runs_the_lists_fixed_number_of_queries(client, rows, q):
-    # The same queries as the list without a search: the count and the page, each one
-    # query whatever the number of matches.
-    assert _searched_list_queries(client, rows, q) == CASE_LIST_QUERIES
+    # The list's queries without a search, less one: the answer (at most a page) is read
+    # in one query and counted from memory, whatever the number of matches.
+    assert _searched_list_queries(client, rows, q) == CASE_LIST_QUERIES - 1
 
 
 @pytest.mark.django_db
@@ -616,10 +616,10 @@ def test_a_searched_case_list_runs_the_lists_fixed_number_of_queries(client, row
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        # roles, count, page, the involved agencies
-        ("/api/v1/cases/", 4),
-        # roles, count, page
-        ("/api/v1/children/", 3),
+        # roles, the answer (at most a page: counted from memory), the involved agencies
+        ("/api/v1/cases/", 3),
+        # roles, the answer
+        ("/api/v1/children/", 2),
     ],
 )
 def test_an_api_search_runs_a_fixed_number_of_queries(
@@ -646,7 +646,6 @@ needs_postgresql = pytest.mark.skipif(
 @needs_postgresql
 @pytest.mark.django_db
 def test_the_trigram_indexes_exist_and_a_contains_search_can_use_them():
-    boss = coordinator()
     bulk_cases(30, first="Testtrigram", last="Example")
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_child'")
@@ -654,15 +653,14 @@ def test_the_trigram_indexes_exist_and_a_contains_search_can_use_them():
     assert {"child_name_key_trgm", "child_known_as_key_trgm"} <= indexes
 
     children = search.search_children(Child.objects.all(), "rigra", cases=Case.objects.none())
-    cases = search.search_cases(Case.objects.visible_to(boss), "rigra")
-    for queryset in (children, cases):
-        sql, params = queryset.query.sql_with_params()
-        with connection.cursor() as cursor:
-            # Too few rows here for the planner to choose an index on its own: forbid the
-            # sequential scan, so the plan shows whether the trigram index can serve the
-            # LIKE Django writes (name_key::text LIKE '%rigra%').
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "child_name_key_trgm" in plan, plan
-        assert "child_known_as_key_trgm" in plan, plan
+    sql, params = children.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Too few rows here for the planner to choose an index on its own: forbid the
+        # sequential scan, so the plan shows whether the trigram indexes can serve the LIKE
+        # Django writes (name_key::text LIKE '%rigra%'). At 100,000 children the planner
+        # chooses them itself (docs-pending/search.md).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on child_name_key_trgm" in plan, plan
+    assert "Bitmap Index Scan on child_known_as_key_trgm" in plan, plan
