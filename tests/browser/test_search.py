@@ -49,7 +49,6 @@ def test_a_coordinator_finds_a_child_by_part_of_a_name_and_by_date_of_birth(page
     assert rows(page) == [exact.reference, starts.reference, contains.reference]
     expect(page.locator("caption")).to_have_text("3 cases")
     expect(page.get_by_label("Find a child")).to_have_value("zoe")
-    page.screenshot(path="/tmp/search-by-name.png", full_page=True)
 
     search_for(page, "zoe ann o'test")
     assert rows(page) == [starts.reference]
@@ -61,8 +60,6 @@ def test_a_coordinator_finds_a_child_by_part_of_a_name_and_by_date_of_birth(page
     search_for(page, "Testchild-Elsewhere")
     assert rows(page) == []
     expect(page.locator("tbody")).to_contain_text("No cases match your search")
-    page.screenshot(path="/tmp/search-none.png", full_page=True)
 
     search_for(page, "31/02/2012")
     expect(page.locator(".govuk-error-summary")).to_contain_text("is not a real date")
-    page.screenshot(path="/tmp/search-error.png", full_page=True)

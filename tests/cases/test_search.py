@@ -664,3 +664,22 @@ def test_the_trigram_indexes_exist_and_a_contains_search_can_use_them():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Bitmap Index Scan on child_name_key_trgm" in plan, plan
     assert "Bitmap Index Scan on child_known_as_key_trgm" in plan, plan
+
+
+# --- the benchmark's searches --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_searches_find_the_users_own_children(client):
+    from bench.pages import search_child_name_part, search_date_of_birth, search_name_part
+
+    boss = coordinator()
+    case = case_of("Testbench", "Benchname", coordinator_user=boss)
+    client.force_login(boss)
+
+    for query in (search_name_part(boss), search_date_of_birth(boss)):
+        page = client.get(f"{reverse('cases:case-list')}?{query}")
+        assert case.pk in [c.pk for c in page.context["page"].object_list], query
+    answer = client_for(boss).get(f"/api/v1/children/?{search_child_name_part(boss)}").json()
+    assert case.child_id in [c["id"] for c in answer["results"]]
+    assert search_name_part(referrer()) is None
