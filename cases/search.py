@@ -229,14 +229,19 @@ def _as_query(q: str | Query) -> Query:
     return q if isinstance(q, Query) else parse(q)
 
 
-def _top(rows: QuerySet, condition: Q, rank, order: tuple[str, ...]) -> QuerySet:
+def _top(
+    rows: QuerySet, condition: Q, rank, order: tuple[str, ...], read_from: QuerySet | None
+) -> QuerySet:
     """``rows`` narrowed to the best ``RESULTS_LIMIT`` matches, ranked. The limit is a
     subquery (``pk IN (... LIMIT 50)``), not a slice: the answer can still be counted,
-    paginated, filtered or sorted by a column the user chose."""
-    best = (rows.filter(condition).alias(search_rank=rank).order_by("search_rank", *order)).values(
-        "pk"
-    )[:RESULTS_LIMIT]
-    return rows.filter(pk__in=best).annotate(search_rank=rank).order_by("search_rank", *order)
+    paginated, filtered or sorted by a column the user chose. The matches are chosen among
+    ``rows`` (scoped); the answer reads them from ``read_from`` when given, a queryset of
+    the same model with what the caller shows (it may be unscoped: it reads only the rows
+    chosen), so a scope made of costly subqueries is not worked out a second time."""
+    matches = rows.filter(condition).alias(search_rank=rank)
+    best = matches.order_by("search_rank", *order).values("pk")[:RESULTS_LIMIT]
+    answer = rows if read_from is None else read_from
+    return answer.filter(pk__in=best).annotate(search_rank=rank).order_by("search_rank", *order)
 
 
 def is_search(rows: object) -> bool:
@@ -259,17 +264,22 @@ def search_cases(cases: QuerySet[Case], q: str | Query) -> QuerySet[Case]:
         condition &= Q(reference__in=query.references)
     if query.born:
         condition &= Q(child__date_of_birth=query.born)
-    return _top(cases, condition, _rank(query, "child__"), ("-opened_at", "-pk"))
+    return _top(cases, condition, _rank(query, "child__"), ("-opened_at", "-pk"), None)
 
 
 def search_children(
-    children: QuerySet[Child], q: str | Query, *, cases: QuerySet[Case]
+    children: QuerySet[Child],
+    q: str | Query,
+    *,
+    cases: QuerySet[Case],
+    read_from: QuerySet[Child] | None = None,
 ) -> QuerySet[Child]:
     """The children of ``children`` (already scoped to the viewer) that match ``q``, best
     first then in name order, at most ``RESULTS_LIMIT``; each row has ``search_rank``. A
     reference finds the child of that case only among ``cases``, the cases the viewer may
     see (``Case.objects.visible_to(user)``): a child seen through a referral alone is never
-    found by the reference of a case the viewer may not open. Records nothing."""
+    found by the reference of a case the viewer may not open. ``read_from``: the queryset
+    the chosen children are read from (see ``_top``). Records nothing."""
     query = _as_query(q)
     if query.empty:
         return children
@@ -278,7 +288,8 @@ def search_children(
         condition &= Q(pk__in=cases.filter(reference__in=query.references).values("child_id"))
     if query.born:
         condition &= Q(date_of_birth=query.born)
-    return _top(children, condition, _rank(query, ""), ("last_name", "first_name", "pk"))
+    order = ("last_name", "first_name", "pk")
+    return _top(children, condition, _rank(query, ""), order, read_from)
 
 
 # --- the search box -----------------------------------------------------------------------

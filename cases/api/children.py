@@ -75,7 +75,10 @@ class ChildFilter(django_filters.FilterSet):
         only through a case the user may see. Recorded as one ``listed`` event, without
         the term."""
         cases = Case.objects.visible_to(self.request.user)
-        return search.search_children(queryset, value, cases=cases)
+        # Chosen among the children the user may see (queryset); the page reads the chosen
+        # ones from the view's own rows, without working out the scope a second time.
+        view = self.request.parser_context["view"]
+        return search.search_children(queryset, value, cases=cases, read_from=view.base_queryset())
 
 
 @extend_schema_view(
