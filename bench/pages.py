@@ -300,6 +300,45 @@ def case_list_filter(user) -> str:
     return "status=open&risk=high"
 
 
+def _search_for(child) -> str | None:
+    """Part of a child's name as someone would type it: the first four letters of the
+    last name's folded key (in a generated data set, a part many children share)."""
+    from urllib.parse import urlencode
+
+    part = child.last_name_key[:4] if child is not None else ""
+    return urlencode({"q": part}) if part else None
+
+
+def search_name_part(user) -> str | None:
+    """Search the case list (web or API) for part of a name from the user's own cases."""
+    from cases.models import Case
+
+    case = (
+        Case.objects.visible_to(user).select_related("child").order_by("-opened_at", "-pk").first()
+    )
+    return _search_for(case.child if case else None)
+
+
+def search_child_name_part(user) -> str | None:
+    """Search the API's children for part of a name of a child the user may see."""
+    from cases.models import Child
+
+    return _search_for(Child.objects.visible_to(user).order_by("-pk").first())
+
+
+def search_date_of_birth(user) -> str | None:
+    """Search the case list for the date of birth of a child of the user's cases, typed
+    day first."""
+    from urllib.parse import urlencode
+
+    from cases.models import Case
+
+    case = (
+        Case.objects.visible_to(user).select_related("child").order_by("-opened_at", "-pk").first()
+    )
+    return None if case is None else urlencode({"q": f"{case.child.date_of_birth:%d/%m/%Y}"})
+
+
 def audit_by_person(user) -> str | None:
     """Search the trail for a person who did things, chosen as the page chooses one (by
     their account's id): the newest event's actor."""
@@ -334,6 +373,8 @@ WEB: list[Page] = [
     Page("two-factor sign-in", "account-mfa", EVERYONE),
     Page("case list", "cases:case-list", PANEL),
     Page("case list, filtered", "cases:case-list", PANEL, query=case_list_filter),
+    Page("case list, search by name", "cases:case-list", PANEL, query=search_name_part),
+    Page("case list, search by birth date", "cases:case-list", PANEL, query=search_date_of_birth),
     Page("case page", "cases:case-detail", CASE_READERS, newest_case),
     Page("case page, largest", "cases:case-detail", CASE_READERS, largest_case),
     Page(
@@ -415,6 +456,8 @@ API: list[Page] = [
     _api("case", "case-detail", CASE_READERS, newest_case),
     _api("case, largest", "case-detail", CASE_READERS, largest_case),
     _api("children", "child-list", EVERYONE),
+    _api("cases, search by name", "case-list", CASE_READERS, query=search_name_part),
+    _api("children, search by name", "child-list", EVERYONE, query=search_child_name_part),
     _api("child", "child-detail", EVERYONE, child_of_newest_case),
     _api("referrals", "referral-list", EVERYONE),
     _api("referral", "referral-detail", EVERYONE, newest_referral),

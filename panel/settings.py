@@ -435,6 +435,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # audited one instead.
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+# A failed sign-in's record keeps the request's query string: ``next`` may be a search
+# (/cases/?q=<a child's name>), so its value is masked like the username and address.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next"]
 
 # API throttling (rates in REST_FRAMEWORK above) counts in the cache. The local-memory
 # default is per process: under gunicorn each worker counts alone, so production sets

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 
-from cases import services
+from cases import search, services
 from cases.access import (  # noqa: F401 (re-exported)
     case_child_scope,
     case_id_scope,
@@ -119,6 +119,10 @@ class ScopedViewSet(InputAndOutput, viewsets.GenericViewSet):
         """The page a list returns, recorded as one ``listed`` event naming each record on
         it and its child (cases.access.record_list): every scoped list of case data, in
         one place, so no list can be added without it."""
+        if search.is_search(queryset):
+            # A search's answer is at most a page: read once, then counted and paged from
+            # memory (one query, where the count would find and rank the matches again).
+            queryset = list(queryset)
         page = super().paginate_queryset(queryset)
         if self.action != "list":
             return page

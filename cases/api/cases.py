@@ -14,7 +14,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import selectors, services, workflow
+from cases import search, selectors, services, workflow
 from cases.api.base import (
     AgencySummarySerializer,
     AreaSummarySerializer,
@@ -250,10 +250,17 @@ class CaseFilter(FilterSet):
     opened = django_filters.DateFromToRangeFilter(
         field_name="opened_at", help_text="Opened on or after / on or before (dates)."
     )
+    # Declared last, so applied last: the best matches among the filtered cases.
+    q = search.SearchFilter(method="filter_q", help_text=search.API_HELP)
 
     class Meta:
         model = Case
-        fields = ["status", "risk_level", "area", "agency", "next_review_due", "opened"]
+        fields = ["status", "risk_level", "area", "agency", "next_review_due", "opened", "q"]
+
+    def filter_q(self, queryset, name: str, value: str) -> models.QuerySet:
+        """The search (cases.search): ranked, at most a page; ``ordering`` overrides the
+        rank. Recorded, like every list, as one ``listed`` event without the term."""
+        return search.search_cases(queryset, value)
 
     def filter_next_review_due(self, queryset, name: str, value: slice) -> models.QuerySet:
         """As an EXISTS over the upcoming reviews, not a comparison with the next-review

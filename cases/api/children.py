@@ -8,6 +8,7 @@ from django.db import models
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins
 
+from cases import search
 from cases.api.base import (
     AreaSummarySerializer,
     ByViewSerializer,
@@ -16,7 +17,7 @@ from cases.api.base import (
     child_panel_view,
     view_field,
 )
-from cases.models import Child
+from cases.models import Case, Child
 from panel.models import Area
 
 
@@ -63,10 +64,21 @@ CHILD_RESPONSE = PolymorphicProxySerializer(
 
 class ChildFilter(django_filters.FilterSet):
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
+    q = search.SearchFilter(method="filter_q", help_text=search.API_HELP)
 
     class Meta:
         model = Child
-        fields = ["area"]
+        fields = ["area", "q"]
+
+    def filter_q(self, queryset, name: str, value: str) -> models.QuerySet:
+        """The search (cases.search): ranked, at most a page; a reference finds a child
+        only through a case the user may see. Recorded as one ``listed`` event, without
+        the term."""
+        cases = Case.objects.visible_to(self.request.user)
+        # Chosen among the children the user may see (queryset); the page reads the chosen
+        # ones from the view's own rows, without working out the scope a second time.
+        view = self.request.parser_context["view"]
+        return search.search_children(queryset, value, cases=cases, read_from=view.base_queryset())
 
 
 @extend_schema_view(

@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from django.db.models import QuerySet
 
-from cases import selectors
+from cases import search, selectors
 from cases.forms.triage import AgencyChoiceField, CaseTeamFields
 from cases.models import Case
 from panel.models import Agency
@@ -14,11 +14,9 @@ class CaseFilterForm(forms.Form):
     viewer can see. ``filter`` applies them: the list page, the API and every dashboard
     figure that links to the list use it, so a figure and its list count the same rows."""
 
-    q = forms.CharField(
+    q = search.SearchField(
         label="Find a child",
         help_text="Name (any part), date of birth or case reference",
-        required=False,
-        max_length=100,
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *Case.Status.choices], required=False)
     risk = forms.ChoiceField(
@@ -61,6 +59,10 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(agency_links__agency=data["agency"])
         if data["review_due_by"]:
             cases = cases.filter(selectors.review_due_by(data["review_due_by"]))
+        # Last of the filters (the best matches among the filtered cases), before any sort
+        # the user chose: a search is in its rank order (cases.search) unless they chose one.
+        if data["q"]:
+            cases = search.search_cases(cases, data["q"])
         return cases
 
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cases import chronology, selectors, services
+from cases import chronology, search, selectors, services
 from cases.access import case_visible, get_for_user, record_list
 from cases.chronology import Cursor
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
@@ -44,6 +44,10 @@ def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user may see (coordinators, agency leads, auditors), filtered and
+    searched (``?q=``: cases.search, ranked, at most a page) by CaseFilterForm. The page
+    shown is recorded as one ``listed`` event naming its cases and children, never the
+    search term or the filters."""
     user = request.user
     if not (user.coordinator_area_ids or user.is_agency_lead or user.is_auditor):
         raise PermissionDenied(
@@ -53,17 +57,33 @@ def case_list(request: HttpRequest) -> HttpResponse:
     areas, agencies = selectors.case_filter_choices(user)
     form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
     cases = form.filter(cases)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    searched = bool(form.is_valid() and form.cleaned_data["q"])
+    # A search's answer is at most a page: read once, then counted and paged from memory
+    # (one query, where the count would rank every match a second time).
+    rows = list(cases) if search.is_search(cases) else cases
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    response = render(
         request,
         "cases/case/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": london_today()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": london_today(),
+            "searched": searched,
+            "search_limit": search.RESULTS_LIMIT,
+        },
     )
+    if searched:
+        # Links followed from the results send only the site as the Referer, not this
+        # URL with the name or date of birth searched for (a proxy's log would keep it).
+        response["Referrer-Policy"] = "strict-origin"
+    return response
 
 
 def _cursor(request: HttpRequest) -> Cursor | None:
