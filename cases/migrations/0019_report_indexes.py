@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0015_child_ethnicity_code"),
+        ("cases", "0016_child_search"),
         ("panel", "0004_api_token_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
