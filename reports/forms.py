@@ -102,6 +102,11 @@ class ReportPeriodForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # A reader of one area has no area to choose: any other area sent (a hand-made
+        # link) is refused, never silently read as their own.
+        sent = self.data.get("area") if "area" not in self.fields else ""
+        if sent and sent not in {str(area.pk) for area in self.areas}:
+            raise forms.ValidationError("Choose an area you may report on.")
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if self.has_error("date_from") or self.has_error("date_to"):
             return cleaned

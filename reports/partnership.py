@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -477,7 +478,10 @@ def _measures(inner: QuerySet, duration: dict[str, str]) -> dict[str, tuple[Any,
 
     PostgreSQL: ``percentile_cont(p) WITHIN GROUP (ORDER BY days)``, one row back. SQLite
     (no percentile function): the durations as one column in order, picked here."""
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # no area to count (the export page's list of tables)
+        return {"now": (None, None, 0), "then": (None, None, 0)}
     days = duration[connection.vendor if connection.vendor == "postgresql" else "sqlite"]
     # Constants and the ORM's own compiled SQL; every value is a bound parameter.
     rows = f"SELECT {days} AS days, inner_rows.in_now AS in_now FROM ({sql}) inner_rows"  # noqa: S608

@@ -174,9 +174,14 @@ def test_an_area_outside_the_readers_scope_is_an_invalid_choice(client):
     response = client.get(URL, {"quarter": "2026-Q2", "area": str(other.area.pk)})
     assert response.context["report"] is None
     assert response.context["form"].errors["area"] == ["Choose an area from the list."]
-    # A coordinator of one area gets no area choice: the parameter is ignored.
+    # A coordinator of one area has no area to choose: another area sent is refused too
+    # (never read as their own), and their own is accepted.
     client.force_login(coordinator(world.area))
     response = client.get(URL, {"quarter": "2026-Q2", "area": str(other.area.pk)})
+    assert response.context["report"] is None
+    assert response.context["form"].non_field_errors() == ["Choose an area you may report on."]
+    assert "Choose an area you may report on." in response.content.decode()
+    response = client.get(URL, {"quarter": "2026-Q2", "area": str(world.area.pk)})
     assert response.context["report"].areas == ("Staffordshire",)
     assert response.context["report"].table("referrals-by-agency-kind").totals_row == (0, 0)
 
