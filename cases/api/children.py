@@ -129,7 +129,7 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     @extend_schema(
         request=ChildDetailsSerializer,
         responses={
-            200: ChildSerializer,
+            200: CHILD_RESPONSE,
             409: OpenApiResponse(
                 ConflictSerializer, description="Someone else changed the child: re-read it."
             ),
