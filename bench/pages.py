@@ -124,6 +124,18 @@ def child_of_newest_case(user):
     return _first(Child.objects.visible_to(user).order_by("-pk"), pk=lambda c: c.pk)
 
 
+def child_coordinated(user):
+    """The newest child of the coordinator's areas: one whose details they may change."""
+    from cases.models import Child
+
+    return _first(
+        Child.objects.visible_to(user)
+        .filter(area_id__in=user.coordinator_area_ids)
+        .order_by("-pk"),
+        pk=lambda c: c.pk,
+    )
+
+
 def newest_referral(user):
     from cases.models import Referral
 
@@ -385,6 +397,8 @@ WEB: list[Page] = [
         query=earlier_entries,
     ),
     Page("child page", "cases:child-detail", EVERYONE, child_of_newest_case),
+    # The form's GET reads the child (viewed) and its current details: measured.
+    Page("child details form", "cases:child-details", (COORDINATOR,), child_coordinated),
     Page("referrals", "cases:referral-list", EVERYONE),
     Page(
         "referrals, awaiting triage", "cases:referral-list", (REFERRER,), query="status=submitted"
@@ -573,6 +587,7 @@ EXCLUDED: dict[str, str] = {
     "v1:referral-undo-link": _WRITE,
     "v1:case-transition": _WRITE,
     "v1:case-team": _WRITE,
+    "v1:child-details": _WRITE,
     "v1:action-update": _WRITE,
     "v1:action-reassign": _WRITE,
     "v1:review-hold": _WRITE,

@@ -80,11 +80,11 @@ def build(cases: int) -> None:
     with connection.cursor() as c:
         c.execute(f"""
             INSERT INTO cases_child (first_name, last_name, known_as, date_of_birth, gender,
-                ethnicity, area_id, school_or_setting, address, name_key, first_name_key,
-                last_name_key, known_as_key, created_at, updated_at, version)
+                ethnicity, ethnicity_code, area_id, school_or_setting, address, name_key,
+                first_name_key, last_name_key, known_as_key, created_at, updated_at, version)
             SELECT 'Bench' || i, 'Child', '', date '2010-01-01' + (i % 3000), 'not_known', '',
-                a.id, '', '', 'bench' || i || ' child', 'bench' || i, 'child', '', now(),
-                now(), 1
+                'not_known', a.id, '', '', 'bench' || i || ' child', 'bench' || i, 'child', '',
+                now(), now(), 1
             FROM generate_series(0, {cases - 1}) i JOIN b_area a ON a.n = i % {AREAS}
         """)
         c.execute(f"""

@@ -123,6 +123,14 @@ def ethnic_group(code: str) -> str:
     return Ethnicity(code).label
 
 
+def ethnicity_label(code: str) -> str:
+    """A code as pages show it: "group: category" (``White: Irish``), or the label alone
+    for "not known" and "declined"."""
+    label = Ethnicity(code).label
+    group = ethnic_group(code)
+    return label if group == label else f"{group}: {label}"
+
+
 class Child(models.Model):
     """A child (or, with a recorded reason, a young adult up to 25) who has been referred.
 
@@ -195,6 +203,21 @@ class Child(models.Model):
     def full_name(self) -> str:
         name = f"{self.first_name} {self.last_name}"
         return f"{name} (known as {self.known_as})" if self.known_as else name
+
+    @property
+    def ethnic_group_label(self) -> str:
+        return ethnicity_label(self.ethnicity_code)
+
+    def details_not_known(self) -> list[str]:
+        """The equality details still "not known" (what the partnership report counts as
+        missing data), as the hint on the child's page names them. "Declined to say" is an
+        answer, not a gap."""
+        missing = []
+        if self.gender == ChildGender.NOT_KNOWN:
+            missing.append("gender")
+        if self.ethnicity_code == Ethnicity.NOT_KNOWN:
+            missing.append("ethnic group")
+        return missing
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.date_of_birth, on or london_today())

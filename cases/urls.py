@@ -30,6 +30,7 @@ urlpatterns = [
     path("cases/<int:pk>/notes/", case_pages.add_note, name="case-note"),
     path("cases/<int:pk>/team/", case_pages.edit_team, name="case-team"),
     path("children/<int:pk>/", case_pages.child_detail, name="child-detail"),
+    path("children/<int:pk>/details/", case_pages.edit_child_details, name="child-details"),
     # Actions: coordinators agree them; the owning agency's leads progress them.
     path("cases/<int:pk>/actions/new/", actions.add_action, name="action-add"),
     path("actions/<int:pk>/", actions.action_detail, name="action-detail"),

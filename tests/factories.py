@@ -127,6 +127,9 @@ class ChildFactory(factory.django.DjangoModelFactory):
     last_name = "Example"
     date_of_birth = factory.LazyFunction(lambda: years_ago(14, 30))
     gender = Child.Gender.FEMALE
+    # As a referral that did not say makes it: "not known" until a coordinator sets it
+    # (pass any ONS 2021 code, e.g. ``ChildFactory(ethnicity_code="white_irish")``).
+    ethnicity_code = Child.Ethnicity.NOT_KNOWN
     area = factory.LazyFunction(staffordshire)
 
 

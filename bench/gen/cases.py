@@ -8,7 +8,9 @@ was cut off is simply made again."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import random
 import zlib
 from dataclasses import dataclass, field
@@ -43,15 +45,36 @@ DAY = dt.timedelta(days=1)
 YES_NO = ["yes", "no", "unknown"]
 LEGAL = [value for value, _ in Referral.LegalStatus.choices]
 GENDERS = ["female"] * 6 + ["male"] * 3 + ["non_binary", "not_known"]
+# ONS 2021 ethnic groups in roughly a Midlands county's proportions (percent), with about one
+# child in ten still "not known" (as referrals that did not say leave them) and a few
+# declined: the partnership report's ethnicity table and missing-data count have every row.
+ETHNICITY_WEIGHTS = {
+    "white_british": 65,
+    "white_irish": 1,
+    "white_gypsy_traveller": 1,
+    "white_roma": 1,
+    "white_other": 4,
+    "mixed_white_black_caribbean": 2,
+    "mixed_white_black_african": 1,
+    "mixed_white_asian": 1,
+    "mixed_other": 1,
+    "asian_pakistani": 3,
+    "asian_indian": 2,
+    "asian_bangladeshi": 1,
+    "asian_chinese": 1,
+    "asian_other": 1,
+    "black_african": 1,
+    "black_caribbean": 1,
+    "black_other": 1,
+    "other_arab": 1,
+    "other_any": 1,
+    "declined": 1,
+    "not_known": 9,
+}
+ETHNICITY_CODES = list(ETHNICITY_WEIGHTS)
+ETHNICITY_CUMULATIVE = list(itertools.accumulate(ETHNICITY_WEIGHTS.values()))
 CLOSURE = [value for value, _ in Case.ClosureReason.choices]
 FOUR_P = ["", "prepare", "prevent", "protect", "pursue"]
-# ONS 2021 codes for the partnership report's ethnicity table: mostly White British, every
-# census group present, and some "not known" and "declined" (the report's missing data).
-ETHNIC_CODES = (
-    ["white_british"] * 10
-    + ["not_known"] * 3
-    + [value for value, _ in Child.Ethnicity.choices if value != "white_british"]
-)
 PRIORITY = ["low", "normal", "normal", "normal", "high", "urgent"]
 RECENCY = [value for value, _ in RiskAnswer.Recency.choices]
 LEAD_KINDS = ["social_care"] * 5 + ["police"] * 3 + ["youth_justice", "health"]
@@ -119,9 +142,13 @@ def new_child(ctx: Ctx, area: AreaWorld, last: str, dob: dt.date, at: dt.datetim
         date_of_birth=dob,
         gender=rng.choice(GENDERS),
         ethnicity=rng.choice(["", "Not recorded (bench)", "Bench ethnicity A", "Bench B"]),
-        # From the name, not the generator's random stream: the rows after it stay as they
-        # were before the code existed.
-        ethnicity_code=ETHNIC_CODES[zlib.crc32(last.encode()) % len(ETHNIC_CODES)],
+        # Weighted, and from the name rather than the generator's random stream: the rows
+        # after it stay as they were before the code existed.
+        ethnicity_code=ETHNICITY_CODES[
+            bisect.bisect_right(
+                ETHNICITY_CUMULATIVE, zlib.crc32(last.encode()) % ETHNICITY_CUMULATIVE[-1]
+            )
+        ],
         area_id=area.id,
         school_or_setting=f"Bench School {rng.randrange(1, 400):03d}",
         address=f"{rng.randrange(1, 200)} Bench Street, Bench Town {area.slug[-2:]}",

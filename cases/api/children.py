@@ -1,20 +1,32 @@
-"""Children over the API: read-only. A child is recorded by the referral that names them
-(POST /referrals/)."""
+"""Children over the API. A child is recorded by the referral that names them
+(POST /referrals/); the coordinators of the child's area fill in the details still "not
+known" (POST /children/{id}/details/, with the version read: stale is 409)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db import models
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
-from rest_framework import mixins
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from cases import search
+from cases import search, services
 from cases.api.base import (
     AreaSummarySerializer,
     ByViewSerializer,
     ChildSummarySerializer,
+    ConflictSerializer,
     ScopedViewSet,
+    allowed,
     child_panel_view,
+    optional_text,
     view_field,
 )
 from cases.models import Case, Child
@@ -26,17 +38,28 @@ class ChildSerializer(ChildSummarySerializer):
 
     view = view_field("panel")
     area = AreaSummarySerializer()
+    ethnic_group = serializers.CharField(
+        source="ethnic_group_label",
+        read_only=True,
+        help_text='ethnicity_code as pages show it: "group: category", or "Not known".',
+    )
 
     class Meta(ChildSummarySerializer.Meta):
         fields = [
             "view",
             *ChildSummarySerializer.Meta.fields,
             "gender",
+            "ethnicity_code",
+            "ethnic_group",
             "ethnicity",
             "area",
             "school_or_setting",
             "address",
+            "version",
         ]
+        extra_kwargs = {
+            "ethnicity": {"help_text": "As the child or family describe it, kept as written."}
+        }
 
 
 class ChildForReferrerSerializer(ChildSummarySerializer):
@@ -60,6 +83,18 @@ CHILD_RESPONSE = PolymorphicProxySerializer(
     serializers={"panel": ChildSerializer, "referrer": ChildForReferrerSerializer},
     resource_type_field_name="view",
 )
+
+
+class ChildDetailsSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The child's version as you read it; a stale one is 409."
+    )
+    gender = serializers.ChoiceField(choices=Child.Gender.choices)
+    ethnicity_code = serializers.ChoiceField(
+        choices=Child.Ethnicity.choices, help_text="The ONS 2021 ethnic group."
+    )
+    ethnicity = optional_text(100, help_text="As the child or family describe it, kept as written.")
+    school_or_setting = optional_text(200)
 
 
 class ChildFilter(django_filters.FilterSet):
@@ -92,6 +127,7 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     model = Child
     serializer_class = ChildByViewSerializer
+    input_serializers = {"details": ChildDetailsSerializer}
     filterset_class = ChildFilter
 
     def base_queryset(self) -> models.QuerySet:
@@ -100,3 +136,26 @@ class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             .annotate(panel_view=child_panel_view(self.request.user))
             .order_by("last_name", "first_name", "pk")
         )
+
+    @extend_schema(
+        request=ChildDetailsSerializer,
+        responses={
+            200: CHILD_RESPONSE,
+            409: OpenApiResponse(
+                ConflictSerializer, description="Someone else changed the child: re-read it."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def details(self, request: Request, pk: str) -> Response:
+        """Set the child's gender, ONS 2021 ethnic group, ethnicity as described and school
+        or setting, all given (the name and date of birth are not changed here). Coordinators
+        of the child's area. Recorded in the audit trail with each change."""
+        child = self.get_object()
+        allowed(
+            services.can_edit_child_details(request.user, child),
+            "Only a coordinator of the child's area may change their details.",
+        )
+        data = self.read_input(request)
+        services.update_child_details(request.user, child=child, **data)
+        return Response(self.output(self.reread(child)))

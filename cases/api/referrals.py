@@ -205,7 +205,15 @@ class NewChildSerializer(serializers.Serializer):
     area = serializers.PrimaryKeyRelatedField(
         queryset=Area.objects.all(), help_text="The area the child lives in: its panel triages."
     )
-    ethnicity = optional_text(100)
+    ethnicity_code = serializers.ChoiceField(
+        choices=Child.Ethnicity.choices,
+        default=Child.Ethnicity.NOT_KNOWN,
+        help_text="The ONS 2021 ethnic group (the census's categories, plus declined and "
+        "not_known). not_known when left out: the area's coordinators can set it later.",
+    )
+    ethnicity = optional_text(
+        100, help_text="The ethnicity as the child or family describe it, kept as written."
+    )
     school_or_setting = optional_text(200)
     address = optional_text()
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.advice import EarlyHelp, early_help_advice
+from cases.forms.children import EthnicityCodeField, ethnicity_text_field
 from cases.forms.risk import RiskAnswersMixin
 from cases.models import (
     Child,
@@ -52,6 +53,7 @@ CHILD_FIELDS = (
     "date_of_birth",
     "gender",
     "ethnicity",
+    "ethnicity_code",
     "area",
     "school_or_setting",
     "address",
@@ -140,9 +142,8 @@ class ReferralForm(RiskAnswersMixin, forms.Form):
         "or transitional safeguarding.",
     )
     gender = _choice("Gender", Child.Gender.choices, required="Select the child's gender")
-    ethnicity = _text(
-        "Ethnicity (optional)", 100, help_text="As the child or their family describe it"
-    )
+    ethnicity_code = EthnicityCodeField()
+    ethnicity = ethnicity_text_field()
     area = _choice(
         "Which area does the child live in?",
         [],

@@ -18,10 +18,12 @@ from cases.services.assessments import (
     record_assessment,
 )
 from cases.services.children import (
+    can_edit_child_details,
     check_date_of_birth,
     create_child,
     cross_area_strong_matches,
     possible_duplicates,
+    update_child_details,
 )
 from cases.services.common import (
     ADULT_AGE,
@@ -73,6 +75,7 @@ __all__ = [
     "add_note",
     "assess_referral",
     "can_add_action",
+    "can_edit_child_details",
     "can_hold_review",
     "can_refer",
     "can_update_action",
@@ -100,4 +103,5 @@ __all__ = [
     "triage_referral",
     "undo_child_merge",
     "update_action",
+    "update_child_details",
 ]

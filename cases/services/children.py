@@ -1,4 +1,5 @@
-"""Children: making a child record and finding possible duplicates."""
+"""Children: making a child record, editing its equality and administrative details, and
+finding possible duplicates."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from audit.services import record
+from audit.services import field_changes, record
 from cases import matching
 from cases.models import (
     Case,
@@ -25,8 +26,10 @@ from cases.services.common import (
     _local,
     _require,
     can_refer,
+    coordinates,
 )
 from panel.dates import age_on
+from panel.errors import Conflict
 from panel.models import Area, User
 
 
@@ -62,6 +65,7 @@ def create_child(
     area: Area,
     known_as: str = "",
     ethnicity: str = "",
+    ethnicity_code: str = Child.Ethnicity.NOT_KNOWN,
     school_or_setting: str = "",
     address: str = "",
     young_adult_reason: str = "",
@@ -79,7 +83,8 @@ def create_child(
         date_of_birth=date_of_birth,
         gender=gender,
         area=area,
-        ethnicity=ethnicity,
+        ethnicity=ethnicity.strip(),
+        ethnicity_code=ethnicity_code or Child.Ethnicity.NOT_KNOWN,
         school_or_setting=school_or_setting,
         address=address,
     )
@@ -88,6 +93,58 @@ def create_child(
         child.save()
         record(actor=actor, verb=Verb.CREATED, obj=child)
     return child
+
+
+# What update_child_details may change: the details reports count (gender, ethnic group)
+# and the administrative ones beside them. Never the name or date of birth, which duplicate
+# detection matches on (a wrong one is a new referral's or a merge's business).
+DETAIL_FIELDS = ("gender", "ethnicity_code", "ethnicity", "school_or_setting")
+
+
+def can_edit_child_details(user: User, child: Child) -> bool:
+    """Coordinators of the child's area (auditors never)."""
+    return coordinates(user, child.area_id)
+
+
+def update_child_details(
+    actor: User,
+    *,
+    child: Child,
+    version: int,
+    gender: str,
+    ethnicity_code: str,
+    ethnicity: str = "",
+    school_or_setting: str = "",
+) -> Child:
+    """Set a child's gender, ONS 2021 ethnic group, ethnicity as described and school or
+    setting: how "not known" gets filled in once the panel learns it. Coordinators of the
+    child's area. ``version`` is the child's as the user read it; a stale one raises
+    Conflict and changes nothing. Records ``updated`` with each changed field (old -> new)
+    in the same transaction; nothing is recorded when nothing changed."""
+    _require(
+        can_edit_child_details(actor, child),
+        "Only a coordinator of the child's area may change their details.",
+    )
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().get(pk=child.pk)
+        if locked.version != version:
+            raise Conflict(
+                "Someone else changed this child's details while you were editing them.",
+                current_version=locked.version,
+            )
+        before = {name: getattr(locked, name) for name in DETAIL_FIELDS}
+        locked.gender = gender
+        locked.ethnicity_code = ethnicity_code
+        locked.ethnicity = ethnicity.strip()
+        locked.school_or_setting = school_or_setting.strip()
+        changes = field_changes(before, {name: getattr(locked, name) for name in DETAIL_FIELDS})
+        if not changes:
+            return locked
+        _clean(locked)
+        locked.version += 1
+        locked.save()
+        record(actor=actor, verb=Verb.UPDATED, obj=locked, changes=changes)
+    return locked
 
 
 def _merged_away() -> Exists:

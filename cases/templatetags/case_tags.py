@@ -41,3 +41,12 @@ def age_flags(flags) -> SafeString:
         ((FLAG_COLOURS.get(flag, "blue"), flag) for flag in flags or ()),
     )
     return shown + SafeString("\n")
+
+
+@register.filter
+def ethnic_group_options(field) -> list:
+    """``{% for group, options in form.ethnicity_code|ethnic_group_options %}``: the ONS
+    2021 select's options in their census groups (cases.forms.children.grouped_options)."""
+    from cases.forms.children import grouped_options
+
+    return grouped_options(field)

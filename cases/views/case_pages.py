@@ -19,6 +19,7 @@ from cases import chronology, search, selectors, services
 from cases.access import case_visible, get_for_user, record_list
 from cases.chronology import Cursor
 from cases.forms.cases import CaseFilterForm, CloseForm, NoteForm, ReasonForm, TeamForm
+from cases.forms.children import ChildDetailsForm
 from cases.models import Action, Case, Child, Referral, Review
 from cases.services.lifecycle import CLOSED_TEAM
 from cases.workflow import InvalidTransition, allowed_targets
@@ -145,6 +146,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "earlier_assessments": len(assessments) > shown,
         "chronology_sliced": before is not None,
         "coordinates": coordinates,
+        "may_edit_child": services.can_edit_child_details(user, case.child),
         "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
         "may_note": may_contribute,
         # Coordinators agree actions and hold reviews (not on a closed case).
@@ -358,5 +360,34 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cases/case/child.html",
-        {"child": child, "cases": cases, "referrals": referrals, "panel_view": panel_view},
+        {
+            "child": child,
+            "cases": cases,
+            "referrals": referrals,
+            "panel_view": panel_view,
+            "may_edit_details": services.can_edit_child_details(user, child),
+        },
     )
+
+
+@login_required
+def edit_child_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """A child's gender, ethnic group and school or setting, for the coordinators of the
+    child's area: out of scope 404, others who see the child 403. Reading the form is
+    reading the child (``viewed``); saving goes through services.update_child_details."""
+    child = get_for_user(Child, request.user, pk, viewed=request.method == "GET")
+    if not services.can_edit_child_details(request.user, child):
+        raise PermissionDenied("Only a coordinator of the child's area may change their details.")
+    form = ChildDetailsForm(request.POST or None, initial=ChildDetailsForm.initial_for(child))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_child_details(request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Conflict as error:
+            messages.error(request, f"{error} The form now shows their version; check it.")
+            return redirect("cases:child-details", pk=child.pk)
+        else:
+            messages.success(request, "Child's details updated.")
+            return redirect("cases:child-detail", pk=child.pk)
+    return render(request, "cases/case/child_details.html", {"child": child, "form": form})

@@ -397,6 +397,9 @@ PROGRESS_OTHER = scoped(lead_in=200, coord_a=200, auditor=403)
 SEE_R1 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200, **workers(200))
 # R3 (case2's referral) and its child: the workers are not on case2.
 SEE_R3 = scoped(referrer=200, lead_in=200, coord_a=200, auditor=200)
+# Changing those children's details: their area's coordinator; the others who see them 403.
+CHANGE_R1_CHILD = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403, **workers(403))
+CHANGE_R3_CHILD = scoped(referrer=403, lead_in=403, coord_a=200, auditor=403)
 # A meeting: its area's coordinator, the leads of its member agencies (lead_in), its
 # members' named representatives (lead_prof), auditors. Changing it: the coordinator only.
 SEE_MEETING = scoped(lead_in=200, lead_prof=200, coord_a=200, auditor=200)
@@ -757,6 +760,12 @@ TABLE: dict[str, Row | list[Row]] = {
         GET(pk("child"), SEE_R1, "theirs"),
         GET(pk("child2_case"), SEE_R3, "not theirs"),
     ],
+    # Filling in a child's details (gender, ethnic group): the coordinators of the child's
+    # area; everyone else who sees the child is refused (403), the rest 404.
+    "cases:child-details": [
+        GET(pk("child"), CHANGE_R1_CHILD, "theirs"),
+        GET(pk("child2_case"), CHANGE_R3_CHILD, "not theirs"),
+    ],
     # --- actions and reviews -------------------------------------------------------------
     # Coordinators agree, cancel and re-assign actions; the owning agency's leads progress
     # them; the involved lead and the auditor read them.
@@ -870,6 +879,11 @@ TABLE: dict[str, Row | list[Row]] = {
     "v1:child-detail": [
         GET(pk("child"), SEE_R1, "theirs"),
         GET(pk("child2_case"), SEE_R3, "not theirs"),
+    ],
+    # The coordinator's empty body is 400 (every detail and the version are needed).
+    "v1:child-details": [
+        POST(pk("child"), CHANGE_R1_CHILD | {"coord_a": 400}, "theirs"),
+        POST(pk("child2_case"), CHANGE_R3_CHILD | {"coord_a": 400}, "not theirs"),
     ],
     "v1:referral-list": [
         GET(none, signed_in(200), "list"),

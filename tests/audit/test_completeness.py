@@ -196,6 +196,14 @@ def _set_case_team():
     )  # fmt: skip
 
 
+def _update_child_details():
+    child = make_referral().child
+    return lambda: services.update_child_details(
+        coordinator(), child=child, version=child.version, gender="male",
+        ethnicity_code="white_irish", ethnicity="Fictional", school_or_setting="",
+    )  # fmt: skip
+
+
 def _grant_role():
     admin = UserFactory(is_staff=True, is_superuser=True, agency=None)
     user = UserFactory()
@@ -270,6 +278,7 @@ EXPECTED = {
         {("updated", "cases.review"): 1, ("created", "cases.review"): 1},
     ),
     "set_case_team": (_set_case_team, {("updated", "cases.case"): 1}),
+    "update_child_details": (_update_child_details, {("updated", "cases.child"): 1}),
 }
 
 

@@ -130,3 +130,16 @@ def test_running_again_adds_nothing(generated):
     generate("default", generated)
     assert (Case.objects.count(), Action.objects.count()) == before
     assert verify_trail().ok
+
+
+def test_children_have_an_ons_ethnic_group_and_some_are_not_known(generated):
+    from bench.gen.cases import ETHNICITY_WEIGHTS
+    from cases.models import Ethnicity
+
+    # The spread: every ONS 2021 category can occur, about one child in ten "not known".
+    assert set(ETHNICITY_WEIGHTS) == set(Ethnicity.values)
+    assert sum(ETHNICITY_WEIGHTS.values()) == 100
+    assert 8 <= ETHNICITY_WEIGHTS["not_known"] <= 12
+    codes = list(Child.objects.values_list("ethnicity_code", flat=True))
+    assert set(codes) <= set(Ethnicity.values)
+    assert len(set(codes)) > 1  # drawn from the spread, not the column's default

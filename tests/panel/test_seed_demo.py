@@ -44,6 +44,18 @@ def test_demo_data_covers_every_status_and_risk_level_and_the_age_flags(settings
     assert {r.role for r in RoleAssignment.objects.all()} == set(Role.values)
 
 
+def test_demo_children_have_a_spread_of_ethnic_groups_with_some_not_known(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    codes = list(Child.objects.values_list("ethnicity_code", flat=True))
+    assert codes.count("white_british") > len(codes) / 3
+    assert {"not_known", "declined"} <= set(codes)
+    assert len(set(codes)) >= 8
+    # What the family said is kept beside the code, where the referrer wrote it down.
+    assert Child.objects.filter(ethnicity_code="white_other", ethnicity="Polish").exists()
+
+
 def test_demo_names_are_obviously_generated(settings):
     settings.DEBUG = True
     call_command("seed_demo")

@@ -181,6 +181,34 @@ PLAN = (
 )
 
 
+# The demo children's ONS 2021 ethnic groups, cycled: mostly White British, a realistic
+# spread of the others, one declined and some still "not known" (the hint on the child's
+# page, and the report's missing data, have something to show). With what the family said,
+# where a referrer wrote it down (fictional descriptions).
+DEMO_ETHNICITIES = [
+    ("white_british", "White British"),
+    ("not_known", ""),
+    ("mixed_white_black_caribbean", "Mixed, dad is Jamaican"),
+    ("white_british", ""),
+    ("asian_pakistani", "British Pakistani"),
+    ("white_other", "Polish"),
+    ("white_british", "English"),
+    ("not_known", "Not sure, to ask the family"),
+    ("black_african", "Black African"),
+    ("white_gypsy_traveller", "Romany Gypsy"),
+    ("white_british", ""),
+    ("asian_indian", "Indian"),
+    ("declined", ""),
+    ("mixed_white_asian", "Mixed White and Asian"),
+    ("white_british", "British"),
+    ("not_known", ""),
+    ("white_british", "White British"),
+    ("white_british", ""),
+    ("white_british", "Welsh"),
+    ("white_british", "White"),
+]
+
+
 def demo_children() -> list[dict]:
     """The demo children, the same every run (names, dates of birth relative to today)."""
     children = []
@@ -204,6 +232,8 @@ def demo_children() -> list[dict]:
                 "extra_days": extra_days,
                 "area": "stoke-on-trent" if index % 3 == 2 else "staffordshire",
                 "gender": ["female", "male", "female", "non_binary", "male"][index % 5],
+                "ethnicity_code": DEMO_ETHNICITIES[index % len(DEMO_ETHNICITIES)][0],
+                "ethnicity": DEMO_ETHNICITIES[index % len(DEMO_ETHNICITIES)][1],
                 "outcome": outcome,
                 "route": route,
                 "level": level,
@@ -373,6 +403,8 @@ class Command(BaseCommand):
             last_name=spec["last_name"],
             date_of_birth=born,
             gender=spec["gender"],
+            ethnicity_code=spec["ethnicity_code"],
+            ethnicity=spec["ethnicity"],
             area=area,
             school_or_setting=f"Demo Academy {spec['index'] % 4 + 1}",
             address=f"{spec['index'] + 1} Example Street, Demo Town",
