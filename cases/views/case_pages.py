@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -42,8 +41,42 @@ def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
     )
 
 
+CASE_LIST_PAGE_SIZE = 50
+# Columns shown with numbers, right-aligned (GOV.UK numeric cells).
+NUMERIC_COLUMNS = frozenset({"open_actions"})
+
+
+def _sort_headers(query, sort: str) -> list[dict]:
+    """The sortable column headings (GOV.UK/MOJ sortable table, server-side: each heading a
+    link): ``aria-sort`` on every column, the link sorting by it (ascending first, then the
+    other way), keeping the filters and going back to the first page."""
+    headers = []
+    for key, label in selectors.SORT_COLUMNS.items():
+        if sort == key:
+            state, next_sort = "ascending", f"-{key}"
+        elif sort == f"-{key}":
+            state, next_sort = "descending", key
+        else:
+            state, next_sort = "none", key
+        params = query.copy()
+        params["sort"] = next_sort
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "aria_sort": state,
+                "href": "?" + params.urlencode(),
+                "numeric": key in NUMERIC_COLUMNS,
+            }
+        )
+    return headers
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The case list: coordinators, agency leads and auditors, each their own scope.
+    Filters, order and page stay in the URL (``CaseFilterForm``); the page is recorded as
+    one ``listed`` event naming the cases shown."""
     user = request.user
     if not (user.coordinator_area_ids or user.is_agency_lead or user.is_auditor):
         raise PermissionDenied(
@@ -53,16 +86,27 @@ def case_list(request: HttpRequest) -> HttpResponse:
     areas, agencies = selectors.case_filter_choices(user)
     form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
     cases = form.filter(cases)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    page = selectors.CasePaginator(cases, CASE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case
     )
     query = request.GET.copy()
     query.pop("page", None)
+    sort = (form.sort_key if form.is_bound else "") or selectors.DEFAULT_SORT
+    # A heading's link starts again at page 1 with the filters (an invalid sort dropped).
+    heading_query = query.copy()
+    heading_query.pop("sort", None)
     return render(
         request,
         "cases/case/list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": london_today()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "headers": _sort_headers(heading_query, sort),
+            "total": f"{page.paginator.count:,}",
+            "today": london_today(),
+        },
     )
 
 
