@@ -893,6 +893,13 @@ class Action(models.Model):
             ),
             # The API's action list (any status), by due date.
             models.Index(fields=["due_date", "id"], name="action_due"),
+            # A case's open actions: the case list's count of them (sorting by it asks it
+            # of every listed case) and "has overdue actions", each from the index alone.
+            models.Index(
+                fields=["case", "due_date"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="action_open_case",
+            ),
         ]
 
     def __str__(self) -> str:
