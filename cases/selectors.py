@@ -150,11 +150,15 @@ def case_filter_choices(user: User) -> tuple[QuerySet[Area], QuerySet[Agency]]:
 
 
 def lead_professional_choices(agencies: QuerySet[Agency]) -> QuerySet[User]:
-    """The people who could lead a case the viewer sees: the accounts that may read case
-    data in the agencies of the viewer's agency choices (``case_filter_choices``; a case's
-    lead professional is in one of its area's agencies), by name. Never every user."""
+    """The people the case list offers as lead professional: accounts that may read case
+    data, in the agencies of the viewer's agency choices (``case_filter_choices``: a case's
+    lead professional is in one of its area's agencies), who lead at least one case (an
+    EXISTS on the lead professional's index), by name. Never every user: choosing anyone
+    else could only list nothing."""
+    leads = Case.objects.filter(lead_professional_id=OuterRef("pk"))
     return (
         User.objects.filter(reads_case_data(), agency__in=agencies)
+        .filter(Exists(leads))
         .select_related("agency")
         .order_by("last_name", "first_name", "pk")
     )

@@ -94,14 +94,12 @@ class CaseFilterForm(forms.Form):
         error_messages={"invalid_choice": "Sort the list by one of its column headings."},
     )
 
-    def __init__(self, *args, areas, agencies, people=None, **kwargs) -> None:
+    def __init__(self, *args, areas, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["agency"].queryset = agencies
         self.fields["lead_agency"].queryset = agencies
-        self.fields["lead_professional"].queryset = (
-            selectors.lead_professional_choices(agencies) if people is None else people
-        )
+        self.fields["lead_professional"].queryset = selectors.lead_professional_choices(agencies)
         if self.is_bound and self.data.get("review_due_by"):
             # Shown (and changeable) when a link gave it.
             self.fields["review_due_by"].widget = forms.DateInput(attrs={"type": "date"})

@@ -458,6 +458,11 @@ def test_the_lead_professional_and_lead_agency_choices_are_scoped(client, world)
     w = world
     staff = UserFactory(agency=w.police, is_staff=True, first_name="Stan", last_name="Staff")
     gone = UserFactory(agency=w.police, is_active=False, first_name="Gwen", last_name="Gone")
+    idle = UserFactory(agency=w.police, first_name="Ida", last_name="Leadsnothing")
+    # Staff and deactivated accounts are never offered, even when named on a case.
+    Case.objects.filter(pk=w.medium.pk).update(lead_professional=staff)
+    extra = make_case(coordinator_user=w.boss)
+    Case.objects.filter(pk=extra.pk).update(lead_professional=gone)
 
     def choices(user, field: str) -> set:
         client.force_login(user)
@@ -466,7 +471,8 @@ def test_the_lead_professional_and_lead_agency_choices_are_scoped(client, world)
     boss_people = choices(w.boss, "lead_professional")
     assert {w.pat, w.harriet} <= boss_people
     assert w.away_worker not in boss_people
-    assert not {staff, gone} & boss_people
+    # Only people who lead a case: nobody is offered a choice that can only list nothing.
+    assert not {staff, gone, idle} & boss_people
     assert all(person.agency.areas.filter(pk=staffordshire().pk).exists() for person in boss_people)
     assert choices(w.boss, "lead_agency") == choices(w.boss, "agency")
     assert w.away.lead_agency not in choices(w.boss, "lead_agency")
