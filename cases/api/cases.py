@@ -261,7 +261,9 @@ class CaseFilter(FilterSet):
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
     agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.all(), help_text="Agency id: cases that agency is involved in."
+        queryset=Agency.objects.all(),
+        field_name="agency_links__agency",
+        help_text="Agency id: cases that agency is involved in.",
     )
     lead_agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(), help_text="Agency id: cases that agency leads."
