@@ -351,6 +351,25 @@ def search_date_of_birth(user) -> str | None:
     return None if case is None else urlencode({"q": f"{case.child.date_of_birth:%d/%m/%Y}"})
 
 
+def case_list_lead_professional(user) -> str | None:
+    """The case list filtered as an agency lead or coordinator would to see one person's
+    cases: the lead professional of the newest case the user sees, with a review range."""
+    from cases.models import Case
+
+    case = (
+        Case.objects.visible_to(user)
+        .filter(lead_professional__isnull=False)
+        .order_by("-opened_at", "-pk")
+        .first()
+    )
+    if case is None:
+        return None
+    return (
+        f"lead_professional={case.lead_professional_id}"
+        "&review_due_from=2020-01-01&review_due_to=2035-12-31&sort=next_review"
+    )
+
+
 def audit_by_person(user) -> str | None:
     """Search the trail for a person who did things, chosen as the page chooses one (by
     their account's id): the newest event's actor."""
@@ -387,6 +406,21 @@ WEB: list[Page] = [
     Page("case list, filtered", "cases:case-list", PANEL, query=case_list_filter),
     Page("case list, search by name", "cases:case-list", PANEL, query=search_name_part),
     Page("case list, search by birth date", "cases:case-list", PANEL, query=search_date_of_birth),
+    # The case list's orders (cases.selectors.sort_cases) and its newer filters.
+    Page("case list, by risk", "cases:case-list", PANEL, query="sort=-risk"),
+    Page("case list, by status", "cases:case-list", PANEL, query="sort=status"),
+    Page("case list, by child", "cases:case-list", PANEL, query="sort=child"),
+    Page("case list, by lead agency", "cases:case-list", PANEL, query="sort=lead_agency&page=3"),
+    Page("case list, by next review", "cases:case-list", PANEL, query="sort=next_review"),
+    Page("case list, by open actions", "cases:case-list", PANEL, query="sort=-open_actions"),
+    Page("case list, overdue actions", "cases:case-list", PANEL, query="overdue_actions=1"),
+    Page("case list, 16-17", "cases:case-list", PANEL, query="age_band=16_17&sort=age"),
+    Page(
+        "case list, lead professional",
+        "cases:case-list",
+        PANEL,
+        query=case_list_lead_professional,
+    ),
     Page("case page", "cases:case-detail", CASE_READERS, newest_case),
     Page("case page, largest", "cases:case-detail", CASE_READERS, largest_case),
     Page(
@@ -467,6 +501,15 @@ API: list[Page] = [
     _api("risk tools", "risk-tool-list", (COORDINATOR,)),
     _api("risk tool", "risk-tool-detail", (COORDINATOR,), any_risk_tool),
     _api("cases", "case-list", CASE_READERS),
+    _api("cases, by risk", "case-list", CASE_READERS, query="ordering=-risk"),
+    _api("cases, by open actions", "case-list", CASE_READERS, query="ordering=-open_actions"),
+    _api("cases, by next review", "case-list", CASE_READERS, query="ordering=next_review"),
+    _api(
+        "cases, overdue 16-17",
+        "case-list",
+        CASE_READERS,
+        query="overdue_actions=1&age_band=16_17&ordering=child",
+    ),
     _api("case", "case-detail", CASE_READERS, newest_case),
     _api("case, largest", "case-detail", CASE_READERS, largest_case),
     _api("children", "child-list", EVERYONE),

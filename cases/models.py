@@ -348,6 +348,26 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+def _rank(field: str, ranked: list[str]) -> models.Case:
+    """A column's values as their rank, 1 upwards in the order given (0 for anything
+    else): for an order the words do not sort into, with an index on the rank."""
+    return models.Case(
+        *(
+            models.When(**{field: str(value)}, then=models.Value(n))
+            for n, value in enumerate(ranked, 1)
+        ),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+# The case list's orders by meaning, not by spelling (cases.selectors.sort_cases): risk
+# low < medium < high, status by the lifecycle. Indexed as they are (Case.Meta.indexes): a
+# query must order by exactly these expressions for PostgreSQL to read the index.
+CASE_RISK_RANK = _rank("risk_level", [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH])
+CASE_STATUS_RANK = _rank("status", [CaseStatus.AWAITING_PANEL, CaseStatus.OPEN, CaseStatus.CLOSED])
+
+
 class CaseClosureReason(models.TextChoices):
     RISK_REDUCED = "risk_reduced", "Risk reduced or removed"
     MOVED_OUT = "moved_out", "Moved out of area, with transfer"
@@ -442,6 +462,10 @@ class Case(models.Model):
             models.Index(
                 fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed"
             ),
+            # The case list's orders by risk and by status (cases.selectors.sort_cases),
+            # read in order either way and stopped at the page's end.
+            models.Index(CASE_RISK_RANK, F("id"), name="case_risk_rank"),
+            models.Index(CASE_STATUS_RANK, F("id"), name="case_status_rank"),
         ]
 
     def __str__(self) -> str:
@@ -904,6 +928,13 @@ class Action(models.Model):
             ),
             # The API's action list (any status), by due date.
             models.Index(fields=["due_date", "id"], name="action_due"),
+            # A case's open actions: the case list's count of them (sorting by it asks it
+            # of every listed case) and "has overdue actions", each from the index alone.
+            models.Index(
+                fields=["case", "due_date"],
+                condition=Q(status__in=["open", "in_progress"]),
+                name="action_open_case",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -26,6 +27,8 @@ from django.db.models.functions import Coalesce
 
 from cases.access import is_auditor, works_on_a_case
 from cases.models import (
+    CASE_RISK_RANK,
+    CASE_STATUS_RANK,
     Action,
     Case,
     Referral,
@@ -33,7 +36,7 @@ from cases.models import (
     RiskAssessment,
 )
 from panel.dates import london_today
-from panel.models import Agency, Area, User
+from panel.models import Agency, Area, User, reads_case_data
 
 
 def _latest_assessment_level(ref: str) -> Subquery:
@@ -105,7 +108,9 @@ def open_action_count(case_ref: str = "pk") -> Coalesce:
         Action.objects.filter(case_id=OuterRef(case_ref), status__in=Action.OPEN_STATUSES)
         .order_by()
         .values("case_id")
-        .annotate(n=Count("pk"))
+        # Counting the case column, which the open actions' partial index holds
+        # (action_open_case): an index-only scan, no visit to the actions themselves.
+        .annotate(n=Count("case_id"))
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -118,6 +123,28 @@ def review_due_by(day: dt.date) -> Exists:
         Review.objects.filter(
             case_id=OuterRef("pk"), status=Review.Status.UPCOMING, due_date__lte=day
         )
+    )
+
+
+def review_due_between(start: dt.date | None = None, end: dt.date | None = None) -> Exists:
+    """Cases whose upcoming review is due on or after ``start`` and on or before ``end``
+    (either may be None: open-ended), as an EXISTS over the upcoming reviews (see
+    ``review_due_by``)."""
+    due = {}
+    if start is not None:
+        due["due_date__gte"] = start
+    if end is not None:
+        due["due_date__lte"] = end
+    return Exists(
+        Review.objects.filter(case_id=OuterRef("pk"), status=Review.Status.UPCOMING, **due)
+    )
+
+
+def has_overdue_actions(today: dt.date | None = None) -> Exists:
+    """Cases with an open action due before today (Europe/London): ``overdue_actions`` as
+    an EXISTS, driven by the open actions' partial index, never a count per case."""
+    return Exists(
+        Action.objects.filter(case_id=OuterRef("pk")).filter(overdue_actions(today)).order_by()
     )
 
 
@@ -139,6 +166,139 @@ def case_filter_choices(user: User) -> tuple[QuerySet[Area], QuerySet[Agency]]:
     area_choices = Area.objects.filter(areas)
     agencies |= Q(pk__in=served.filter(area__in=area_choices).values("agency_id"))
     return area_choices, Agency.objects.filter(agencies)
+
+
+def lead_professional_choices(agencies: QuerySet[Agency]) -> QuerySet[User]:
+    """The people the case list offers as lead professional: accounts that may read case
+    data, in the agencies of the viewer's agency choices (``case_filter_choices``: a case's
+    lead professional is in one of its area's agencies), who lead at least one case (an
+    EXISTS on the lead professional's index), by name. Never every user: choosing anyone
+    else could only list nothing."""
+    leads = Case.objects.filter(lead_professional_id=OuterRef("pk"))
+    return (
+        User.objects.filter(reads_case_data(), agency__in=agencies)
+        .filter(Exists(leads))
+        .select_related("agency")
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+# --- the case list's orders ---------------------------------------------------------------
+#
+# ``sort_cases`` is the one place the case list is ordered, on the page and in the API.
+# Every order ends with the case's id (in the same direction), so a page boundary never
+# splits or repeats rows that tie. How PostgreSQL serves each (migration 0017 adds the
+# indexes named here; README "The case list: filters and sorting"):
+#   opened        case_opened / case_area_opened, read in order and stopped at the page;
+#   reference     the reference's unique index, read in order;
+#   status, risk  expression indexes on the rank (case_status_rank, case_risk_rank),
+#                 read in order; the rank, not the word: risk high > medium > low, status
+#                 awaiting panel > open > closed (the lifecycle);
+#   child, age    the child's name index (child_name) or date of birth (child_dob_name),
+#                 read in order and joined to the child's cases, then sorted by id within
+#                 each name or date (a handful of rows);
+#   area, lead_agency
+#                 the few areas or agencies in name order, each one's cases by
+#                 case_area_id / case_lead_agency_id: bounded by the largest area's or
+#                 agency's cases, not the whole list;
+#   next_review   the upcoming review joined (at most one per case: no row repeats) and a
+#                 top-N sort of the viewer's cases; cases with no upcoming review last;
+#   open_actions  the count for every case the viewer sees, then a top-N sort: the one
+#                 order an index cannot give (a count is not stored). Bounded by the
+#                 viewer's scope and filters; measured in bench/pages.py.
+
+RISK_RANK = CASE_RISK_RANK
+STATUS_RANK = CASE_STATUS_RANK
+
+
+def _order(cases: QuerySet[Case], key: str) -> tuple[QuerySet[Case], list[tuple]]:
+    """The ascending order of a sort key: the queryset (with what the order joins) and the
+    terms to order by before the id, each (expression, descending, may be empty)."""
+    if key == "opened":
+        return cases, [(F("opened_at"), False, False)]
+    if key == "reference":
+        return cases, [(F("reference"), False, False)]
+    if key == "child":
+        return cases, [
+            (F("child__last_name"), False, False),
+            (F("child__first_name"), False, False),
+        ]
+    if key == "age":
+        # Youngest first: the latest date of birth first.
+        return cases, [(F("child__date_of_birth"), True, False)]
+    if key == "area":
+        return cases, [(F("area__name"), False, False)]
+    if key == "status":
+        return cases, [(STATUS_RANK, False, False)]
+    if key == "risk":
+        return cases, [(RISK_RANK, False, False)]
+    if key == "lead_agency":
+        return cases, [(F("lead_agency__name"), False, True)]
+    if key == "next_review":
+        # The upcoming review by a join (at most one a case, so no row repeats).
+        upcoming = FilteredRelation("reviews", condition=Q(reviews__status=Review.Status.UPCOMING))
+        cases = cases.alias(sort_upcoming=upcoming)
+        return cases, [(F("sort_upcoming__due_date"), False, True)]
+    if key == "open_actions":
+        cases = cases.alias(sort_open_actions=open_action_count())
+        return cases, [(F("sort_open_actions"), False, False)]
+    raise ValueError(f"not a case list sort: {key!r}")
+
+
+# Column keys, in the order the list shows them, with their headings.
+SORT_COLUMNS: dict[str, str] = {
+    "reference": "Reference",
+    "child": "Child",
+    "age": "Age",
+    "area": "Area",
+    "status": "Status",
+    "risk": "Risk",
+    "lead_agency": "Lead agency",
+    "next_review": "Next review",
+    "open_actions": "Open actions",
+    "opened": "Opened",
+}
+SORT_KEYS: tuple[str, ...] = (*SORT_COLUMNS, *(f"-{key}" for key in SORT_COLUMNS))
+DEFAULT_SORT = "-opened"
+
+
+def sort_cases(cases: QuerySet[Case], key: str) -> QuerySet[Case]:
+    """``cases`` in the order of a column: ``key`` a column key (``SORT_COLUMNS``) for
+    ascending, ``-key`` for descending; ties broken by the case's id in the same
+    direction. Empty values (no lead agency, no upcoming review) come last either way.
+    Only orders: any caller's scoped queryset; ValueError for any other key."""
+    descending = key.startswith("-")
+    cases, terms = _order(cases, key.removeprefix("-"))
+    order = []
+    for expression, term_descending, nullable in [*terms, (F("pk"), False, False)]:
+        # Empty values last either way; only asked of a column that may be empty, so an
+        # index's order (NULLS LAST ascending, NULLS FIRST descending) still matches.
+        nulls = {"nulls_last": True} if nullable else {}
+        if term_descending != descending:
+            order.append(expression.desc(**nulls))
+        else:
+            order.append(expression.asc(**nulls))
+    return cases.order_by(*order)
+
+
+class CasePaginator(Paginator):
+    """Pages a case list in two steps: the page's ids in the list's order first, reading
+    only the case rows and what the order and the filters join (not the child, area and
+    agency shown, nor the per-row subqueries); then those cases with everything shown. An
+    order that no index serves then sorts narrow rows; an indexed one reads its index
+    either way. One query more than a plain page, whatever its size. For the case list
+    page and the API's case list; the object list is a scoped queryset."""
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        # The same queryset (scope and filters asked again, of these ids only).
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def case_list(user: User) -> QuerySet[Case]:

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import django_filters
 from django.db import models
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import search, selectors, services, workflow
+from cases.ages import AgeBand
 from cases.api.base import (
     AgencySummarySerializer,
     AreaSummarySerializer,
@@ -33,11 +34,11 @@ from cases.api.base import (
     optional_id,
     optional_text,
 )
+from cases.forms.cases import CaseFilterForm
 from cases.models import (
     Action,
     Case,
     Referral,
-    Review,
     RiskAssessment,
     RiskLevel,
 )
@@ -233,47 +234,119 @@ class TeamSerializer(serializers.Serializer):
     lst_contact = optional_text(150)
 
 
+def _lead_professional_choices(request) -> models.QuerySet:
+    """The people the filter accepts: those who could lead a case the user sees (the web
+    list's choices, ``selectors.lead_professional_choices``); anyone else is a 400."""
+    if request is None or not request.user.is_authenticated:
+        return User.objects.none()
+    _, agencies = selectors.case_filter_choices(request.user)
+    return selectors.lead_professional_choices(agencies)
+
+
+# The API's earlier ordering names, kept: the same orders as the list's column keys.
+ORDERING_ALIASES = {"opened_at": "opened", "next_review_due": "next_review"}
+ORDERINGS = [
+    *selectors.SORT_KEYS,
+    *ORDERING_ALIASES,
+    *(f"-{name}" for name in ORDERING_ALIASES),
+]
+
+
 class CaseFilter(FilterSet):
+    """The case list's filters and order. Applied by the web list's one filter
+    (``CaseFilterForm.apply``), so the API and the page count the same rows; this class
+    reads and checks the parameters (a bad value is a 400 naming it) and documents them."""
+
     status = django_filters.ChoiceFilter(choices=Case.Status.choices)
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices)
     area = django_filters.ModelChoiceFilter(queryset=Area.objects.all(), help_text="Area id.")
-    # One CaseAgency row per case and agency, so the join never repeats a case.
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(),
         field_name="agency_links__agency",
         help_text="Agency id: cases that agency is involved in.",
     )
+    lead_agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.all(), help_text="Agency id: cases that agency leads."
+    )
+    lead_professional = django_filters.ModelChoiceFilter(
+        queryset=_lead_professional_choices,
+        help_text="User id: cases this person is lead professional on. Only people of the "
+        "agencies of areas you may see; anyone else is a 400.",
+    )
+    age_band = django_filters.ChoiceFilter(
+        choices=AgeBand.choices,
+        help_text="The child's age band today (Europe/London). 16-17-year-olds are children.",
+    )
+    overdue_actions = django_filters.ChoiceFilter(
+        choices=[("1", "Has overdue actions")],
+        help_text="1: cases with an open action due before today (Europe/London).",
+    )
     next_review_due = django_filters.DateFromToRangeFilter(
-        method="filter_next_review_due",
-        help_text="Upcoming review due on or after / on or before.",
+        help_text="Upcoming review due on or after / on or before."
     )
     opened = django_filters.DateFromToRangeFilter(
         field_name="opened_at", help_text="Opened on or after / on or before (dates)."
     )
     # Declared last, so applied last: the best matches among the filtered cases.
-    q = search.SearchFilter(method="filter_q", help_text=search.API_HELP)
+    q = search.SearchFilter(help_text=search.API_HELP)
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS],
+        help_text="The order: a column key (reference, child, age, area, status, risk, "
+        "lead_agency, next_review, open_actions, opened), ascending, or with '-' before it "
+        "descending; ties by id. Risk sorts by level (high above medium above low), status "
+        "by the lifecycle (awaiting panel, open, closed); age ascending is the youngest "
+        "first. opened_at and next_review_due are the same as opened and next_review. "
+        "Default: -opened (newest first).",
+    )
 
     class Meta:
         model = Case
-        fields = ["status", "risk_level", "area", "agency", "next_review_due", "opened", "q"]
+        fields = [
+            "status",
+            "risk_level",
+            "area",
+            "agency",
+            "lead_agency",
+            "lead_professional",
+            "age_band",
+            "overdue_actions",
+            "next_review_due",
+            "opened",
+            "ordering",
+            "q",
+        ]
 
-    def filter_q(self, queryset, name: str, value: str) -> models.QuerySet:
-        """The search (cases.search): ranked, at most a page; ``ordering`` overrides the
-        rank. Recorded, like every list, as one ``listed`` event without the term."""
-        return search.search_cases(queryset, value)
-
-    def filter_next_review_due(self, queryset, name: str, value: slice) -> models.QuerySet:
-        """As an EXISTS over the upcoming reviews, not a comparison with the next-review
-        subquery worked out for every visible case."""
-        due = {}
-        if value.start is not None:
-            due["due_date__gte"] = value.start
-        if value.stop is not None:
-            due["due_date__lte"] = value.stop
-        upcoming = Review.objects.filter(
-            case_id=OuterRef("pk"), status=Review.Status.UPCOMING, **due
+    def filter_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
+        data = self.form.cleaned_data
+        queryset = self.filters["opened"].filter(queryset, data.get("opened"))
+        due = data.get("next_review_due")
+        ordering = data.get("ordering") or ""
+        key = ordering.removeprefix("-")
+        sort = ordering[: len(ordering) - len(key)] + ORDERING_ALIASES.get(key, key)
+        return CaseFilterForm.apply(
+            queryset,
+            {
+                "status": data.get("status"),
+                "risk": data.get("risk_level"),
+                "area": data.get("area"),
+                "agency": data.get("agency"),
+                "lead_agency": data.get("lead_agency"),
+                "lead_professional": data.get("lead_professional"),
+                "age_band": data.get("age_band"),
+                "overdue_actions": data.get("overdue_actions"),
+                "q": data.get("q"),
+                "review_due_from": due.start if due else None,
+                "review_due_to": due.stop if due else None,
+                "sort": sort if ordering else "",
+            },
         )
-        return queryset.filter(Exists(upcoming)) if due else queryset
+
+
+class CasePagination(PageNumberPagination):
+    """The case list's pages: the page's ids in order first, then those cases
+    (``selectors.CasePaginator``)."""
+
+    django_paginator_class = selectors.CasePaginator
 
 
 # --- the viewset --------------------------------------------------------------------------
@@ -287,27 +360,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     model = Case
     input_serializers = {"transition": TransitionSerializer, "team": TeamSerializer}
     filterset_class = CaseFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
-    ordering_fields = ["opened_at", "reference", "next_review_due", "status"]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = CasePagination
 
     def output_serializer_class(self) -> type[serializers.Serializer]:
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def list_queryset(self) -> models.QuerySet:
-        cases = Case.objects.select_related(
-            "child", "area", "lead_agency", "lead_professional"
-        ).prefetch_related("involved_agencies")
-        ordering = self.request.query_params.get("ordering", "") if self.request else ""
-        if "next_review_due" in ordering:
-            # To order by it, the upcoming review by a join (at most one per case, so no
-            # row repeats): a sort of joined rows, not the subquery for every case.
-            upcoming = Q(reviews__status=Review.Status.UPCOMING)
-            cases = cases.annotate(upcoming=FilteredRelation("reviews", condition=upcoming))
-            cases = cases.annotate(next_review_due=F("upcoming__due_date"))
-        else:
-            # For the page's rows only.
-            cases = cases.annotate(next_review_due=selectors.upcoming_review_due())
-        return cases.order_by("-opened_at", "-pk")
+        # The next review for the page's rows only; an order by it joins the upcoming
+        # review itself (selectors.sort_cases).
+        return (
+            Case.objects.select_related("child", "area", "lead_agency", "lead_professional")
+            .prefetch_related("involved_agencies")
+            .annotate(next_review_due=selectors.upcoming_review_due())
+            .order_by("-opened_at", "-pk")
+        )
 
     def detail_queryset(self) -> models.QuerySet:
         user = self.request.user

@@ -43,12 +43,43 @@ def _case(request: HttpRequest, pk: int, *, viewed: bool = False) -> Case:
     )
 
 
+CASE_LIST_PAGE_SIZE = 50
+# Columns shown with numbers, right-aligned (GOV.UK numeric cells).
+NUMERIC_COLUMNS = frozenset({"open_actions"})
+
+
+def _sort_headers(query, sort: str) -> list[dict]:
+    """The sortable column headings (GOV.UK/MOJ sortable table, server-side: each heading a
+    link): ``aria-sort`` on every column, the link sorting by it (ascending first, then the
+    other way), keeping the filters and going back to the first page."""
+    headers = []
+    for key, label in selectors.SORT_COLUMNS.items():
+        if sort == key:
+            state, next_sort = "ascending", f"-{key}"
+        elif sort == f"-{key}":
+            state, next_sort = "descending", key
+        else:
+            state, next_sort = "none", key
+        params = query.copy()
+        params["sort"] = next_sort
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "aria_sort": state,
+                "href": "?" + params.urlencode(),
+                "numeric": key in NUMERIC_COLUMNS,
+            }
+        )
+    return headers
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user may see (coordinators, agency leads, auditors), filtered and
-    searched (``?q=``: cases.search, ranked, at most a page) by CaseFilterForm. The page
-    shown is recorded as one ``listed`` event naming its cases and children, never the
-    search term or the filters."""
+    """The case list: coordinators, agency leads and auditors, each their own scope.
+    Filters, search (``?q=``: cases.search, ranked, at most a page), order and page stay
+    in the URL (``CaseFilterForm``); the page is recorded as one ``listed`` event naming
+    the cases shown, never the search term or the filters."""
     user = request.user
     if not (user.coordinator_area_ids or user.is_agency_lead or user.is_auditor):
         raise PermissionDenied(
@@ -59,15 +90,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, areas=areas, agencies=agencies)
     cases = form.filter(cases)
     searched = bool(form.is_valid() and form.cleaned_data["q"])
-    # A search's answer is at most a page: read once, then counted and paged from memory
-    # (one query, where the count would rank every match a second time).
-    rows = list(cases) if search.is_search(cases) else cases
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if search.is_search(cases):
+        # A search's answer is at most a page: read once, then counted and paged from
+        # memory (one query, where the count would rank every match a second time).
+        paginator = Paginator(list(cases), CASE_LIST_PAGE_SIZE)
+    else:
+        paginator = selectors.CasePaginator(cases, CASE_LIST_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = record_list(
         user, page.object_list, list_name=request.resolver_match.view_name, model=Case
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # A search with no sort chosen is in its rank order: no column heading is "sorted".
+    sort = (form.sort_key if form.is_bound else "") or ("" if searched else selectors.DEFAULT_SORT)
+    # A heading's link starts again at page 1 with the filters (an invalid sort dropped).
+    heading_query = query.copy()
+    heading_query.pop("sort", None)
     response = render(
         request,
         "cases/case/list.html",
@@ -75,6 +114,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "headers": _sort_headers(heading_query, sort),
+            "total": f"{page.paginator.count:,}",
             "today": london_today(),
             "searched": searched,
             "search_limit": search.RESULTS_LIMIT,

@@ -237,9 +237,10 @@ def test_the_case_list_takes_the_same_queries_for_1_or_30_rows(rows, django_asse
         make_case(area=area, agencies=[police], coordinator_user=user)
     api = client_for(user)
 
-    # roles, count, page (with the next review due), the involved agencies; then the page
-    # recorded as one "listed" event (its records in one insert, however many)
-    with django_assert_num_queries(4 + audit_event_queries(listed_rows=True)):
+    # roles, count, the page's ids in order (cases.selectors.CasePaginator), the page (with
+    # the next review due), the involved agencies; then the page recorded as one "listed"
+    # event (its records in one insert, however many)
+    with django_assert_num_queries(5 + audit_event_queries(listed_rows=True)):
         response = api.get("/api/v1/cases/")
 
     assert len(response.json()["results"]) == rows

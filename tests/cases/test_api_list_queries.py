@@ -25,8 +25,8 @@ LISTS = {
     "/api/v1/assessments/": 4,
     # (no prefetch)
     "/api/v1/notes/": 3,
-    # the involved agencies
-    "/api/v1/cases/": 4,
+    # the page's ids in order (cases.selectors.CasePaginator), the involved agencies
+    "/api/v1/cases/": 5,
 }
 
 

@@ -136,9 +136,10 @@ def _case_list_queries(client, cases: int, actions: int = 0, viewer=None) -> int
     return len(queries)
 
 
-# session, user, roles, unread notifications, count, page of cases, area choices,
-# agency choices; the page recorded as one "listed" event (its records in one insert)
-CASE_LIST_QUERIES = 8 + audit_event_queries(agency=False, listed_rows=True)
+# session, user, roles, unread notifications, count, the page's ids in order, those cases
+# (selectors.CasePaginator), area choices, agency choices, lead agency choices, lead
+# professional choices; the page recorded as one "listed" event (its records in one insert)
+CASE_LIST_QUERIES = 11 + audit_event_queries(agency=False, listed_rows=True)
 
 
 @pytest.mark.parametrize("cases", [1, 50, 60])

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0016_child_search"),
+        ("cases", "0017_case_list_orders"),
         ("panel", "0004_api_token_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
