@@ -290,6 +290,9 @@ class CasePaginator(Paginator):
     page and the API's case list; the object list is a scoped queryset."""
 
     def page(self, number: int | str) -> Page:
+        if not isinstance(self.object_list, QuerySet):
+            # A search's answer, already read (at most a page): paged from memory.
+            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page

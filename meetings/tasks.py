@@ -16,25 +16,22 @@ from django.utils import timezone
 
 from meetings.documents import render
 from meetings.models import DocumentStatus, MeetingDocument
+from panel.tasks import make_with_retries
 
-TRANSIENT = (DatabaseError, OSError, ConnectionError, TimeoutError)
 MAX_RETRIES = 3
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def render_document(self, document_id: int) -> dict:
     """Render one queued meeting document (see meetings/documents/render.py)."""
-    try:
-        return {"document": document_id, "result": render.render_now(document_id)}
-    except TRANSIENT as error:
-        if self.request.retries < self.max_retries:
-            render.requeue(document_id, error)
-            raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
-        render.mark_failed(document_id, error)
-        raise
-    except Exception as error:
-        render.mark_failed(document_id, error)
-        raise
+    result = make_with_retries(
+        self,
+        document_id,
+        make=render.render_now,
+        requeue=render.requeue,
+        mark_failed=render.mark_failed,
+    )
+    return {"document": document_id, "result": result}
 
 
 @shared_task(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -96,6 +97,11 @@ def _day_in(field: str, period: Period) -> Q:
 
 
 def _both(condition: Callable[[str, Period], Q], field: str, periods: Sequence[Period]) -> Q:
+    """``field`` in any of ``periods``: one range when they meet end to start (a period and
+    the one just before it always do), which an index reads as one range scan."""
+    ordered = sorted(periods, key=lambda period: period.start)
+    if all(one.end + dt.timedelta(days=1) == two.start for one, two in pairwise(ordered)):
+        return condition(field, Period(ordered[0].start, ordered[-1].end, "both"))
     found = Q()
     for period in periods:
         found |= condition(field, period)
@@ -420,7 +426,11 @@ def missing_data(areas: Sequence[Area], period: Period, previous: Period) -> Tab
         aggregates[f"m{index}_then"] = Count(
             "pk", filter=_moment_in("referred_at", previous) & Q(**{field: unknown})
         )
-    found = _referrals(areas).aggregate(**aggregates)
+    found = (
+        _referrals(areas)
+        .filter(_both(_moment_in, "referred_at", (period, previous)))
+        .aggregate(**aggregates)
+    )
     rows = [Row("Referrals received", (found["all_now"], found["all_then"]), charted=False)]
     rows += [
         Row(label, (found[f"m{index}_now"], found[f"m{index}_then"]))

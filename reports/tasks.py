@@ -12,26 +12,23 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
+from panel.tasks import make_with_retries
 from reports import export_jobs
 
-TRANSIENT = (DatabaseError, OSError, ConnectionError, TimeoutError)
 MAX_RETRIES = 3
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def make_report_export(self, export_id: int) -> dict:
     """Make one queued report export (XLSX or PDF)."""
-    try:
-        return {"export": export_id, "result": export_jobs.make_now(export_id)}
-    except TRANSIENT as error:
-        if self.request.retries < self.max_retries:
-            export_jobs.requeue(export_id, error)
-            raise self.retry(exc=error, countdown=min(600, 10 * 2**self.request.retries)) from error
-        export_jobs.mark_failed(export_id, error)
-        raise
-    except Exception as error:
-        export_jobs.mark_failed(export_id, error)
-        raise
+    result = make_with_retries(
+        self,
+        export_id,
+        make=export_jobs.make_now,
+        requeue=export_jobs.requeue,
+        mark_failed=export_jobs.mark_failed,
+    )
+    return {"export": export_id, "result": result}
 
 
 @shared_task(

@@ -67,6 +67,7 @@ READERS_BY_KEY: dict[str, Callable] = {
     "work_cases": lambda r: r.context["cases"].paginator.count,
 }
 
+
 def reader_for(key: str, url: str) -> Callable:
     view = resolve(url.split("?", 1)[0]).view_name
     reader = READERS_BY_KEY.get(key) or READERS.get(view)

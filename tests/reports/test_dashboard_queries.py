@@ -43,8 +43,10 @@ EXPECTED = {
     # triage, awaiting panel, reviews overdue, reviews this week, actions overdue, overdue by
     # agency, the next meeting, its agenda counts, its research returns missing; and SEAT.
     "coordinator": PAGE + 9 + SEAT,
-    # actions overdue, due soon, cases led open, cases led awaiting panel; and SEAT.
-    "lead": PAGE + 4 + SEAT,
+    # actions overdue, due soon, cases led open, cases led awaiting panel; each of the two
+    # "cases led" figures checks its lead_professional value against the case list's
+    # choices, as the list itself does (+2); and SEAT.
+    "lead": PAGE + 4 + 2 + SEAT,
     # denied, exported, the last verification run.
     "auditor": PAGE + 3,
     # the counts, the latest referrals and their listed event (the agency is the signed-in

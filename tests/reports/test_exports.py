@@ -17,11 +17,13 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Referral
 from panel.dates import LONDON
+from panel.exports import sheet_title
 from panel.models import Agency
 from reports import export_jobs, exports, tasks
 from reports.forms import quarter_from_value as quarter_period
 from reports.models import ExportStatus, ReportExport
-from reports.periods import financial_quarter
+from reports.partnership import build_report
+from reports.periods import financial_quarter, previous_period
 from tests.factories import (
     AgencyFactory,
     ChildFactory,
@@ -216,7 +218,8 @@ def test_the_workbook_has_a_cover_and_a_sheet_per_table_suppressed(
     assert export.status == ExportStatus.DONE and export.progress == 100
     assert export.expires_at > timezone.now() + dt.timedelta(days=6)
     sheets = xlsx_sheets(stored(export))
-    assert list(sheets) == ["Cover", "Referrals by referring agency"]
+    report = build_report([seeded], QUARTER, previous_period(QUARTER))
+    assert list(sheets) == ["Cover", *(sheet_title(table.title) for table in report.tables)]
     cover = dict((row[0], row[1]) for row in sheets["Cover"] if row and row[0])
     assert cover["Period"].startswith("Q1 2026/27 (1 April 2026 to 30 June 2026)")
     assert cover["Areas"] == "Staffordshire"
