@@ -36,7 +36,9 @@ def _options(choices, selected: set[str]) -> SafeString:
 def select_options(field: BoundField) -> SafeString:
     selected = _selected_values(field)
     parts = []
-    for value, label in field.field.choices:
+    # The widget's choices, as Django's own rendering reads them (a form may narrow the
+    # options shown without narrowing what the field accepts, as the agenda's case list does).
+    for value, label in field.field.widget.choices:
         if isinstance(label, list | tuple):  # a group: (group label, [(value, label), ...])
             parts.append(
                 format_html('<optgroup label="{}">{}</optgroup>', value, _options(label, selected))

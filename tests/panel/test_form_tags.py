@@ -48,3 +48,12 @@ def test_groups_are_optgroups_and_labels_are_escaped():
     assert '<optgroup label="Group &lt;1&gt;">' in html
     assert '<option value="x" selected>Ex</option>' in html
     assert "Alpha &amp; co" in ours(Sample()["plain"])
+
+
+def test_the_options_are_the_widgets_choices_when_a_form_narrows_them():
+    # A form may offer fewer options than its field accepts (the agenda's case list shows
+    # the first 50 and accepts any): the options written are the widget's, as Django's.
+    form = Sample()
+    form.fields["plain"].widget.choices = [("", "Any"), ("b", "Beta")]
+    assert options(ours(form["plain"])) == options(djangos(form["plain"]))
+    assert options(ours(form["plain"])) == [("", True, "Any"), ("b", False, "Beta")]

@@ -73,6 +73,13 @@ def test_navigation_offers_administration_to_staff_only(client):
     assert 'href="/admin/"' in client.get("/").content.decode()
 
 
+# session, user, roles, unread notifications, areas; the coordinator's work queue:
+# triage, awaiting panel, reviews overdue, reviews this week, actions overdue, overdue by
+# agency, the next meeting (none here); the research lists they sit on (none). Every role,
+# 1 vs 200 rows: tests/reports/test_dashboard_queries.py.
+COORDINATOR_HOME_QUERIES = 13
+
+
 @pytest.mark.parametrize("cases", [1, 20])
 def test_home_runs_a_fixed_number_of_queries(client, cases):
     boss = coordinator()
@@ -83,11 +90,7 @@ def test_home_runs_a_fixed_number_of_queries(client, cases):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
 
-    # session, user, roles, unread notifications, areas; the coordinator's work queue:
-    # triage, awaiting panel, reviews overdue, reviews this week, actions overdue, overdue
-    # by agency, the next meeting (none here); the research lists they sit on (none).
-    # Every role, 1 vs 200 rows: tests/reports/test_dashboard_queries.py.
-    assert len(queries) == 13, "\n".join(q["sql"] for q in queries)
+    assert len(queries) == COORDINATOR_HOME_QUERIES, "\n".join(q["sql"] for q in queries)
 
 
 def test_the_served_styles_carry_no_crown_and_no_gds_font():

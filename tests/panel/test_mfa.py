@@ -36,6 +36,7 @@ from tests.factories import (
     totp_code,
     with_authenticator,
 )
+from tests.panel.test_home import COORDINATOR_HOME_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -364,9 +365,9 @@ def test_optional_roles_are_not_held_back(client):
 def test_the_middleware_adds_no_query_to_a_page(client, django_assert_num_queries):
     client.force_login(coordinator())
 
-    # As tests/panel/test_home.py: session, user, roles, case counts, referral counts,
-    # areas, unread notifications. The two-factor check reads the session already loaded.
-    with django_assert_num_queries(7):
+    # Exactly the home page's own queries (tests/panel/test_home.py): the two-factor check
+    # reads the session already loaded.
+    with django_assert_num_queries(COORDINATOR_HOME_QUERIES):
         assert client.get("/").status_code == 200
 
 
