@@ -6,6 +6,7 @@ tests.browser.pages.check_page_both_widths (axe at desktop width and at 375 px).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -13,12 +14,21 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from panel.models import Agency
+from reports.exports import export_report
 from reports.models import ExportStatus, ReportExport
+from reports.periods import financial_quarter, previous_period
 from reports.tasks import make_report_export
 from tests.browser.pages import check_page_both_widths, sign_in
 from tests.factories import coordinator, staffordshire, with_authenticator
 from tests.meetings.docs_helpers import pdf_text, squash
 from tests.reports.test_exports import NAMES, referrals
+
+
+def report_tables() -> list[str]:
+    """The tables of a one-area report (no by-area table), as the export page lists them."""
+    quarter = financial_quarter(dt.date(2026, 4, 1))
+    return [table.slug for table in export_report([], quarter, previous_period(quarter), 5).tables]
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,7 +89,9 @@ def test_a_coordinator_exports_the_report_as_pdf_xlsx_and_csv(page: Page, server
     from openpyxl import load_workbook
 
     sheets = load_workbook(io.BytesIO(workbook)).sheetnames
-    assert sheets == ["Cover", "Referrals by referring agency"]
+    # A cover, then a sheet per table of the report, in its order.
+    assert sheets[0] == "Cover" and "Referrals by referring agency" in sheets
+    assert len(sheets) == 1 + len(report_tables())
 
     page.goto("/reports/exports/new/?quarter=2026-Q1")
     with page.expect_download() as download_info:

@@ -47,7 +47,7 @@ def test_a_coordinator_finds_a_child_by_part_of_a_name_and_by_date_of_birth(page
 
     search_for(page, "zoe")
     assert rows(page) == [exact.reference, starts.reference, contains.reference]
-    expect(page.locator("caption")).to_have_text("3 cases")
+    expect(page.locator("#case-count")).to_have_text("Showing 1 to 3 of 3 cases")
     expect(page.get_by_label("Find a child")).to_have_value("zoe")
 
     search_for(page, "zoe ann o'test")
