@@ -7,10 +7,13 @@ then, and everything is migrated forward again; the schema is put back whatever 
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
+from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.connection import ConnectionDoesNotExist
 
 from cases.models import Child
 from panel.models import Area
@@ -32,13 +35,32 @@ TYPED = [
 ]
 
 
+@contextmanager
+def _reachable(connection):
+    """The migration recorder reads ``django_migrations`` through the ORM by the
+    connection's alias; the owner's connection under CI's roles has an alias of its own,
+    outside settings (tests/db_owner.py), so it is made reachable by that alias while the
+    executor works, and only then."""
+    try:
+        connections[connection.alias]
+    except ConnectionDoesNotExist:
+        connections[connection.alias] = connection
+        try:
+            yield
+        finally:
+            del connections[connection.alias]
+    else:
+        yield
+
+
 def _migrate(connection, targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
+    with _reachable(connection):
+        MigrationExecutor(connection).migrate(targets)
 
 
 def _everything(connection) -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    with _reachable(connection):
+        return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def _insert(cursor, table: str, values: dict) -> int:
