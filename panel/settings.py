@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "notifications",
     "meetings",
     "reports",
+    "intelligence",
     # After panel: panel's own axes_reset* commands (audited refusals) shadow axes' ones.
     "axes",
 ]
@@ -650,6 +651,13 @@ CELERY_BEAT_SCHEDULE["remind-agenda-due"] = {
 # with secondary suppression (reports/suppression.py). 0 or 1 turns suppression off. On
 # screen, for the panel, figures stay exact.
 REPORT_SUPPRESS_BELOW = env.int("REPORT_SUPPRESS_BELOW", default=5)
+
+# Persons of concern are criminal offence data: once no longer of concern, a person's record
+# is kept this many years and then reviewed for deletion (a retention date on each record).
+INTELLIGENCE_RETENTION_YEARS = env.int("INTELLIGENCE_RETENTION_YEARS", default=6)
+# A new person of concern is reviewed within this many days (their review date), and again
+# after each review.
+INTELLIGENCE_REVIEW_DAYS = env.int("INTELLIGENCE_REVIEW_DAYS", default=180)
 # Report exports (XLSX and PDF, made in Celery) are stored like meeting packs (MEDIA_ROOT,
 # the storage API) and deleted this many days after they are made.
 REPORT_EXPORT_EXPIRY_DAYS = env.int("REPORT_EXPORT_EXPIRY_DAYS", default=7)

@@ -248,3 +248,73 @@ class AgendaItemFactory(factory.django.DjangoModelFactory):
     reason = "awaiting_panel"
     order = factory.Sequence(lambda n: n + 1)
     added_by = factory.LazyAttribute(lambda o: o.meeting.created_by)
+
+
+# --- intelligence (issue 13) ------------------------------------------------------------
+
+
+def grant_intelligence(agency: Agency, area: Area | None = None):
+    """An IntelligenceGrant row: ``agency``'s leads see ``area``'s intelligence."""
+    from intelligence.models import IntelligenceGrant
+
+    grant, _ = IntelligenceGrant.objects.get_or_create(area=area or staffordshire(), agency=agency)
+    return grant
+
+
+class _GradedFactory(factory.django.DjangoModelFactory):
+    area = factory.LazyFunction(staffordshire)
+    source_evaluation = "B"
+    intelligence_assessment = "2"
+    handling_code = "P"
+    source_agency = factory.SubFactory(AgencyFactory)
+
+
+class PersonOfConcernFactory(_GradedFactory):
+    """A fictional person of concern ("Testperson-0001")."""
+
+    class Meta:
+        model = "intelligence.PersonOfConcern"
+
+    name = factory.Sequence(lambda n: f"Testperson-{n:04d} Generated")
+    approximate_age = 30
+    review_date = factory.LazyFunction(lambda: london_today() + dt.timedelta(days=180))
+    created_by = factory.LazyAttribute(lambda o: coordinator(o.area))
+
+
+class LocationFactory(_GradedFactory):
+    class Meta:
+        model = "intelligence.Location"
+
+    name = factory.Sequence(lambda n: f"Testplace {n:04d} Takeaway")
+    kind = "takeaway"
+    address = factory.Sequence(lambda n: f"{n} Test Street, Testtown")
+    postcode = "ZZ99 9ZZ"
+    created_by = factory.LazyAttribute(lambda o: coordinator(o.area))
+
+
+class VehicleFactory(_GradedFactory):
+    class Meta:
+        model = "intelligence.Vehicle"
+
+    registration = factory.Sequence(lambda n: f"TE{n % 100:02d} STX")
+    make = "Testmake"
+    model = "Testmodel"
+    colour = "Silver"
+    created_by = factory.LazyAttribute(lambda o: coordinator(o.area))
+
+
+class LinkFactory(_GradedFactory):
+    """A child's link (``case`` set) to a person by default. Pass ``person=None`` with a
+    ``location`` or ``vehicle`` for the others; ``area`` follows the record."""
+
+    class Meta:
+        model = "intelligence.Link"
+
+    case = factory.LazyFunction(make_case)
+    person = factory.SubFactory(PersonOfConcernFactory)
+    relationship = "seen_with"
+    area = factory.LazyAttribute(
+        lambda o: (o.person or getattr(o, "location", None) or getattr(o, "vehicle", None)).area
+    )
+    recorded_by = factory.LazyAttribute(lambda o: coordinator(o.area))
+    recorded_at = factory.LazyFunction(timezone.now)

@@ -25,10 +25,19 @@ from audit.services import record
 from cases import services
 from cases.models import Action, Case, Child
 from cases.services import AnswerInput
+from intelligence.models import IntelligenceGrant
 from meetings.demo import seed_meetings
 from meetings.models import Meeting
 from panel.dates import LONDON, london_today
-from panel.models import Agency, Area, LocalSupportTeam, Role, RoleAssignment, User
+from panel.models import (
+    Agency,
+    AgencyKind,
+    Area,
+    LocalSupportTeam,
+    Role,
+    RoleAssignment,
+    User,
+)
 
 DEMO_PASSWORD = "panel-demo-2026"  # noqa: S105 - documented, local demo use only
 # Every demo user's authenticator secret (base32, as an app takes it), given only with
@@ -298,6 +307,11 @@ class Command(BaseCommand):
             agency, _ = Agency.objects.get_or_create(name=name, defaults={"kind": kind})
             agency.areas.add(*areas.values())
             agencies[name] = agency
+            if kind == AgencyKind.POLICE:
+                # The default grant (as the data migration gives): police see the areas'
+                # intelligence. A row an administrator may revoke.
+                for area in areas.values():
+                    IntelligenceGrant.objects.get_or_create(area=area, agency=agency)
         return agencies
 
     def seed_local_support_teams(self, areas: dict[str, Area]) -> None:
