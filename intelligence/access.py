@@ -66,6 +66,20 @@ def sees_intelligence(user: User | None) -> bool:
     return is_auditor(user) or bool(intelligence_area_ids(user))
 
 
+def may_record(user: User | None, area_id: int) -> bool:
+    """Whether the user may create and change intelligence in the area: its coordinators
+    and the agency leads of an agency granted it. Auditors read only; nobody else writes.
+    (A granted lead changes only what they may see: services check ``visible_to`` too.)"""
+    if not _active(user) or user.is_auditor:
+        return False
+    return area_id in user.coordinator_area_ids or area_id in granted_area_ids(user)
+
+
+def may_merge(user: User | None, area_id: int) -> bool:
+    """Merging (and unmerging) duplicates is the area's coordinators' decision."""
+    return _active(user) and not user.is_auditor and area_id in user.coordinator_area_ids
+
+
 def record_scope(user: User | None, prefix: str = "") -> Q:
     """The Q selecting the graded intelligence rows (records or links) ``user`` may see, on a
     model reaching them by ``prefix``: by the row's area and its handling code."""

@@ -240,6 +240,11 @@ class MeetingGuest(models.Model):
 class AgendaItemKind(models.TextChoices):
     CASE = "case", "Case"
     GENERAL = "general", "General business"
+    # Intelligence items (issue 13): a person of concern or a location linked to two or
+    # more children, offered by intelligence/patterns.py. Shown in full only to those the
+    # intelligence scope lets see the record (intelligence/access.py).
+    PERSON = "person", "Person of concern"
+    LOCATION = "location", "Location"
 
 
 class AgendaReason(models.TextChoices):
@@ -250,6 +255,10 @@ class AgendaReason(models.TextChoices):
     OPEN_12_MONTHS = "open_12_months", "Open 12 months or more: step down or escalate?"
     CARRIED_OVER = "carried_over", "Carried over from an earlier meeting"
     ADDED = "added", "Added by the coordinator"
+    # A person of concern or location linked to two or more children (intelligence).
+    EMERGING_PATTERN = "emerging_pattern", "Linked to two or more children"
+    # Three or more missing episodes in 90 days (intelligence/services/missing.py).
+    REPEAT_MISSING = "repeat_missing", "Missing three or more times in 90 days"
 
 
 class AgendaItemStatus(models.TextChoices):
@@ -279,6 +288,21 @@ class AgendaItem(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CASE)
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+    # A person-of-concern or location item: the record the panel is asked to look at.
+    person = models.ForeignKey(
+        "intelligence.PersonOfConcern",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    location = models.ForeignKey(
+        "intelligence.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
     )
     # General business: its title and notes. Never a child's name.
     title = models.CharField(max_length=200, blank=True)
@@ -324,10 +348,27 @@ class AgendaItem(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=values(AgendaItemStatus)), name="agenda_item_status_valid"
             ),
+            # Exactly the subject its kind names: a case, a person of concern, a location,
+            # or (general business) a title.
             models.CheckConstraint(
-                condition=(Q(kind=AgendaItemKind.CASE) & Q(case__isnull=False))
-                | (~Q(kind=AgendaItemKind.CASE) & Q(case__isnull=True) & ~Q(title="")),
-                name="agenda_item_case_or_title",
+                condition=(
+                    Q(kind=AgendaItemKind.CASE, case__isnull=False)
+                    & Q(person__isnull=True, location__isnull=True)
+                )
+                | (
+                    Q(kind=AgendaItemKind.PERSON, person__isnull=False)
+                    & Q(case__isnull=True, location__isnull=True)
+                )
+                | (
+                    Q(kind=AgendaItemKind.LOCATION, location__isnull=False)
+                    & Q(case__isnull=True, person__isnull=True)
+                )
+                | (
+                    Q(kind=AgendaItemKind.GENERAL, case__isnull=True)
+                    & Q(person__isnull=True, location__isnull=True)
+                    & ~Q(title="")
+                ),
+                name="agenda_item_subject",
             ),
             models.CheckConstraint(
                 condition=Q(late=False) | ~Q(reason_detail=""), name="agenda_item_late_reason"
@@ -342,6 +383,27 @@ class AgendaItem(models.Model):
                 fields=["area", "case"],
                 condition=Q(meeting__isnull=True, case__isnull=False, status="pending"),
                 name="agenda_case_once_to_schedule",
+            ),
+            # Likewise a person of concern or a location (intelligence items).
+            models.UniqueConstraint(
+                fields=["meeting", "person"],
+                condition=Q(person__isnull=False, status__in=["pending", "heard"]),
+                name="agenda_person_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "person"],
+                condition=Q(meeting__isnull=True, person__isnull=False, status="pending"),
+                name="agenda_person_once_to_schedule",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "location"],
+                condition=Q(location__isnull=False, status__in=["pending", "heard"]),
+                name="agenda_location_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "location"],
+                condition=Q(meeting__isnull=True, location__isnull=False, status="pending"),
+                name="agenda_location_once_to_schedule",
             ),
         ]
 

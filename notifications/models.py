@@ -38,6 +38,15 @@ class NotificationKind(models.TextChoices):
     MINUTES_APPROVED = "minutes_approved", "Minutes approved"
     # A closure decided at a meeting that was not quorate waits for a co-chair.
     RATIFICATION_NEEDED = "ratification_needed", "A panel decision needs ratifying"
+    # Intelligence (intelligence/patterns.py): a person of concern, location or vehicle is
+    # now linked to two or more children. Told to the coordinators of each area holding one
+    # of those children; the link is to the record, never a name or a child's details.
+    EMERGING_PATTERN = "emerging_pattern", "Linked to several children"
+    # A missing episode recorded on an open case: told to its lead professional and the
+    # area's coordinators (intelligence/services/missing.py). Reference and link only.
+    MISSING_EPISODE = "missing_episode", "Missing episode recorded"
+    # Three or more missing episodes in 90 days: the case goes to the next panel.
+    REPEAT_MISSING = "repeat_missing", "Repeatedly missing: flagged for the next panel"
 
 
 class Notification(models.Model):

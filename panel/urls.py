@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.api import AuditEventViewSet
 from cases.api.urls import router as cases_router
+from intelligence.api.urls import router as intelligence_router
 from meetings.api.urls import router as meetings_router
 from panel import account_views, api, mfa_views, sessions, views
 
@@ -25,6 +26,7 @@ router = DefaultRouter()
 router.register("areas", api.AreaViewSet)
 router.registry.extend(cases_router.registry)
 router.registry.extend(meetings_router.registry)
+router.registry.extend(intelligence_router.registry)
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 api_v1 = [
@@ -61,6 +63,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("audit/", include("audit.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("intelligence.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, include, path, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -128,6 +129,10 @@ class World:
     meeting: Any = None
     meeting_member: Any = None
     standing_member: Any = None  # area A's: agency Q, no named representative
+    # Intelligence (issue 13): see intelligence_world. Q (agency_out, lead_out) is granted
+    # area A's intelligence; P (agency_in, lead_in) is not, so lead_in sees only the
+    # case-side summary of the case's links.
+    intel: Any = None
 
 
 @pytest.fixture
@@ -234,7 +239,98 @@ def world() -> World:
         meeting_member=meeting_member,
         standing_member=standing_member,
         **research,
+        intel=intelligence_world(users, area_a, agency_in, agency_out, case, case2),
     )
+
+
+def intelligence_world(users, area_a, agency_in, agency_out, case, case2):
+    """Area A's intelligence: agency Q (lead_out) granted, P (lead_in) not.
+
+    - ``person``: graded P, from Q, linked to the case's child and to case2's child (an
+      emerging pattern), and to ``vehicle``;
+    - ``person_c``: graded C (handling conditions), from P: only coord_a and the auditor
+      see it (P's leads would, but P is not granted);
+    - ``location``: a private house, linked to the case's child;
+    - ``vehicle``: a partial registration, linked to ``person``;
+    - ``disruption``: against ``person``, by Q; ``episode``: a missing episode on the case.
+
+    Each part of issue 13 adds what its rows need in its own block below."""
+    from intelligence.models import (
+        Disruption,
+        Link,
+        Location,
+        MissingEpisode,
+        PersonOfConcern,
+        Sighting,
+        Vehicle,
+    )
+    from panel.dates import london_today
+    from tests.factories import grant_intelligence
+
+    grant_intelligence(agency_out, area_a)
+    coord = users["coord_a"]
+    today = london_today()
+    graded = {"source_evaluation": "B", "intelligence_assessment": "2", "area": area_a}
+    person = PersonOfConcern.objects.create(
+        name="Testperson Matrix-One", approximate_age=30, created_by=coord,
+        review_date=today + dt.timedelta(days=180), handling_code="P", source_agency=agency_out,
+        **graded,
+    )  # fmt: skip
+    person_c = PersonOfConcern.objects.create(
+        name="Testperson Matrix-Two", approximate_age=40, created_by=coord,
+        review_date=today + dt.timedelta(days=180), handling_code="C",
+        handling_conditions="Not to be shared outside the panel (fictional).",
+        source_agency=agency_in, **graded,
+    )  # fmt: skip
+    location = Location.objects.create(
+        name="Testplace Matrix House", kind="house", address="1 Test Street, Testtown",
+        postcode="ZZ99 9ZZ", created_by=coord, handling_code="P", source_agency=agency_out,
+        **graded,
+    )  # fmt: skip
+    vehicle = Vehicle.objects.create(
+        registration="TE5 T??", make="Testmake", colour="Grey", created_by=coord,
+        handling_code="P", source_agency=agency_out, **graded,
+    )  # fmt: skip
+    now = timezone.now()
+    link_kwargs = {"recorded_by": coord, "recorded_at": now, "handling_code": "P",
+                   "source_agency": agency_out, **graded}  # fmt: skip
+    link = Link.objects.create(case=case, person=person, relationship="seen_with", **link_kwargs)
+    link2 = Link.objects.create(case=case2, person=person, relationship="gave_gifts", **link_kwargs)
+    link_location = Link.objects.create(
+        case=case, location=location, relationship="found_at", **link_kwargs
+    )
+    link_vehicle = Link.objects.create(
+        person=person, vehicle=vehicle, relationship="drives", **link_kwargs
+    )
+    sighting = Sighting.objects.create(
+        link=link, seen_at=now - dt.timedelta(days=2), location=location, recorded_by=coord
+    )
+    disruption = Disruption.objects.create(
+        area=area_a, person=person, kind="cawn", date=today - dt.timedelta(days=10),
+        agency=agency_out, outcome="Notice served (fictional).",
+        review_date=today + dt.timedelta(days=90), recorded_by=coord,
+    )  # fmt: skip
+    episode = MissingEpisode.objects.create(
+        case=case, reported_missing_at=now - dt.timedelta(days=3),
+        returned_at=now - dt.timedelta(days=2), found_location=location,
+        recorded_by=coord,
+    )  # fmt: skip
+    intel = types.SimpleNamespace(
+        person=person, person_c=person_c, location=location, vehicle=vehicle, link=link,
+        link2=link2, link_location=link_location, link_vehicle=link_vehicle,
+        sighting=sighting, disruption=disruption, episode=episode,
+    )  # fmt: skip
+    # --- intelligence world: records and merges ---
+    # --- intelligence world: links ---
+    # --- intelligence world: chart and patterns ---
+    # --- intelligence world: disruption ---
+    # --- intelligence world: missing episodes ---
+    return intel
+
+
+def intel(name: str) -> Kwargs:
+    """The URL of the intelligence world's record ``name``."""
+    return lambda w: {"pk": getattr(w.intel, name).pk}
 
 
 def research_world(users: dict, area: Area, member: Agency, case) -> dict:
@@ -1184,6 +1280,33 @@ TABLE |= {
     ],
     # The decision on case2: the workers are not on it (and do not see the meeting).
     "v1:meeting-decision-detail": GET(decision_api, SEES_MEETING),
+}
+
+# --- intelligence (issue 13): each part's rows in its own block -------------------------
+
+# Records: persons of concern, locations, vehicles, identifiers, merges.
+TABLE |= {
+    # part: records
+}
+
+# Links, sightings, links at triage and on the case page.
+TABLE |= {
+    # part: links
+}
+
+# The link chart and emerging patterns.
+TABLE |= {
+    # part: chart
+}
+
+# Disruption.
+TABLE |= {
+    # part: disruption
+}
+
+# Missing episodes.
+TABLE |= {
+    # part: missing
 }
 
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.

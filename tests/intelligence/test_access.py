@@ -98,3 +98,20 @@ def test_who_sees_the_case_sees_that_its_child_is_linked(world):
     assert list(Link.objects.on_cases_visible_to(lead)) == [link]
     assert list(Link.objects.visible_to(lead)) == []
     assert list(Link.objects.on_cases_visible_to(agency_lead(AgencyFactory()))) == []
+
+
+def test_who_may_record_and_merge(world):
+    from intelligence.access import may_merge, may_record
+
+    police, other, *_ = world
+    area, elsewhere = staffordshire().pk, stoke().pk
+    granted, not_granted = agency_lead(police), agency_lead(other)
+    boss, reader = coordinator(staffordshire()), auditor()
+    assert [may_record(u, area) for u in (boss, granted, not_granted, reader)] == [
+        True, True, False, False,
+    ]  # fmt: skip
+    assert not may_record(boss, elsewhere) and not may_record(granted, elsewhere)
+    assert not may_record(referrer(), area) and not may_record(None, area)
+    assert not may_record(UserFactory(is_staff=True, is_superuser=True, agency=None), area)
+    assert [may_merge(u, area) for u in (boss, granted, reader)] == [True, False, False]
+    assert not may_merge(boss, elsewhere)
