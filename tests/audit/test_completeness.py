@@ -287,8 +287,115 @@ EXPECTED = {
 # --- intelligence (issue 13): each part's services in its own block ---------------------
 # Keys are "intelligence.<module>.<function>" for intelligence/services/<module>.py.
 
+
 # part: records
-EXPECTED |= {}
+def _intel_records():
+    from intelligence.services import records as r
+
+    return r, coordinator(staffordshire(), agency=AgencyFactory())
+
+
+_GRADE = {"source_evaluation": "B", "intelligence_assessment": "2", "handling_code": "P"}
+
+
+def _create_person():
+    r, boss = _intel_records()
+    return lambda: r.create_person(boss, area=staffordshire(), name="Testperson-A", **_GRADE)
+
+
+def _update_person():
+    from tests.factories import PersonOfConcernFactory
+
+    r, boss = _intel_records()
+    person = PersonOfConcernFactory()
+    return lambda: r.update_person(boss, person=person, version=1, name="Testperson-B")
+
+
+def _set_person_status():
+    from tests.factories import PersonOfConcernFactory
+
+    r, boss = _intel_records()
+    person = PersonOfConcernFactory()
+    return lambda: r.set_person_status(boss, person=person, version=1, status="no_longer")
+
+
+def _add_identifier():
+    from tests.factories import PersonOfConcernFactory
+
+    r, boss = _intel_records()
+    person = PersonOfConcernFactory()
+    return lambda: r.add_identifier(boss, person=person, kind="alias", value="Testalias")
+
+
+def _remove_identifier():
+    from intelligence.models import PersonIdentifier
+    from tests.factories import PersonOfConcernFactory
+
+    r, boss = _intel_records()
+    ident = PersonIdentifier.objects.create(
+        person=PersonOfConcernFactory(), kind="alias", value="Testalias"
+    )
+    return lambda: r.remove_identifier(boss, identifier=ident)
+
+
+def _create_location():
+    r, boss = _intel_records()
+    return lambda: r.create_location(
+        boss, area=staffordshire(), name="Testplace 1", kind="park", **_GRADE
+    )
+
+
+def _update_location():
+    from tests.factories import LocationFactory
+
+    r, boss = _intel_records()
+    location = LocationFactory()
+    return lambda: r.update_location(boss, location=location, version=1, name="Testplace 2")
+
+
+def _create_vehicle():
+    r, boss = _intel_records()
+    return lambda: r.create_vehicle(boss, area=staffordshire(), registration="TE1 2ST", **_GRADE)
+
+
+def _update_vehicle():
+    from tests.factories import VehicleFactory
+
+    r, boss = _intel_records()
+    vehicle = VehicleFactory()
+    return lambda: r.update_vehicle(boss, vehicle=vehicle, version=1, colour="Testred")
+
+
+EXPECTED |= {
+    "intelligence.records.create_person": (
+        _create_person, {("created", "intelligence.personofconcern"): 1}
+    ),
+    "intelligence.records.update_person": (
+        _update_person, {("updated", "intelligence.personofconcern"): 1}
+    ),
+    "intelligence.records.set_person_status": (
+        _set_person_status, {("transitioned", "intelligence.personofconcern"): 1}
+    ),
+    "intelligence.records.add_identifier": (
+        _add_identifier, {("created", "intelligence.personidentifier"): 1}
+    ),
+    "intelligence.records.remove_identifier": (
+        _remove_identifier, {("updated", "intelligence.personofconcern"): 1}
+    ),
+    "intelligence.records.create_location": (
+        _create_location, {("created", "intelligence.location"): 1}
+    ),
+    "intelligence.records.update_location": (
+        _update_location, {("updated", "intelligence.location"): 1}
+    ),
+    "intelligence.records.create_vehicle": (
+        _create_vehicle, {("created", "intelligence.vehicle"): 1}
+    ),
+    "intelligence.records.update_vehicle": (
+        _update_vehicle, {("updated", "intelligence.vehicle"): 1}
+    ),
+}  # fmt: skip
+# end part: records
 
 # part: links
 EXPECTED |= {}
