@@ -19,11 +19,15 @@ VERIFICATION_TABLE = "audit_verificationrun"
 # Addenda to approved minutes (meetings.MinutesAddendum): corrections are appended, never
 # edited or removed. Installed by meetings/migrations/0007.
 MINUTES_ADDENDA_TABLE = "meetings_minutesaddendum"
+# Merges of intelligence records (intelligence.Merge): undoing one is a new row that
+# reverses it. Installed by intelligence/migrations/0003.
+INTELLIGENCE_MERGE_TABLE = "intelligence_merge"
 # Every append-only table, children before parents so emptying them in this order never
 # trips a foreign key (nothing refers to an addendum; it refers to minutes and people).
 # Names are constants of this module, never input.
 APPEND_ONLY_TABLES: tuple[str, ...] = (
     MINUTES_ADDENDA_TABLE,
+    INTELLIGENCE_MERGE_TABLE,
     OBJECTS_TABLE,
     TABLE,
     CHECKPOINT_TABLE,

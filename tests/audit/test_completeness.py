@@ -395,6 +395,31 @@ EXPECTED |= {
         _update_vehicle, {("updated", "intelligence.vehicle"): 1}
     ),
 }  # fmt: skip
+
+
+def _merge_records():
+    from intelligence.services import merges
+    from tests.factories import VehicleFactory
+
+    boss = coordinator(staffordshire())
+    kept, dup = VehicleFactory(), VehicleFactory()
+    return lambda: merges.merge_records(boss, kind="vehicle", kept=kept, merged=dup, reason="T")
+
+
+def _unmerge():
+    from intelligence.services import merges
+    from tests.factories import VehicleFactory
+
+    boss = coordinator(staffordshire())
+    kept, dup = VehicleFactory(), VehicleFactory()
+    merge = merges.merge_records(boss, kind="vehicle", kept=kept, merged=dup, reason="T")
+    return lambda: merges.unmerge(boss, merge=merge, reason="Undo")
+
+
+EXPECTED |= {
+    "intelligence.merges.merge_records": (_merge_records, {("created", "intelligence.merge"): 1}),
+    "intelligence.merges.unmerge": (_unmerge, {("created", "intelligence.merge"): 1}),
+}
 # end part: records
 
 # part: links
