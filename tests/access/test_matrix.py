@@ -321,6 +321,19 @@ def intelligence_world(users, area_a, agency_in, agency_out, case, case2):
         sighting=sighting, disruption=disruption, episode=episode,
     )  # fmt: skip
     # --- intelligence world: records and merges ---
+    from intelligence.models import PersonIdentifier
+    from intelligence.services import merges
+
+    intel.identifier = PersonIdentifier.objects.create(
+        person=person, kind="alias", value="Testalias Matrix"
+    )
+    vehicle_dup = Vehicle.objects.create(
+        registration="TE5 TXX", created_by=coord, handling_code="P", source_agency=agency_out,
+        **graded,
+    )  # fmt: skip
+    intel.merge = merges.merge_records(
+        coord, kind="vehicle", kept=vehicle, merged=vehicle_dup, reason="Matrix (fictional)."
+    )
     # --- intelligence world: links ---
     # --- intelligence world: chart and patterns ---
     # --- intelligence world: disruption ---
@@ -1287,6 +1300,64 @@ TABLE |= {
 # Records: persons of concern, locations, vehicles, identifiers, merges.
 TABLE |= {
     # part: records
+    # Lists: who sees some intelligence (granted lead_out, coordinators of any area, the
+    # auditor); everyone else is refused by role.
+    **{
+        f"intelligence:{kind}-list": GET(
+            none, signed_in(403, lead_out=200, coord_a=200, coord_b=200, auditor=200)
+        )
+        for kind in ("person", "location", "vehicle")
+    },
+    # Recording: coordinators (of any area) and granted leads; an empty form is 400.
+    **{
+        f"intelligence:{kind}-new": [
+            GET(none, signed_in(403, lead_out=200, coord_a=200, coord_b=200)),
+            POST(none, signed_in(403, lead_out=400, coord_a=400, coord_b=400), "empty"),
+        ]
+        for kind in ("person", "location", "vehicle")
+    },
+    "intelligence:person-detail": [
+        GET(intel("person"), scoped(lead_out=200, coord_a=200, auditor=200)),
+        # Graded C from P (not granted): only the area's coordinators and the auditor.
+        GET(intel("person_c"), scoped(coord_a=200, auditor=200), "code C"),
+    ],
+    # A private house: only who sees the area's intelligence sees it at all.
+    "intelligence:location-detail": GET(
+        intel("location"), scoped(lead_out=200, coord_a=200, auditor=200)
+    ),
+    "intelligence:vehicle-detail": GET(
+        intel("vehicle"), scoped(lead_out=200, coord_a=200, auditor=200)
+    ),
+    **{
+        f"intelligence:{route}": [
+            GET(intel(record), scoped(lead_out=200, coord_a=200, auditor=403)),
+            POST(intel(record), scoped(lead_out=400, coord_a=400, auditor=403), "empty"),
+        ]
+        for route, record in (
+            ("person-edit", "person"),
+            ("location-edit", "location"),
+            ("vehicle-edit", "vehicle"),
+            ("person-status", "person"),
+            ("person-identifier-add", "person"),
+        )
+    },
+    "intelligence:person-identifier-remove": GET(
+        lambda w: {"pk": w.intel.person.pk, "identifier_pk": w.intel.identifier.pk},
+        scoped(lead_out=200, coord_a=200, auditor=403),
+    ),
+    # Merging: the area's coordinators only (a granted lead and the auditor see the record).
+    **{
+        f"intelligence:{kind}-merge-new": [
+            GET(intel(kind), scoped(lead_out=403, coord_a=200, auditor=403)),
+            POST(intel(kind), scoped(lead_out=403, coord_a=400, auditor=403), "empty"),
+        ]
+        for kind in ("person", "location", "vehicle")
+    },
+    "intelligence:merge-detail": GET(intel("merge"), scoped(coord_a=200, auditor=200)),
+    "intelligence:merge-undo": [
+        GET(intel("merge"), scoped(coord_a=200, auditor=403)),
+        POST(intel("merge"), scoped(coord_a=400, auditor=403), "empty"),
+    ],
 }
 
 # Links, sightings, links at triage and on the case page.
