@@ -397,6 +397,31 @@ def audit_recent_denied(user) -> str:
 
 # --- The catalogue ---------------------------------------------------------------------
 
+
+# intelligence: records
+def _intelligence_first(model_name: str, user):
+    from intelligence import models
+
+    model = getattr(models, model_name)
+    return _first(model.objects.visible_to(user).order_by("pk"), pk=lambda r: r.pk)
+
+
+def any_person(user):
+    return _intelligence_first("PersonOfConcern", user)
+
+
+def any_location(user):
+    return _intelligence_first("Location", user)
+
+
+def any_vehicle(user):
+    return _intelligence_first("Vehicle", user)
+
+
+def any_merge(user):
+    return _intelligence_first("Merge", user)
+
+
 WEB: list[Page] = [
     Page("home", "home", EVERYONE),
     Page("your account", "account", EVERYONE),
@@ -486,6 +511,20 @@ WEB: list[Page] = [
     Page("report exports", "reports:export-list", (COORDINATOR, AUDITOR)),
     Page("report export, choose", "reports:export-new", (COORDINATOR, AUDITOR)),
     Page("report export page", "reports:export-detail", (COORDINATOR, AUDITOR), own_report_export),
+    # intelligence: records
+    Page("persons of concern", "intelligence:person-list", (COORDINATOR, AUDITOR)),
+    Page("person of concern", "intelligence:person-detail", (COORDINATOR, AUDITOR), any_person),
+    Page("locations", "intelligence:location-list", (COORDINATOR, AUDITOR)),
+    Page("location", "intelligence:location-detail", (COORDINATOR, AUDITOR), any_location),
+    Page("vehicles", "intelligence:vehicle-list", (COORDINATOR, AUDITOR)),
+    Page(
+        "vehicles, partial registration",
+        "intelligence:vehicle-list",
+        (COORDINATOR, AUDITOR),
+        query="registration=*1*",
+    ),
+    Page("vehicle", "intelligence:vehicle-detail", (COORDINATOR, AUDITOR), any_vehicle),
+    Page("merge", "intelligence:merge-detail", (COORDINATOR, AUDITOR), any_merge),
 ]
 
 
@@ -637,6 +676,20 @@ EXCLUDED: dict[str, str] = {
     "v1:risk-tool-score": _WRITE + " (scores posted answers)",
     "schema": "the OpenAPI schema, generated from code: no case data",
     "api-docs": "the API's documentation page: no case data",
+    # intelligence: records
+    "intelligence:person-new": _WRITE,
+    "intelligence:person-edit": _WRITE,
+    "intelligence:person-status": _WRITE,
+    "intelligence:person-identifier-add": _WRITE,
+    "intelligence:person-identifier-remove": _WRITE,
+    "intelligence:person-merge-new": _WRITE,
+    "intelligence:location-new": _WRITE,
+    "intelligence:location-edit": _WRITE,
+    "intelligence:location-merge-new": _WRITE,
+    "intelligence:vehicle-new": _WRITE,
+    "intelligence:vehicle-edit": _WRITE,
+    "intelligence:vehicle-merge-new": _WRITE,
+    "intelligence:merge-undo": _WRITE,
 }
 
 # Whole URL namespaces not measured.
