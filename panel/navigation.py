@@ -16,6 +16,8 @@ class NavItem:
     staff_only: bool = False
     # Other paths whose pages belong to this item's section (an action belongs to Cases).
     also: tuple[str, ...] = ()
+    # Shown only to who sees some intelligence (``intelligence.access.sees_intelligence``).
+    intelligence: bool = False
 
 
 ITEMS: list[NavItem] = [
@@ -42,6 +44,13 @@ ITEMS: list[NavItem] = [
     # Also for anyone who chairs a meeting or holds a live seat at one (``sits_on_a_meeting``).
     NavItem(
         "Meetings", "meetings:meeting-list", frozenset({"coordinator", "agency_lead", "auditor"})
+    ),
+    NavItem(
+        "Intelligence",
+        "intelligence:person-list",
+        frozenset({"coordinator", "agency_lead", "auditor"}),
+        also=("/intelligence/",),
+        intelligence=True,
     ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
     NavItem("Reports", "reports:partnership", frozenset({"coordinator", "auditor"})),
@@ -72,6 +81,7 @@ def items_for(
     unread: int = 0,
     works_on_a_case: bool = False,
     sits_on_a_meeting: bool = False,
+    sees_intelligence: bool = False,
 ) -> list[dict]:
     """The user's navigation items. At most one is the current page: the one whose URL (or
     section path) is the longest prefix of ``current_path`` ("Refer a child" on
@@ -84,6 +94,8 @@ def items_for(
     shown = []
     for item in ITEMS:
         if item.staff_only and not user.is_staff:
+            continue
+        if item.intelligence and not sees_intelligence:
             continue
         if item.roles is not None and not (item.roles & user.roles):
             if sits_on_a_meeting and item.url_name in MEETING_ITEMS:
