@@ -2,4 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from intelligence.api import records
+
 router = DefaultRouter()
+router.register("intelligence/persons", records.PersonViewSet, basename="intel-person")
+router.register("intelligence/locations", records.LocationViewSet, basename="intel-location")
+router.register("intelligence/vehicles", records.VehicleViewSet, basename="intel-vehicle")
+router.register("intelligence/merges", records.MergeViewSet, basename="intel-merge")
