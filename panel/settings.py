@@ -667,3 +667,14 @@ CELERY_BEAT_SCHEDULE["expire-report-exports"] = {
     "task": "reports.tasks.expire_exports",
     "schedule": crontab(minute=40),
 }
+
+# Intelligence records' choice sets in the API schema share field names ("status", "kind")
+# with others: one name each (intelligence/api/records.py).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PersonStatusEnum": "intelligence.models.PersonStatus",
+        "LocationKindEnum": "intelligence.models.LocationKind",
+        "IdentifierKindEnum": "intelligence.models.IdentifierKind",
+        "MergeKindEnum": "intelligence.models.MergeKind",
+    }
+)

@@ -45,6 +45,7 @@ from intelligence.services import merges, records
 from panel.models import Agency, Area
 
 NOT_RECORDER = "Only the area's coordinators and granted agencies record intelligence."
+NOT_READER = "Intelligence is for the area's coordinators and granted agencies."
 GRADING = [
     "source_evaluation",
     "intelligence_assessment",
@@ -223,6 +224,8 @@ class RecordViewSet(
     update_service: Any
     http_method_names = ["get", "post", "patch", "head", "options"]
     filter_backends: list = []
+    # Who sees no intelligence is refused the lists (403), as on the pages (panel/schema.py).
+    refuses_reads_by_role = True
 
     def base_queryset(self) -> Any:
         return self.model.objects.select_related("area")
@@ -235,6 +238,11 @@ class RecordViewSet(
         from intelligence.views.records import KINDS, _filtered
 
         return _filtered(KINDS[self.kind], self.request.user, self.request.query_params)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Who sees no intelligence at all is refused by role, as on the pages."""
+        allowed(access.sees_intelligence(request.user), NOT_READER)
+        return super().list(request, *args, **kwargs)
 
     def create(self, request: Request) -> Response:
         user = request.user

@@ -1358,6 +1358,29 @@ TABLE |= {
         GET(intel("merge"), scoped(coord_a=200, auditor=403)),
         POST(intel("merge"), scoped(coord_a=400, auditor=403), "empty"),
     ],
+    # API: lists for who sees some intelligence (403 by role for the rest), details scoped;
+    # writes refused by role before the body is read (403), an empty body 400.
+    **{
+        f"v1:intel-{kind}-list": [
+            GET(none, signed_in(403, lead_out=200, coord_a=200, coord_b=200, auditor=200)),
+            POST(none, signed_in(403, lead_out=400, coord_a=400, coord_b=400), "create"),
+        ]
+        for kind in ("person", "location", "vehicle")
+    },
+    **{
+        f"v1:intel-{kind}-detail": GET(intel(kind), scoped(lead_out=200, coord_a=200, auditor=200))
+        for kind in ("person", "location", "vehicle")
+    },
+    "v1:intel-person-status": POST(intel("person"), scoped(lead_out=400, coord_a=400, auditor=403)),
+    "v1:intel-person-identifiers": POST(
+        intel("person"), scoped(lead_out=400, coord_a=400, auditor=403)
+    ),
+    "v1:intel-merge-list": [
+        GET(none, signed_in(200)),
+        POST(none, signed_in(403, coord_a=400, coord_b=400), "merge"),
+    ],
+    "v1:intel-merge-detail": GET(intel("merge"), scoped(coord_a=200, auditor=200)),
+    "v1:intel-merge-undo": POST(intel("merge"), scoped(coord_a=400, auditor=403)),
 }
 
 # Links, sightings, links at triage and on the case page.
