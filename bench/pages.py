@@ -585,6 +585,15 @@ API: list[Page] = [
     _api("minutes PDF", "meeting-minutes-pdf-list", MEETING_READERS, approved_minutes_api),
     _api("audit events", "audit-event-list", (AUDITOR,)),
     _api("audit event", "audit-event-detail", (AUDITOR,), audit_event),
+    # intelligence: records
+    _api("persons of concern", "intel-person-list", (COORDINATOR, AUDITOR)),
+    _api("person of concern", "intel-person-detail", (COORDINATOR, AUDITOR), any_person),
+    _api("locations", "intel-location-list", (COORDINATOR, AUDITOR)),
+    _api("location", "intel-location-detail", (COORDINATOR, AUDITOR), any_location),
+    _api("vehicles", "intel-vehicle-list", (COORDINATOR, AUDITOR)),
+    _api("vehicle", "intel-vehicle-detail", (COORDINATOR, AUDITOR), any_vehicle),
+    _api("merges", "intel-merge-list", (COORDINATOR, AUDITOR)),
+    _api("merge", "intel-merge-detail", (COORDINATOR, AUDITOR), any_merge),
 ]
 
 PAGES: list[Page] = [*WEB, *API]
@@ -690,6 +699,9 @@ EXCLUDED: dict[str, str] = {
     "intelligence:vehicle-edit": _WRITE,
     "intelligence:vehicle-merge-new": _WRITE,
     "intelligence:merge-undo": _WRITE,
+    "v1:intel-person-status": _WRITE,
+    "v1:intel-person-identifiers": _WRITE,
+    "v1:intel-merge-undo": _WRITE,
 }
 
 # Whole URL namespaces not measured.
