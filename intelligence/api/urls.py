@@ -3,3 +3,9 @@
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
+
+# part: links
+from intelligence.api.links import LinkViewSet, SightingViewSet  # noqa: E402
+
+router.register("intelligence/links", LinkViewSet, basename="intel-link")
+router.register("intelligence/sightings", SightingViewSet, basename="intel-sighting")
