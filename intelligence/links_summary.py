@@ -72,6 +72,14 @@ def _restricted(link: Link) -> bool:
     return link.handling_code == HandlingCode.C or subject.handling_code == HandlingCode.C
 
 
+def _full(user):
+    """Whether the viewer sees the link in full, in the query (auditors: always)."""
+    scope = link_scope(user)
+    if not scope:  # the empty Q: everything
+        return Value(True, output_field=BooleanField())
+    return SqlCase(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def child_links(user, *, case=None, referral=None, live_only: bool = True) -> list[LinkLine]:
     """The child's links on ``case`` (or on ``referral``) as ``user`` may be told them."""
     where = Q(case_id=case.pk) if case is not None else Q(referral_id=referral.pk)
@@ -79,13 +87,7 @@ def child_links(user, *, case=None, referral=None, live_only: bool = True) -> li
         Link.objects.on_cases_visible_to(user)
         .filter(where)
         .select_related("person", "location", "vehicle")
-        .annotate(
-            full=SqlCase(
-                When(link_scope(user), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
+        .annotate(full=_full(user))
         .order_by("-recorded_at", "-id")
     )
     if live_only:

@@ -224,3 +224,11 @@ def test_the_case_and_triage_pages_do_not_grow_with_links(client, page):
         for _ in range(4):
             LinkFactory(**where, person=PersonOfConcernFactory())
     assert counts[0] == counts[1]
+
+
+def test_an_auditor_sees_every_link_in_full_and_may_not_add_one(client, world):
+    from tests.factories import auditor
+
+    page = _page(client, auditor(), world["case"])
+    assert "Testperson-0502 Generated" in page and "Restricted" not in page
+    assert "Add a link" not in page
