@@ -158,6 +158,8 @@ def record_link(
         source_agency=source_agency,
     )
     child = case or referral
+    if case is not None and referral is not None and referral.case_id != case.pk:
+        errors["referral"] = "The referral is not this case's."
     if referral is not None and case is None and referral.case_id:
         case = referral.case
     if child is not None:
