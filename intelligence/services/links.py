@@ -281,7 +281,7 @@ def update_link(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Link.objects.select_for_update().select_related("case").get(pk=link.pk)
+        locked = Link.objects.select_for_update(of=("self",)).select_related("case").get(pk=link.pk)
         if locked.version != version:
             raise Conflict("This link was changed by someone else.", current_version=locked.version)
         if locked.ended_at is not None:
@@ -317,7 +317,7 @@ def end_link(actor: User, *, link: Link, reason: str, version: int | None = None
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for ending the link."})
     with transaction.atomic():
-        locked = Link.objects.select_for_update().select_related("case").get(pk=link.pk)
+        locked = Link.objects.select_for_update(of=("self",)).select_related("case").get(pk=link.pk)
         if version is not None and locked.version != version:
             raise Conflict("This link was changed by someone else.", current_version=locked.version)
         if locked.ended_at is not None:
