@@ -525,7 +525,37 @@ WEB: list[Page] = [
     ),
     Page("vehicle", "intelligence:vehicle-detail", (COORDINATOR, AUDITOR), any_vehicle),
     Page("merge", "intelligence:merge-detail", (COORDINATOR, AUDITOR), any_merge),
+    # intelligence: links
+    # (finders below, with the API's: looked up when called)
+    Page("case's links", "intelligence:case-links", CASE_READERS, lambda u: case_with_links_web(u)),
+    Page("link page", "intelligence:link-detail", PANEL, lambda u: link_seen(u)),
 ]
+
+
+# intelligence: links
+def case_with_links_web(user):
+    """The newest case the user sees with a link to a person, location or vehicle (else
+    the newest case: the page then says there are none)."""
+    from cases.models import Case
+    from intelligence.models import Link
+
+    linked = Link.objects.on_cases_visible_to(user).filter(case__isnull=False)
+    found = linked.order_by("-case_id").values_list("case_id", flat=True).first()
+    if found is None:
+        found_case = Case.objects.visible_to(user).order_by("-pk").values_list("pk", flat=True)
+        found = found_case.first()
+    return None if found is None else {"case_pk": found}
+
+
+def link_seen(user):
+    from intelligence.models import Link
+
+    return _first(Link.objects.visible_to(user).order_by("-pk"), pk=lambda link: link.pk)
+
+
+def links_of_a_case(user) -> str | None:
+    found = case_with_links_web(user)
+    return None if found is None else f"case={found['case_pk']}"
 
 
 def _api(label, name, roles, find=None, query="") -> Page:
@@ -594,6 +624,11 @@ API: list[Page] = [
     _api("vehicle", "intel-vehicle-detail", (COORDINATOR, AUDITOR), any_vehicle),
     _api("merges", "intel-merge-list", (COORDINATOR, AUDITOR)),
     _api("merge", "intel-merge-detail", (COORDINATOR, AUDITOR), any_merge),
+    # intelligence: links
+    _api("links", "intel-link-list", PANEL),
+    _api("links of a case", "intel-link-list", PANEL, query=links_of_a_case),
+    _api("link", "intel-link-detail", PANEL, link_seen),
+    _api("sightings", "intel-sighting-list", PANEL),
 ]
 
 PAGES: list[Page] = [*WEB, *API]
@@ -683,6 +718,14 @@ EXCLUDED: dict[str, str] = {
     "v1:action-reassign": _WRITE,
     "v1:review-hold": _WRITE,
     "v1:risk-tool-score": _WRITE + " (scores posted answers)",
+    # intelligence: links
+    "intelligence:case-link-new": _WRITE,
+    "intelligence:referral-link-new": _WRITE,
+    "intelligence:link-new": _WRITE,
+    "intelligence:link-edit": _WRITE,
+    "intelligence:link-end": _WRITE,
+    "intelligence:sighting-new": _WRITE,
+    "v1:intel-link-end": _WRITE,
     "schema": "the OpenAPI schema, generated from code: no case data",
     "api-docs": "the API's documentation page: no case data",
     # intelligence: records

@@ -4,10 +4,11 @@ Paths are absolute from the site root (this module is included at ""), so pages 
 case's child (missing episodes, the case's links) sit under /cases/<pk>/ and the records
 themselves under /intelligence/."""
 
-from intelligence.views import records
+from intelligence.views import links, records
 
 app_name = "intelligence"
 
 urlpatterns: list = [
     *records.urlpatterns,
+    *links.urlpatterns,
 ]

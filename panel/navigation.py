@@ -38,7 +38,9 @@ ITEMS: list[NavItem] = [
         "Cases",
         "cases:case-list",
         frozenset({"coordinator", "agency_lead", "auditor"}),
-        also=("/actions/", "/children/"),
+        # Issue 13: a link's pages are reached from the child's case (the lead may move them
+        # to an Intelligence item).
+        also=("/actions/", "/children/", "/intelligence/links/"),
     ),
     NavItem("Reviews due", "cases:reviews-due", frozenset({"coordinator"}), also=("/reviews/",)),
     # Also for anyone who chairs a meeting or holds a live seat at one (``sits_on_a_meeting``).

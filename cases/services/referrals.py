@@ -401,5 +401,9 @@ def accept_referral(
             case_reference=case.reference,
             changes={"status": ["submitted", "accepted"]},
         )
+        # Links recorded at triage (issue 13) move onto the case.
+        from intelligence.services.links import carry_referral_links
+
+        carry_referral_links(actor, referral=locked, case=case)
         _tell_referrer(locked)
     return case

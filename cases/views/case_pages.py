@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases import chronology, search, selectors, services
@@ -177,26 +178,43 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
             "pk", "reference", "visible"
         )
     )
+    return (
+        {
+            "case": case,
+            "child": case.child,
+            "agencies": agencies,
+            "upcoming": upcoming,
+            "open_actions": open_actions,
+            "assessments": assessments[:shown],
+            "earlier_assessments": len(assessments) > shown,
+            "chronology_sliced": before is not None,
+            "coordinates": coordinates,
+            "may_edit_child": services.can_edit_child_details(user, case.child),
+            "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
+            "may_note": may_contribute,
+            # Coordinators agree actions and hold reviews (not on a closed case).
+            "may_add_action": coordinates and case.status != Case.Status.CLOSED,
+            "may_hold_review": coordinates and upcoming is not None,
+            "targets": allowed_targets(case) if coordinates else [],
+            "later_cases": later,
+            "note_form": NoteForm(),
+        }
+        | _chronology(case, before)
+        | _links_context(user, case)
+    )
+
+
+def _links_context(user, case: Case) -> dict:
+    """The child's links (issue 13): what this viewer may be told of them."""
+    from intelligence.access import may_record
+    from intelligence.links_summary import child_links
+
+    may_link = may_record(user, case.area_id) and case.status != Case.Status.CLOSED
     return {
-        "case": case,
-        "child": case.child,
-        "agencies": agencies,
-        "upcoming": upcoming,
-        "open_actions": open_actions,
-        "assessments": assessments[:shown],
-        "earlier_assessments": len(assessments) > shown,
-        "chronology_sliced": before is not None,
-        "coordinates": coordinates,
-        "may_edit_child": services.can_edit_child_details(user, case.child),
-        "may_contribute": may_contribute and case.status != Case.Status.CLOSED,
-        "may_note": may_contribute,
-        # Coordinators agree actions and hold reviews (not on a closed case).
-        "may_add_action": coordinates and case.status != Case.Status.CLOSED,
-        "may_hold_review": coordinates and upcoming is not None,
-        "targets": allowed_targets(case) if coordinates else [],
-        "later_cases": later,
-        "note_form": NoteForm(),
-    } | _chronology(case, before)
+        "child_links": child_links(user, case=case),
+        "links_url": reverse("intelligence:case-links", args=[case.pk]),
+        "add_link_url": reverse("intelligence:case-link-new", args=[case.pk]) if may_link else "",
+    }
 
 
 @login_required

@@ -121,8 +121,25 @@ def _render_detail(
         "duplicates_checked": referral.child_checked_at is not None,
         "accept_form": accept_form or AcceptForm(area_id=referral.area_id),
         "decide_form": decide_form or DecideForm(),
-    }
+    } | _links_context(request.user, referral, may_triage and awaiting)
     return render(request, "cases/triage/detail.html", context, status=status)
+
+
+def _links_context(user, referral: Referral, may_triage: bool) -> dict:
+    """The adults named in the concerns linked to the referral (issue 13)."""
+    from django.urls import reverse
+
+    from intelligence.access import may_record
+    from intelligence.links_summary import child_links
+
+    may_link = may_triage and may_record(user, referral.area_id)
+    return {
+        "child_links": child_links(user, referral=referral),
+        "links_heading": "Adults named in the concerns",
+        "add_link_url": reverse("intelligence:referral-link-new", args=[referral.pk])
+        if may_link
+        else "",
+    }
 
 
 def _triaging(request: HttpRequest, pk: int) -> Referral:

@@ -9,3 +9,9 @@ router.register("intelligence/persons", records.PersonViewSet, basename="intel-p
 router.register("intelligence/locations", records.LocationViewSet, basename="intel-location")
 router.register("intelligence/vehicles", records.VehicleViewSet, basename="intel-vehicle")
 router.register("intelligence/merges", records.MergeViewSet, basename="intel-merge")
+
+# part: links
+from intelligence.api.links import LinkViewSet, SightingViewSet  # noqa: E402
+
+router.register("intelligence/links", LinkViewSet, basename="intel-link")
+router.register("intelligence/sightings", SightingViewSet, basename="intel-sighting")

@@ -335,6 +335,13 @@ def intelligence_world(users, area_a, agency_in, agency_out, case, case2):
         coord, kind="vehicle", kept=vehicle, merged=vehicle_dup, reason="Matrix (fictional)."
     )
     # --- intelligence world: links ---
+    # ``link_c``: the case's child linked to person_c, graded C by P: only coord_a and
+    # the auditor see it in full.
+    intel.link_c = Link.objects.create(
+        case=case, person=person_c, relationship="contacted_online",
+        **(link_kwargs | {"handling_code": "C", "source_agency": agency_in,
+                          "handling_conditions": "Not beyond the panel (fictional)."}),
+    )  # fmt: skip
     # --- intelligence world: chart and patterns ---
     # --- intelligence world: disruption ---
     # --- intelligence world: missing episodes ---
@@ -1383,9 +1390,77 @@ TABLE |= {
     "v1:intel-merge-undo": POST(intel("merge"), scoped(coord_a=400, auditor=403)),
 }
 
+
 # Links, sightings, links at triage and on the case page.
+def case_of(w: World) -> dict:
+    return {"case_pk": w.case.pk}
+
+
+def r2_referral(w: World) -> dict:
+    return {"referral_pk": w.r2.pk}
+
+
+def r1_referral(w: World) -> dict:
+    return {"referral_pk": w.r1.pk}
+
+
+# A link seen in full (graded P, from Q): area A's coordinator, Q's lead (granted) and the
+# auditor; changing it: the coordinator and Q's lead (the auditor 403, by role).
+SEE_LINK = scoped(coord_a=200, lead_out=200, auditor=200)
+CHANGE_LINK = scoped(coord_a=200, lead_out=200, auditor=403)
+CHANGE_LINK_EMPTY = scoped(coord_a=400, lead_out=400, auditor=403)
+# Recording links over the API: whoever may record in some area (coordinators, granted
+# leads) gets the field errors; everyone else 403 before the body is read.
+RECORD_SOMEWHERE = signed_in(403, coord_a=400, coord_b=400, lead_out=400)
+# Adding a link to the case: who sees the case is refused by role, except its coordinator.
+ADD_TO_CASE = scoped(lead_in=403, coord_a=200, auditor=403, **workers(403))
+
 TABLE |= {
     # part: links
+    # The case's links: whoever sees the case (each told only what they may know).
+    "intelligence:case-links": GET(case_of, SEE_CASE),
+    "intelligence:case-link-new": [
+        GET(case_of, ADD_TO_CASE, "form"),
+        POST(case_of, ADD_TO_CASE | {"coord_a": 400}, "empty"),
+    ],
+    # At triage: the coordinator triaging the pending referral; an accepted one is 403.
+    "intelligence:referral-link-new": [
+        GET(r2_referral, PENDING, "pending"),
+        POST(r2_referral, PENDING | {"coord_a": 400}, "pending, empty"),
+        GET(r1_referral, ACCEPTED | {"coord_a": 403}, "accepted"),
+    ],
+    # Without ?person=, ?location= or ?vehicle= there is nothing to link from.
+    "intelligence:link-new": GET(none, signed_in(404)),
+    "intelligence:link-detail": [
+        GET(intel("link"), SEE_LINK, "P"),
+        GET(intel("link_c"), scoped(coord_a=200, auditor=200), "C from P"),
+        GET(intel("link_vehicle"), SEE_LINK, "between records"),
+    ],
+    "intelligence:link-edit": [
+        GET(intel("link"), CHANGE_LINK, "form"),
+        POST(intel("link"), CHANGE_LINK_EMPTY, "empty"),
+    ],
+    "intelligence:link-end": [
+        GET(intel("link"), CHANGE_LINK, "form"),
+        POST(intel("link"), CHANGE_LINK_EMPTY, "empty"),
+    ],
+    "intelligence:sighting-new": [
+        GET(intel("link"), CHANGE_LINK, "form"),
+        POST(intel("link"), CHANGE_LINK_EMPTY, "empty"),
+    ],
+    "v1:intel-link-list": [
+        GET(none, signed_in(200), "list"),
+        POST(none, RECORD_SOMEWHERE, "create"),
+    ],
+    "v1:intel-link-detail": [
+        GET(intel("link"), SEE_LINK, "P"),
+        GET(intel("link_c"), scoped(coord_a=200, auditor=200), "C from P"),
+    ],
+    "v1:intel-link-end": POST(intel("link"), CHANGE_LINK_EMPTY),
+    "v1:intel-sighting-list": [
+        GET(none, signed_in(200), "list"),
+        POST(none, RECORD_SOMEWHERE, "create"),
+    ],
 }
 
 # The link chart and emerging patterns.

@@ -422,8 +422,89 @@ EXPECTED |= {
 }
 # end part: records
 
+
 # part: links
-EXPECTED |= {}
+def _links_boss():
+    return coordinator(staffordshire(), agency=AgencyFactory())
+
+
+_GRADED = {"source_evaluation": "B", "intelligence_assessment": "2"}
+
+
+def _record_link():
+    from tests.factories import PersonOfConcernFactory
+
+    boss = _links_boss()
+    case = make_case(coordinator_user=boss)
+    person = PersonOfConcernFactory()
+    from intelligence.services import links
+
+    return lambda: links.record_link(
+        boss, case=case, person=person, relationship="seen_with", **_GRADED
+    )
+
+
+def _a_link():
+    from tests.factories import LinkFactory
+
+    boss = _links_boss()
+    return boss, LinkFactory(case=make_case(coordinator_user=boss))
+
+
+def _update_link():
+    from intelligence.services import links
+
+    boss, link = _a_link()
+    return lambda: links.update_link(
+        boss, link=link, version=1, relationship="gave_gifts", **_GRADED
+    )
+
+
+def _end_link():
+    from intelligence.services import links
+
+    boss, link = _a_link()
+    return lambda: links.end_link(boss, link=link, reason="Recorded in error (test).")
+
+
+def _add_sighting():
+    from django.utils import timezone
+
+    from intelligence.services import links
+
+    boss, link = _a_link()
+    return lambda: links.add_sighting(boss, link=link, seen_at=timezone.now(), place="Testplace")
+
+
+def _carry_referral_links():
+    from intelligence.models import Link
+    from tests.factories import LinkFactory
+
+    boss = _links_boss()
+    referral = make_referral()
+    LinkFactory(case=None, referral=referral)
+    case = services.accept_referral(
+        boss, referral=referral, reason="Test.", lead_agency=AgencyFactory()
+    )
+    Link.objects.update(case=None)
+    from intelligence.services import links
+
+    return lambda: links.carry_referral_links(boss, referral=referral, case=case)
+
+
+EXPECTED |= {
+    "intelligence.links.record_link": (_record_link, {("created", "intelligence.link"): 1}),
+    "intelligence.links.update_link": (_update_link, {("updated", "intelligence.link"): 1}),
+    "intelligence.links.end_link": (_end_link, {("updated", "intelligence.link"): 1}),
+    "intelligence.links.add_sighting": (
+        _add_sighting,
+        {("created", "intelligence.sighting"): 1},
+    ),
+    "intelligence.links.carry_referral_links": (
+        _carry_referral_links,
+        {("updated", "intelligence.link"): 1},
+    ),
+}
 
 # part: chart and patterns
 EXPECTED |= {}
