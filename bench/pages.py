@@ -511,6 +511,7 @@ WEB: list[Page] = [
         (COORDINATOR, AUDITOR),
         lambda user: _linked_record(user, "vehicle"),
     ),
+    Page("emerging patterns", "intelligence:patterns", (COORDINATOR, AUDITOR)),
 ]
 
 
@@ -643,6 +644,7 @@ EXCLUDED: dict[str, str] = {
     "meetings:minutes-pdf-download": "a stored PDF download, timed by bench/meeting_pack.py",
     "notifications:open": _WRITE + " (marks read)",
     "notifications:read-all": _WRITE,
+    "intelligence:pattern-offer": _WRITE,
     "audit:export": "a streamed CSV export of up to the export limit: a job, not a page",
     "reports:export-csv": "a download that builds and audits the whole report: an export, "
     "timed with the report itself, not a page",

@@ -4,10 +4,11 @@ Paths are absolute from the site root (this module is included at ""), so pages 
 case's child (missing episodes, the case's links) sit under /cases/<pk>/ and the records
 themselves under /intelligence/."""
 
-from intelligence.views import chart
+from intelligence.views import chart, patterns
 
 app_name = "intelligence"
 
 urlpatterns: list = [
     *chart.urlpatterns,
+    *patterns.urlpatterns,
 ]

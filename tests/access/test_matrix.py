@@ -1307,6 +1307,10 @@ TABLE |= {
     "intelligence:person-chart": GET(intel("person"), SEE_INTEL_P),
     "intelligence:location-chart": GET(intel("location"), SEE_INTEL_P),
     "intelligence:vehicle-chart": GET(intel("vehicle"), SEE_INTEL_P),
+    # Emerging patterns (the world's person is linked to the case's and case2's children):
+    # coordinators and auditors read; offering is coord_a's (an empty body: 400).
+    "intelligence:patterns": GET(none, signed_in(403, coord_a=200, coord_b=200, auditor=200)),
+    "intelligence:pattern-offer": POST(none, signed_in(403, coord_a=400, coord_b=400)),
 }
 
 # Disruption.
