@@ -224,9 +224,10 @@ def to_dot(chart: Chart) -> str:
     ids = {node.key: f"n{index}" for index, node in enumerate(chart.nodes)}
     lines = [
         'digraph "chart" {',
-        '  graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica"];',
-        '  node [fontname="Helvetica", fontsize=11, style=filled, color="#0b0c0c"];',
-        '  edge [fontname="Helvetica", fontsize=9, color="#505a5f"];',
+        '  graph [rankdir=TB, bgcolor="transparent", fontname="Helvetica", nodesep=0.3,'
+        " ranksep=0.6];",
+        '  node [fontname="Helvetica", fontsize=14, style=filled, color="#0b0c0c"];',
+        '  edge [fontname="Helvetica", fontsize=12, color="#505a5f", fontcolor="#0b0c0c"];',
     ]
     for node in chart.nodes:
         attrs = {

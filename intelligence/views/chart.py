@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 
 from audit.models import AuditEvent
 from audit.services import record, record_listed
@@ -94,12 +94,23 @@ def case_chart(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
+def _record_page(kind: str, pk: int) -> str:
+    """Back to the record's own page (intelligence:<kind>-detail), or home if there is
+    none."""
+    try:
+        return reverse(f"intelligence:{kind}-detail", args=[pk])
+    except NoReverseMatch:
+        return reverse("home")
+
+
 def _record_chart(model):
     @login_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         obj = get_for_user(model, request.user, pk)
         chart = charts.chart_for_record(request.user, obj)
-        return _render(request, chart, heading=chart.start.label, back=None, obj=obj)
+        kind = chart.start.kind
+        back = _record_page(kind, obj.pk)
+        return _render(request, chart, heading=chart.start.label, back=back, obj=obj)
 
     view.__name__ = f"{model._meta.model_name}_chart"
     return view
