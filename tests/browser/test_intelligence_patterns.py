@@ -75,4 +75,3 @@ def test_a_coordinator_sees_the_pattern_offers_it_and_opens_the_charts(page: Pag
     check_page_both_widths(page)
     expect(page.locator("svg[role='img'] g.node")).to_have_count(5)
     expect(page.locator("table")).to_contain_text("Testplace 12 Takeaway")
-    page.screenshot(path="/tmp/patterns-chart.png", full_page=True)
