@@ -719,8 +719,13 @@ def offer_intelligence_item(
     model, record = (PersonOfConcern, person) if person is not None else (Location, location)
     if not model.objects.visible_to(actor).filter(pk=record.pk).exists():
         raise PermissionDenied("You may not see this record.")
+    from intelligence.agenda import describe
+    from intelligence.patterns import patterns_for
+
     kind = AgendaItemKind.PERSON if person is not None else AgendaItemKind.LOCATION
     subject = {"person": person} if person is not None else {"location": location}
+    found_patterns = patterns_for("person" if person is not None else "location", [record.pk])
+    children = found_patterns[0].total if found_patterns else 0
     now = now or timezone.now()
     today = now.astimezone(LONDON).date()
     with transaction.atomic():
@@ -738,6 +743,8 @@ def offer_intelligence_item(
             meeting=meeting,
             order=next_order(area_id, meeting),
             kind=kind,
+            # Names nothing: everyone who sees the meeting sees it (intelligence/agenda.py).
+            title=describe(record, children),
             reason=Reason.EMERGING_PATTERN,
             reason_detail=OFFERED_DETAIL,
             late=is_late(meeting, today) if meeting is not None else False,

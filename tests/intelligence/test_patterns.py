@@ -240,6 +240,8 @@ def test_with_no_meeting_it_waits_on_the_to_be_scheduled_list_and_moves_on(acros
     item = offer_intelligence_item(boss, staffordshire(), location=location)
     assert item.meeting is None and item.kind == AgendaItemKind.LOCATION
     assert offer_intelligence_item(boss, staffordshire(), location=location) == item
+    events = AuditEvent.objects.filter(object_type="meetings.agendaitem", object_id=str(item.pk))
+    assert list(events.values_list("verb", flat=True)) == ["created"]
     meeting = MeetingFactory()
     build_agenda(boss, meeting=meeting)
     moved = AgendaItem.objects.get(meeting=meeting, location=location)
