@@ -10,10 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # WeasyPrint (meeting packs) lays text out with Pango, in the image's own fonts: nothing is
-# fetched when a pack is rendered.
+# fetched when a pack is rendered. Graphviz's dot draws the intelligence link chart.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation graphviz \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed, unprivileged user; /app/var holds beat's schedule (a volume in compose).

@@ -529,6 +529,32 @@ WEB: list[Page] = [
     # (finders below, with the API's: looked up when called)
     Page("case's links", "intelligence:case-links", CASE_READERS, lambda u: case_with_links_web(u)),
     Page("link page", "intelligence:link-detail", PANEL, lambda u: link_seen(u)),
+    # intelligence: patterns (finders at the end of this module)
+    Page(
+        "link chart, case",
+        "intelligence:case-chart",
+        (COORDINATOR, AUDITOR),
+        lambda user: _charted_case(user),
+    ),
+    Page(
+        "link chart, person",
+        "intelligence:person-chart",
+        (COORDINATOR, AUDITOR),
+        lambda user: _linked_record(user, "person"),
+    ),
+    Page(
+        "link chart, location",
+        "intelligence:location-chart",
+        (COORDINATOR, AUDITOR),
+        lambda user: _linked_record(user, "location"),
+    ),
+    Page(
+        "link chart, vehicle",
+        "intelligence:vehicle-chart",
+        (COORDINATOR, AUDITOR),
+        lambda user: _linked_record(user, "vehicle"),
+    ),
+    Page("emerging patterns", "intelligence:patterns", (COORDINATOR, AUDITOR)),
 ]
 
 
@@ -701,6 +727,7 @@ EXCLUDED: dict[str, str] = {
     "meetings:minutes-pdf-download": "a stored PDF download, timed by bench/meeting_pack.py",
     "notifications:open": _WRITE + " (marks read)",
     "notifications:read-all": _WRITE,
+    "intelligence:pattern-offer": _WRITE,
     "audit:export": "a streamed CSV export of up to the export limit: a job, not a page",
     "reports:export-csv": "a download that builds and audits the whole report: an export, "
     "timed with the report itself, not a page",
@@ -752,3 +779,31 @@ EXCLUDED_NAMESPACES: dict[str, str] = {
     "admin": "the real admin: reference data and people only, no case data",
     "bench_admin": "the bench-only admin: measured as the changelist baseline",
 }
+
+
+# --- intelligence: patterns --------------------------------------------------------------
+
+
+def _charted_case(user):
+    """A case the user sees whose child has the most live links the user sees in full."""
+    from django.db.models import Count
+
+    from cases.models import Case
+    from intelligence.models import Link
+
+    links = Link.objects.visible_to(user).live().filter(case__isnull=False)
+    busiest = links.values("case_id").annotate(n=Count("pk")).order_by("-n", "case_id").first()
+    if busiest is None or not Case.objects.visible_to(user).filter(pk=busiest["case_id"]).exists():
+        return None
+    return {"case_pk": busiest["case_id"]}
+
+
+def _linked_record(user, field: str):
+    """The person, location or vehicle (as the user sees them) with the most live links."""
+    from django.db.models import Count
+
+    from intelligence.models import Link
+
+    links = Link.objects.visible_to(user).live().filter(**{f"{field}__isnull": False})
+    busiest = links.values(field).annotate(n=Count("pk")).order_by("-n", field).first()
+    return None if busiest is None else {"pk": busiest[field]}

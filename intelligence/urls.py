@@ -4,11 +4,13 @@ Paths are absolute from the site root (this module is included at ""), so pages 
 case's child (missing episodes, the case's links) sit under /cases/<pk>/ and the records
 themselves under /intelligence/."""
 
-from intelligence.views import links, records
+from intelligence.views import chart, links, patterns, records
 
 app_name = "intelligence"
 
 urlpatterns: list = [
     *records.urlpatterns,
     *links.urlpatterns,
+    *chart.urlpatterns,
+    *patterns.urlpatterns,
 ]

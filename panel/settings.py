@@ -310,6 +310,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": NOTIFICATION_EMAIL_SECONDS,
         "options": {"expires": NOTIFICATION_EMAIL_SECONDS},
     },
+    # Emerging patterns (intelligence/patterns.py): each new child's link is checked on
+    # commit; the nightly sweep catches anything missed. Keyed: it notifies only what is new.
+    "sweep-emerging-patterns": {
+        "task": "intelligence.tasks.sweep_patterns",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Risk-based review cadence in days (DOMAIN.md defaults), and how many days before a

@@ -301,8 +301,13 @@ def build_agenda(
                 area_id=locked.area_id,
                 meeting=locked,
                 order=order + offset,
-                kind=AgendaItemKind.CASE if candidate.case else AgendaItemKind.GENERAL,
+                kind=AgendaItemKind.CASE
+                if candidate.case
+                else (carried.kind if carried is not None else AgendaItemKind.GENERAL),
                 case=candidate.case,
+                # An intelligence item (a person of concern or a location) keeps its subject.
+                person_id=carried.person_id if carried is not None else None,
+                location_id=carried.location_id if carried is not None else None,
                 title=carried.title if carried is not None and not candidate.case else "",
                 reason=candidate.reason,
                 reason_detail=detail,
@@ -673,3 +678,78 @@ def meeting_page(meeting: Meeting) -> str:
         return meeting_link(meeting)
     except NoReverseMatch:
         return reverse("meetings:agenda", args=[meeting.pk])
+
+
+# --- intelligence items (issue 13: emerging patterns) ------------------------------------
+
+OFFERED_DETAIL = "Offered from emerging patterns: linked to two or more children."
+
+
+def next_open_meeting(area_id: int, today: dt.date | None = None) -> Meeting | None:
+    """The area's next meeting whose agenda is not closed (scheduled or published, today or
+    later), if any: where an offered item goes."""
+    today = today or london_today()
+    return (
+        Meeting.objects.filter(area_id=area_id, status__in=AGENDA_OPEN, date__gte=today)
+        .order_by("date", "start_time", "pk")
+        .first()
+    )
+
+
+def offer_intelligence_item(
+    actor: User,
+    area,
+    *,
+    person=None,
+    location=None,
+    now: dt.datetime | None = None,
+) -> AgendaItem:
+    """Offer a person of concern or a location linked to two or more children for the
+    area's next panel meeting (``next_open_meeting``), else its "to be scheduled" list.
+    Coordinators of the area who may see the record. Idempotent: if the record is already
+    on that agenda (or list), that item is returned and nothing is recorded (the unique
+    constraints hold it there once). Records ``created`` on the item."""
+    from intelligence.models import Location, PersonOfConcern
+
+    if (person is None) == (location is None):
+        raise ValueError("Offer exactly one person of concern or location.")
+    area_id = area if isinstance(area, int) else area.pk
+    if not may_write(actor) or area_id not in actor.coordinator_area_ids:
+        raise PermissionDenied("Only a coordinator of this area may offer agenda items.")
+    model, record = (PersonOfConcern, person) if person is not None else (Location, location)
+    if not model.objects.visible_to(actor).filter(pk=record.pk).exists():
+        raise PermissionDenied("You may not see this record.")
+    from intelligence.agenda import describe
+    from intelligence.patterns import patterns_for
+
+    kind = AgendaItemKind.PERSON if person is not None else AgendaItemKind.LOCATION
+    subject = {"person": person} if person is not None else {"location": location}
+    found_patterns = patterns_for("person" if person is not None else "location", [record.pk])
+    children = found_patterns[0].total if found_patterns else 0
+    now = now or timezone.now()
+    today = now.astimezone(LONDON).date()
+    with transaction.atomic():
+        meeting = next_open_meeting(area_id, today)
+        if meeting is not None:
+            meeting = lock_meeting(meeting)
+            existing = AgendaItem.objects.filter(meeting=meeting, status__in=ACTIVE, **subject)
+        else:
+            existing = to_be_scheduled(area_id).filter(**subject)
+        found = existing.first()
+        if found is not None:
+            return found
+        item = AgendaItem.objects.create(
+            area_id=area_id,
+            meeting=meeting,
+            order=next_order(area_id, meeting),
+            kind=kind,
+            # Names nothing: everyone who sees the meeting sees it (intelligence/agenda.py).
+            title=describe(record, children),
+            reason=Reason.EMERGING_PATTERN,
+            reason_detail=OFFERED_DETAIL,
+            late=is_late(meeting, today) if meeting is not None else False,
+            added_by=actor,
+            **subject,
+        )
+        _record_item(actor, item)
+    return item

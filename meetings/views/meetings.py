@@ -104,7 +104,9 @@ def agenda_counts(meeting: Meeting, user) -> dict[str, int]:
         .aggregate(
             cases=Count("pk", filter=Q(kind=AgendaItem.Kind.CASE)),
             visible=Count("pk", filter=Q(kind=AgendaItem.Kind.CASE, pk__in=visible)),
-            general=Count("pk", filter=Q(kind=AgendaItem.Kind.GENERAL)),
+            # General business, and items about a person of concern or a location (their
+            # titles name nothing: intelligence/agenda.py).
+            general=Count("pk", filter=~Q(kind=AgendaItem.Kind.CASE)),
         )
     )
     return {

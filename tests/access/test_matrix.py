@@ -1464,8 +1464,22 @@ TABLE |= {
 }
 
 # The link chart and emerging patterns.
+# A case's chart: who sees the case AND sees intelligence in its area (coord_a, the
+# auditor); who sees the case but no intelligence there (lead_in, P not granted; the
+# workers) 403, the case exists to them; everyone else 404. A record's chart: who the record
+# is visible_to (coord_a, lead_out of the granted Q, the auditor), else 404.
+CHART_CASE = scoped(lead_in=403, coord_a=200, auditor=200, **workers(403))
+SEE_INTEL_P = scoped(lead_out=200, coord_a=200, auditor=200)
 TABLE |= {
     # part: chart
+    "intelligence:case-chart": GET(lambda w: {"case_pk": w.case.pk}, CHART_CASE),
+    "intelligence:person-chart": GET(intel("person"), SEE_INTEL_P),
+    "intelligence:location-chart": GET(intel("location"), SEE_INTEL_P),
+    "intelligence:vehicle-chart": GET(intel("vehicle"), SEE_INTEL_P),
+    # Emerging patterns (the world's person is linked to the case's and case2's children):
+    # coordinators and auditors read; offering is coord_a's (an empty body: 400).
+    "intelligence:patterns": GET(none, signed_in(403, coord_a=200, coord_b=200, auditor=200)),
+    "intelligence:pattern-offer": POST(none, signed_in(403, coord_a=400, coord_b=400)),
 }
 
 # Disruption.

@@ -28,6 +28,7 @@ TOP_LEVEL = {
     "/my-work/",
     "/triage/",
     "/cases/",
+    "/intelligence/patterns/",
     "/reviews/due/",
     "/audit/",
     "/meetings/",

@@ -63,6 +63,11 @@ COVERED = {
         )
     },
     "shift_item": ("test_agenda", "test_reordering_and_moving_up_and_down"),
+    # intelligence items offered from emerging patterns (issue 13)
+    "offer_intelligence_item": (
+        "../intelligence/test_patterns",
+        "test_with_no_meeting_it_waits_on_the_to_be_scheduled_list_and_moves_on",
+    ),
     # attendance: its AUDITED table
     **{
         name: ("test_attendance", "AUDITED")
