@@ -55,6 +55,12 @@ class Page:
 # --- Finders: the record a user would open, through their own scope ---------------------
 
 
+def newest_disruption(user):
+    from intelligence.models import Disruption
+
+    return _first(Disruption.objects.visible_to(user).order_by("-date", "-pk"), pk=lambda d: d.pk)
+
+
 def _first(queryset, **kwargs_from_row) -> dict[str, Any] | None:
     row = queryset.first()
     if row is None:
@@ -486,6 +492,20 @@ WEB: list[Page] = [
     Page("report exports", "reports:export-list", (COORDINATOR, AUDITOR)),
     Page("report export, choose", "reports:export-new", (COORDINATOR, AUDITOR)),
     Page("report export page", "reports:export-detail", (COORDINATOR, AUDITOR), own_report_export),
+    # intelligence: disruption
+    Page("disruption", "intelligence:disruption-list", (COORDINATOR, AUDITOR)),
+    Page(
+        "disruption, overdue reviews",
+        "intelligence:disruption-list",
+        (COORDINATOR, AUDITOR),
+        query="review=overdue",
+    ),
+    Page(
+        "disruption record",
+        "intelligence:disruption-detail",
+        (COORDINATOR, AUDITOR),
+        newest_disruption,
+    ),
 ]
 
 
@@ -546,6 +566,10 @@ API: list[Page] = [
     _api("minutes PDF", "meeting-minutes-pdf-list", MEETING_READERS, approved_minutes_api),
     _api("audit events", "audit-event-list", (AUDITOR,)),
     _api("audit event", "audit-event-detail", (AUDITOR,), audit_event),
+    # intelligence: disruption
+    _api("disruption", "intel-disruption-list", (COORDINATOR, AUDITOR)),
+    _api("disruption, by kind", "intel-disruption-list", (COORDINATOR, AUDITOR), query="kind=cawn"),
+    _api("disruption record", "intel-disruption-detail", (COORDINATOR, AUDITOR), newest_disruption),
 ]
 
 PAGES: list[Page] = [*WEB, *API]
@@ -637,6 +661,9 @@ EXCLUDED: dict[str, str] = {
     "v1:risk-tool-score": _WRITE + " (scores posted answers)",
     "schema": "the OpenAPI schema, generated from code: no case data",
     "api-docs": "the API's documentation page: no case data",
+    # intelligence: disruption
+    "intelligence:disruption-new": _WRITE,
+    "intelligence:disruption-edit": _WRITE,
 }
 
 # Whole URL namespaces not measured.

@@ -667,3 +667,7 @@ CELERY_BEAT_SCHEDULE["expire-report-exports"] = {
     "task": "reports.tasks.expire_exports",
     "schedule": crontab(minute=40),
 }
+# intelligence: disruption. Its "kind" is one more choice set of that name.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DisruptionKindEnum"] = (
+    "intelligence.models.DisruptionKind"
+)

@@ -2,4 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from intelligence.api.disruption import DisruptionViewSet
+
 router = DefaultRouter()
+router.register("intelligence/disruption", DisruptionViewSet, basename="intel-disruption")

@@ -1321,6 +1321,15 @@ TABLE |= {
         GET(intel("disruption"), scoped(lead_out=200, coord_a=200, auditor=403), "get"),
         POST(intel("disruption"), CHANGES_DISRUPTION, "post"),
     ],
+    # The API: a list is everyone's own scope (empty for most); creating needs an empty
+    # body's 400 from who may record somewhere. PUT is in tests/intelligence/.
+    "v1:intel-disruption-list": [
+        GET(none, signed_in(200), "list"),
+        POST(none, RECORDS_INTEL, "create"),
+    ],
+    "v1:intel-disruption-detail": GET(
+        intel("disruption"), scoped(lead_out=200, coord_a=200, auditor=200)
+    ),
 }
 
 # Missing episodes.
