@@ -35,6 +35,7 @@ TOP_LEVEL = {
     "/account/",
     "/meetings/research/",
     "/reports/",
+    "/intelligence/disruption/",
 }
 
 
