@@ -94,6 +94,11 @@ def record_disruption(
     subject: PersonOfConcern | Location = person if person is not None else location  # type: ignore[assignment]
     if not can_record_against(actor, subject):
         raise PermissionDenied("You may not record disruption here.")
+    if subject.merged_into_id is not None:
+        field = "person" if person is not None else "location"
+        raise ValidationError(
+            {field: "This record was merged into another: record disruption against that one."}
+        )
     kind_detail = kind_detail.strip() if kind == DisruptionKind.OTHER else ""
     _validate(
         area_id=subject.area_id,

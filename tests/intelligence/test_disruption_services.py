@@ -163,3 +163,11 @@ def test_auditors_and_other_areas_may_not_update(police):
     for user in (auditor(), coordinator(stoke()), agency_lead(AgencyFactory())):
         with pytest.raises(PermissionDenied):
             update_disruption(user, disruption=made, version=1, **args(police, kind="arrest"))
+
+
+def test_a_merged_record_takes_no_new_disruption(police):
+    kept = PersonOfConcernFactory(source_agency=police)
+    merged = PersonOfConcernFactory(source_agency=police, merged_into=kept)
+    with pytest.raises(ValidationError) as error:
+        record_disruption(coordinator(staffordshire()), person=merged, **args(police))
+    assert "person" in error.value.message_dict
