@@ -55,6 +55,12 @@ class Page:
 # --- Finders: the record a user would open, through their own scope ---------------------
 
 
+def newest_disruption(user):
+    from intelligence.models import Disruption
+
+    return _first(Disruption.objects.visible_to(user).order_by("-date", "-pk"), pk=lambda d: d.pk)
+
+
 def _first(queryset, **kwargs_from_row) -> dict[str, Any] | None:
     row = queryset.first()
     if row is None:
@@ -555,6 +561,20 @@ WEB: list[Page] = [
         lambda user: _linked_record(user, "vehicle"),
     ),
     Page("emerging patterns", "intelligence:patterns", (COORDINATOR, AUDITOR)),
+    # intelligence: disruption
+    Page("disruption", "intelligence:disruption-list", (COORDINATOR, AUDITOR)),
+    Page(
+        "disruption, overdue reviews",
+        "intelligence:disruption-list",
+        (COORDINATOR, AUDITOR),
+        query="review=overdue",
+    ),
+    Page(
+        "disruption record",
+        "intelligence:disruption-detail",
+        (COORDINATOR, AUDITOR),
+        newest_disruption,
+    ),
 ]
 
 
@@ -655,6 +675,10 @@ API: list[Page] = [
     _api("links of a case", "intel-link-list", PANEL, query=links_of_a_case),
     _api("link", "intel-link-detail", PANEL, link_seen),
     _api("sightings", "intel-sighting-list", PANEL),
+    # intelligence: disruption
+    _api("disruption", "intel-disruption-list", (COORDINATOR, AUDITOR)),
+    _api("disruption, by kind", "intel-disruption-list", (COORDINATOR, AUDITOR), query="kind=cawn"),
+    _api("disruption record", "intel-disruption-detail", (COORDINATOR, AUDITOR), newest_disruption),
 ]
 
 PAGES: list[Page] = [*WEB, *API]
@@ -772,6 +796,9 @@ EXCLUDED: dict[str, str] = {
     "v1:intel-person-status": _WRITE,
     "v1:intel-person-identifiers": _WRITE,
     "v1:intel-merge-undo": _WRITE,
+    # intelligence: disruption
+    "intelligence:disruption-new": _WRITE,
+    "intelligence:disruption-edit": _WRITE,
 }
 
 # Whole URL namespaces not measured.

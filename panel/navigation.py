@@ -71,6 +71,12 @@ ITEMS: list[NavItem] = [
         "meetings:my-research",
         frozenset({"coordinator", "agency_lead", "auditor"}),
     ),
+    # intelligence: disruption (who sees no area's intelligence is refused there: 403).
+    NavItem(
+        "Disruption",
+        "intelligence:disruption-list",
+        frozenset({"coordinator", "auditor"}),
+    ),
     NavItem("Notifications", "notifications:list"),
     NavItem("Your account", "account"),
     NavItem("Administration", "admin:index", staff_only=True),

@@ -68,6 +68,7 @@ from cases.models import (
 from cases.models import (
     Case as PanelCase,
 )
+from intelligence.models import Disruption, DisruptionKind
 from panel.dates import LONDON
 from panel.models import Agency, Area
 from reports.tables import Period, Report, Row, Table
@@ -984,6 +985,27 @@ def by_area(areas: Sequence[Area], period: Period, previous: Period) -> Table:
     )
 
 
+def disruption_by_kind(areas: Sequence[Area], period: Period, previous: Period) -> Table:
+    """Disruption recorded against persons of concern and at locations in the areas, by
+    kind, counted by the day it happened. Numbers only: no person or place is named. The
+    report's readers (the areas' coordinators, auditors) see all of those areas'
+    intelligence, so the counts are whole; agency leads do not read reports."""
+    counts = _counts_by(
+        Disruption.objects.filter(area__in=areas), "kind", _day_in, "date", (period, previous)
+    )
+    return _two_column_table(
+        "disruption-by-kind",
+        "Disruption activity",
+        "Disruption against persons of concern and at locations, by kind, by the date it happened.",
+        "Kind of disruption",
+        "disruption records",
+        DisruptionKind.choices,
+        _counted(counts, "kind"),
+        period,
+        previous,
+    )
+
+
 def build_report(
     areas: Sequence[Area], period: Period, previous: Period, *, by_area_table: bool | None = None
 ) -> Report:
@@ -1013,6 +1035,7 @@ def build_report(
         actions_by_four_p(actions, period, previous),
         reviews_on_time(areas, period, previous),
         missing_data(areas, period, previous),
+        disruption_by_kind(areas, period, previous),
     )
     return Report(
         title="Partnership report",

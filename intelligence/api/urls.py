@@ -15,3 +15,7 @@ from intelligence.api.links import LinkViewSet, SightingViewSet  # noqa: E402
 
 router.register("intelligence/links", LinkViewSet, basename="intel-link")
 router.register("intelligence/sightings", SightingViewSet, basename="intel-sighting")
+from intelligence.api.disruption import DisruptionViewSet
+
+router = DefaultRouter()
+router.register("intelligence/disruption", DisruptionViewSet, basename="intel-disruption")

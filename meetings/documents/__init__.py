@@ -104,11 +104,14 @@ def _minutes_revision(meeting: Meeting) -> int:
     return latest["last"] or 0
 
 
-def scope_key(kind: str, case_ids: list[int], revision: int = 0) -> str:
-    """sha256 of the kind and the sorted case ids (and, for minutes, their revision)."""
+def scope_key(kind: str, case_ids: list[int], revision: int = 0, extra: str = "") -> str:
+    """sha256 of the kind and the sorted case ids (and, for minutes, their revision; for a
+    pack, ``extra``: what the reader's disruption section holds, intelligence/pack.py)."""
     text = f"{kind}:{','.join(str(pk) for pk in sorted(case_ids))}"
     if kind == DocumentKind.MINUTES:
         text += f":addenda<={revision}"
+    if extra:
+        text += f":{extra}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -124,7 +127,12 @@ def minutes_approved(meeting: Meeting) -> bool:
 def _reader_scope(user: User, meeting: Meeting, kind: str) -> tuple[list[int], str]:
     ids = readable_case_ids(user, meeting, kind)
     revision = _minutes_revision(meeting) if kind == DocumentKind.MINUTES else 0
-    return ids, scope_key(kind, ids, revision)
+    extra = ""
+    if kind == DocumentKind.PACK:
+        from intelligence.pack import pack_scope
+
+        extra = pack_scope(user, meeting)
+    return ids, scope_key(kind, ids, revision, extra)
 
 
 def latest_document(user: User, meeting: Meeting, kind: str) -> MeetingDocument | None:

@@ -221,8 +221,11 @@ def pack(document: MeetingDocument, progress: Progress) -> dict:
     )
     for action in outstanding:
         action.case = cases[action.case_id]  # already read: no query per row
+    from intelligence.pack import section as disruption_section
+
     return {
         **common(document, meeting),
+        "disruption": disruption_section(meeting, document.requested_by),
         "title": f"Meeting pack: {meeting.reference}",
         "agenda": agenda_lines(items, visible),
         "summaries": summaries,

@@ -1483,8 +1483,36 @@ TABLE |= {
 }
 
 # Disruption.
+# The list: whoever sees some intelligence (coord_a, coord_b of area B, lead_out granted A,
+# the auditor); everyone else is refused by role. Recording needs a person or location
+# (?person= / ?location=, which the matrix cannot send): without one, who may record
+# somewhere gets 400 and the others 403. intel.disruption is against intel.person (P, A).
+SEES_INTEL = signed_in(403, lead_out=200, coord_a=200, coord_b=200, auditor=200)
+RECORDS_INTEL = signed_in(403, lead_out=400, coord_a=400, coord_b=400)
+CHANGES_DISRUPTION = scoped(lead_out=400, coord_a=400, auditor=403)
 TABLE |= {
     # part: disruption
+    "intelligence:disruption-list": GET(none, SEES_INTEL),
+    "intelligence:disruption-new": [
+        GET(none, RECORDS_INTEL, "get"),
+        POST(none, RECORDS_INTEL, "post"),
+    ],
+    "intelligence:disruption-detail": GET(
+        intel("disruption"), scoped(lead_out=200, coord_a=200, auditor=200)
+    ),
+    "intelligence:disruption-edit": [
+        GET(intel("disruption"), scoped(lead_out=200, coord_a=200, auditor=403), "get"),
+        POST(intel("disruption"), CHANGES_DISRUPTION, "post"),
+    ],
+    # The API: a list is everyone's own scope (empty for most); creating needs an empty
+    # body's 400 from who may record somewhere. PUT is in tests/intelligence/.
+    "v1:intel-disruption-list": [
+        GET(none, signed_in(200), "list"),
+        POST(none, RECORDS_INTEL, "create"),
+    ],
+    "v1:intel-disruption-detail": GET(
+        intel("disruption"), scoped(lead_out=200, coord_a=200, auditor=200)
+    ),
 }
 
 # Missing episodes.

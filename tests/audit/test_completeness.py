@@ -510,7 +510,47 @@ EXPECTED |= {
 EXPECTED |= {}
 
 # part: disruption
-EXPECTED |= {}
+
+
+def _disruption_setup():
+    from tests.factories import PersonOfConcernFactory, grant_intelligence
+
+    police = AgencyFactory()
+    police.areas.add(staffordshire())
+    grant_intelligence(police, staffordshire())
+    person = PersonOfConcernFactory(source_agency=police)
+    return police, person, coordinator(staffordshire())
+
+
+def _record_disruption():
+    from intelligence.services.disruption import record_disruption
+
+    police, person, boss = _disruption_setup()
+    return lambda: record_disruption(
+        boss, person=person, kind="cawn", date=london_today(), agency=police
+    )
+
+
+def _update_disruption():
+    from intelligence.services.disruption import record_disruption, update_disruption
+
+    police, person, boss = _disruption_setup()
+    made = record_disruption(boss, person=person, kind="cawn", date=london_today(), agency=police)
+    return lambda: update_disruption(
+        boss, disruption=made, version=1, kind="arrest", date=london_today(), agency=police
+    )
+
+
+EXPECTED |= {
+    "intelligence.disruption.record_disruption": (
+        _record_disruption,
+        {("created", "intelligence.disruption"): 1},
+    ),
+    "intelligence.disruption.update_disruption": (
+        _update_disruption,
+        {("updated", "intelligence.disruption"): 1},
+    ),
+}
 
 # part: missing
 EXPECTED |= {}

@@ -36,6 +36,7 @@ TOP_LEVEL = {
     "/account/",
     "/meetings/research/",
     "/reports/",
+    "/intelligence/disruption/",
 }
 
 

@@ -158,8 +158,9 @@ def _page_queries(client, world, django_assert_num_queries, expected: int) -> No
 
 
 # session, user, roles, meeting (+ area); for the pack: its readable cases, the latest
-# copy for them; for the minutes: approved? (not yet here); the unread notifications badge.
-PAGE_QUERIES = 8
+# copy for them (with the disruption section's records: intelligence/pack.py); for the
+# minutes: approved? (not yet here); the unread notifications badge.
+PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("extra_cases", [0, 5])
@@ -196,7 +197,7 @@ def test_the_download_takes_the_same_queries_however_many_cases(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url("pack", world))
 
-    # session, user, roles, meeting, readable cases, the copy; the exported event (the
-    # actor's agency came with the user).
-    with django_assert_num_queries(6 + audit_event_queries(agency=False)):
+    # session, user, roles, meeting, readable cases, the disruption section's records, the
+    # copy; the exported event (the actor's agency came with the user).
+    with django_assert_num_queries(7 + audit_event_queries(agency=False)):
         assert client.get(url("pack-download", world)).status_code == 200

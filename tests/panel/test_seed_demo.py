@@ -100,3 +100,58 @@ def test_print_logins_lists_one_user_per_role(capsys):
     for username in ["demo.coordinator", "demo.police", "demo.referrer", "demo.auditor"]:
         assert username in out
     assert not User.objects.exists()
+
+
+def test_the_demo_has_a_fictional_intelligence_network(settings):
+    """Issue 13: two persons of concern, three locations and one partial vehicle linked
+    across four children, graded (one C item with conditions), a disruption history and
+    one child missing three times in 90 days; every name obviously generated."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from intelligence.models import (
+        Disruption,
+        Link,
+        Location,
+        MissingEpisode,
+        PersonOfConcern,
+        Vehicle,
+    )
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    persons = list(PersonOfConcern.objects.all())
+    assert len(persons) == 2
+    assert all(p.name.startswith("Testperson-") and p.name.endswith(" Generated") for p in persons)
+    locations = list(Location.objects.all())
+    assert {loc.kind for loc in locations} == {"takeaway", "hotel", "park"}
+    assert all(loc.name.startswith("Testplace ") for loc in locations)
+    assert all(loc.postcode.startswith("ZZ99") for loc in locations)
+    vehicle = Vehicle.objects.get()
+    assert vehicle.partial
+    child_links = Link.objects.filter(case__isnull=False)
+    assert child_links.values("case").distinct().count() == 4
+    assert {"seen_with", "gave_gifts", "picked_up_from", "found_at"} <= set(
+        child_links.values_list("relationship", flat=True)
+    )
+    code_c = child_links.get(handling_code="C")
+    assert code_c.source_evaluation == "C" and code_c.handling_conditions
+    assert Link.objects.filter(case__isnull=True, person__isnull=False, vehicle=vehicle).exists()
+    assert set(Disruption.objects.values_list("kind", flat=True)) == {
+        "cawn",
+        "licensing",
+        "patrol",
+    }
+    since = timezone.now() - dt.timedelta(days=90)
+    by_case = {}
+    for episode in MissingEpisode.objects.filter(reported_missing_at__gte=since):
+        by_case.setdefault(episode.case_id, []).append(episode)
+    assert max(len(episodes) for episodes in by_case.values()) == 3
+    interviews = {e.interview for e in MissingEpisode.objects.all()}
+    assert {"offered", "held"} <= interviews
+    # Each was recorded in the audit trail.
+    for model in ("personofconcern", "location", "vehicle", "link", "disruption",
+                  "missingepisode"):  # fmt: skip
+        assert AuditEvent.objects.filter(object_type=f"intelligence.{model}").exists(), model

@@ -25,6 +25,7 @@ from audit.services import record
 from cases import services
 from cases.models import Action, Case, Child
 from cases.services import AnswerInput
+from intelligence.demo import seed_intelligence
 from intelligence.models import IntelligenceGrant
 from meetings.demo import seed_meetings
 from meetings.models import Meeting
@@ -283,6 +284,8 @@ class Command(BaseCommand):
         users = self.seed_users(agencies, areas)
         made = self.seed_children(users, agencies, areas)
         meetings = seed_meetings(users, agencies, areas)
+        # After the children and meetings: the network links four open cases.
+        seed_intelligence(users, agencies, areas)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Child.objects.count()} children, {Case.objects.count()} "
