@@ -4,6 +4,10 @@ Paths are absolute from the site root (this module is included at ""), so pages 
 case's child (missing episodes, the case's links) sit under /cases/<pk>/ and the records
 themselves under /intelligence/."""
 
+from intelligence.views import missing
+
 app_name = "intelligence"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *missing.urlpatterns,
+]
