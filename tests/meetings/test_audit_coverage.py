@@ -63,6 +63,11 @@ COVERED = {
         )
     },
     "shift_item": ("test_agenda", "test_reordering_and_moving_up_and_down"),
+    # a rule's flag (intelligence: three missing episodes in 90 days)
+    "flag_case": (
+        "test_agenda_flag",
+        "test_flagging_puts_the_case_on_the_next_agenda_once_and_audits_it",
+    ),
     # attendance: its AUDITED table
     **{
         name: ("test_attendance", "AUDITED")
