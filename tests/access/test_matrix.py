@@ -1304,9 +1304,34 @@ TABLE |= {
     # part: disruption
 }
 
+
 # Missing episodes.
+def episode_of_case(w: World) -> dict:
+    return {"case_pk": w.case.pk, "pk": w.intel.episode.pk}
+
+
+def case_of_episodes(w: World) -> dict:
+    return {"case_pk": w.case.pk}
+
+
+# Case data: whoever sees the case reads them; whoever adds to it (coord_a, the involved
+# lead, the lead professional) records them (an empty POST is 400); the action owner and
+# the auditor see the case and may not (403); everyone else 404.
+RECORD_MISSING = scoped(lead_in=200, coord_a=200, lead_prof=200, action_owner=403, auditor=403)
+RECORD_MISSING_POST = scoped(lead_in=400, coord_a=400, lead_prof=400, action_owner=403, auditor=403)
+
 TABLE |= {
     # part: missing
+    "intelligence:missing-list": GET(case_of_episodes, SEE_CASE),
+    "intelligence:missing-detail": GET(episode_of_case, SEE_CASE),
+    "intelligence:missing-new": [
+        GET(case_of_episodes, RECORD_MISSING),
+        POST(case_of_episodes, RECORD_MISSING_POST),
+    ],
+    "intelligence:missing-edit": [
+        GET(episode_of_case, RECORD_MISSING),
+        POST(episode_of_case, RECORD_MISSING_POST),
+    ],
 }
 
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.
