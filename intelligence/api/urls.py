@@ -2,4 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from intelligence.api.missing import MissingEpisodeViewSet
+
 router = DefaultRouter()
+router.register(
+    "intelligence/missing-episodes", MissingEpisodeViewSet, basename="intel-missing-episode"
+)

@@ -1332,6 +1332,19 @@ TABLE |= {
         GET(episode_of_case, RECORD_MISSING),
         POST(episode_of_case, RECORD_MISSING_POST),
     ],
+    # The API: any signed-in user lists (their cases' episodes only). Recording is asked
+    # of the role first (coordinators, agency leads, live lead professionals; 403 for the
+    # rest), then the empty body is 400. Updating: as the page.
+    "v1:intel-missing-episode-list": [
+        GET(none, signed_in(200), "list"),
+        POST(
+            none,
+            signed_in(403, lead_in=400, lead_out=400, lead_prof=400, coord_a=400, coord_b=400),
+            "create",
+        ),
+    ],
+    "v1:intel-missing-episode-detail": GET(intel("episode"), SEE_CASE),
+    "v1:intel-missing-episode-update": POST(intel("episode"), RECORD_MISSING_POST),
 }
 
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.
