@@ -100,7 +100,8 @@ def episode_list(request: HttpRequest, case_pk: int) -> HttpResponse:
 def new_episode(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = _case(request, case_pk)
     _require_may_record(request, case)
-    form = MissingEpisodeForm(request.POST or None, user=request.user)
+    data = request.POST if request.method == "POST" else None
+    form = MissingEpisodeForm(data, user=request.user)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -135,9 +136,8 @@ def edit_episode(request: HttpRequest, case_pk: int, pk: int) -> HttpResponse:
     case = episode.case
     _require_may_record(request, case)
     initial = EditMissingEpisodeForm.initial_for(episode)
-    form = EditMissingEpisodeForm(
-        request.POST or None, user=request.user, episode=episode, initial=initial
-    )
+    data = request.POST if request.method == "POST" else None
+    form = EditMissingEpisodeForm(data, user=request.user, episode=episode, initial=initial)
     context = {"case": case, "form": form, "episode": episode}
     if request.method != "POST":
         return render(request, "intelligence/missing/form.html", context)

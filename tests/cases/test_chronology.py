@@ -326,8 +326,9 @@ def _queries(client, url: str, django_assert_num_queries, expected: int, **param
 
 # session, user, roles, case, viewed event, upcoming review, agencies, open actions,
 # assessments, re-referrals, unread notifications; the chronology's page (one query) and
-# its rows (one per source on the page: here every source, referrals and triage together).
-PAGE_QUERIES = 11 + 1 + 7
+# its rows (one per source on the page: here every source, referrals and triage together);
+# the missing episodes summary (one aggregate, issue 13).
+PAGE_QUERIES = 11 + 1 + 7 + 1
 # session, user, roles, case, viewed event, unread notifications, page, rows.
 FRAGMENT_QUERIES = 6 + 1 + 7
 

@@ -15,7 +15,7 @@ from tests.factories import AgencyFactory, UserFactory, agency_lead, coordinator
 def open_case(**kwargs) -> types.SimpleNamespace:
     """A case opened at panel: its area's coordinator, the lead of its involved agency and
     its lead professional (no role of their own, in that agency)."""
-    agency = AgencyFactory(name="Test Social Care (fictional)")
+    agency = AgencyFactory()
     boss = coordinator(**kwargs)
     lead_prof = UserFactory(agency=agency)
     case = make_case(coordinator_user=boss, agencies=[agency], lead_professional=lead_prof)
