@@ -984,6 +984,12 @@ def by_area(areas: Sequence[Area], period: Period, previous: Period) -> Table:
     )
 
 
+def _missing_episodes(areas: Sequence[Area], period: Period, previous: Period) -> Table:
+    from reports.missing_episodes import missing_episodes  # it imports this module's helpers
+
+    return missing_episodes(areas, period, previous)
+
+
 def build_report(
     areas: Sequence[Area], period: Period, previous: Period, *, by_area_table: bool | None = None
 ) -> Report:
@@ -1013,6 +1019,7 @@ def build_report(
         actions_by_four_p(actions, period, previous),
         reviews_on_time(areas, period, previous),
         missing_data(areas, period, previous),
+        _missing_episodes(areas, period, previous),
     )
     return Report(
         title="Partnership report",
