@@ -834,3 +834,37 @@ def _linked_record(user, field: str):
     links = Link.objects.visible_to(user).live().filter(**{f"{field}__isnull": False})
     busiest = links.values(field).annotate(n=Count("pk")).order_by("-n", field).first()
     return None if busiest is None else {"pk": busiest[field]}
+
+
+# intelligence: missing
+def newest_missing_episode(user):
+    from intelligence.models import MissingEpisode
+
+    return _first(
+        MissingEpisode.objects.visible_to(user).order_by("-reported_missing_at", "-pk"),
+        case_pk=lambda e: e.case_id,
+        pk=lambda e: e.pk,
+    )
+
+
+def case_with_missing_episodes(user):
+    found = newest_missing_episode(user)
+    return None if found is None else {"case_pk": found["case_pk"]}
+
+
+def missing_episode_api(user):
+    found = newest_missing_episode(user)
+    return None if found is None else {"pk": found["pk"]}
+
+
+PAGES += [
+    Page("missing episodes", "intelligence:missing-list", CASE_READERS, case_with_missing_episodes),
+    Page("missing episode", "intelligence:missing-detail", CASE_READERS, newest_missing_episode),
+    _api("missing episodes", "intel-missing-episode-list", CASE_READERS),
+    _api("missing episode", "intel-missing-episode-detail", CASE_READERS, missing_episode_api),
+]
+EXCLUDED |= {
+    "intelligence:missing-new": _WRITE,
+    "intelligence:missing-edit": _WRITE,
+    "v1:intel-missing-episode-update": _WRITE,
+}

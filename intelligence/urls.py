@@ -4,7 +4,7 @@ Paths are absolute from the site root (this module is included at ""), so pages 
 case's child (missing episodes, the case's links) sit under /cases/<pk>/ and the records
 themselves under /intelligence/."""
 
-from intelligence.views import chart, disruption, links, patterns, records
+from intelligence.views import chart, disruption, links, missing, patterns, records
 
 app_name = "intelligence"
 
@@ -14,4 +14,5 @@ urlpatterns: list = [
     *chart.urlpatterns,
     *patterns.urlpatterns,
     *disruption.urlpatterns,
+    *missing.urlpatterns,
 ]

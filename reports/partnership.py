@@ -1006,6 +1006,12 @@ def disruption_by_kind(areas: Sequence[Area], period: Period, previous: Period) 
     )
 
 
+def _missing_episodes(areas: Sequence[Area], period: Period, previous: Period) -> Table:
+    from reports.missing_episodes import missing_episodes  # it imports this module's helpers
+
+    return missing_episodes(areas, period, previous)
+
+
 def build_report(
     areas: Sequence[Area], period: Period, previous: Period, *, by_area_table: bool | None = None
 ) -> Report:
@@ -1036,6 +1042,7 @@ def build_report(
         reviews_on_time(areas, period, previous),
         missing_data(areas, period, previous),
         disruption_by_kind(areas, period, previous),
+        _missing_episodes(areas, period, previous),
     )
     return Report(
         title="Partnership report",

@@ -19,3 +19,9 @@ from intelligence.api.disruption import DisruptionViewSet
 
 router = DefaultRouter()
 router.register("intelligence/disruption", DisruptionViewSet, basename="intel-disruption")
+from intelligence.api.missing import MissingEpisodeViewSet
+
+router = DefaultRouter()
+router.register(
+    "intelligence/missing-episodes", MissingEpisodeViewSet, basename="intel-missing-episode"
+)

@@ -215,6 +215,7 @@ def pack(document: MeetingDocument, progress: Progress) -> dict:
         )
         progress(15 + 60 * done // max(len(shown_items), 1))
 
+    _missing_episodes(summaries)
     outstanding = sorted(
         (action for summary in summaries for action in summary.case.open_actions),
         key=lambda a: (a.due_date, a.pk),
@@ -234,6 +235,18 @@ def pack(document: MeetingDocument, progress: Progress) -> dict:
             1 for i in items if i.kind == AgendaItemKind.CASE and i.case_id not in visible
         ),
     }
+
+
+def _missing_episodes(summaries: list[CaseSummary]) -> None:
+    """Each case's missing episodes, and how many in the last 90 days (issue 13): one
+    query for every case in the pack, in ``extra["missing"]``."""
+    from intelligence.episodes import counts_by_case
+    from intelligence.models import MissingEpisode
+
+    ids = [summary.case.pk for summary in summaries]
+    counts = counts_by_case(MissingEpisode.objects.filter(case_id__in=ids))
+    for summary in summaries:
+        summary.extra["missing"] = counts.get(summary.case.pk, (0, 0))
 
 
 @dataclass

@@ -692,6 +692,11 @@ def next_open_meeting(area_id: int, today: dt.date | None = None) -> Meeting | N
     return (
         Meeting.objects.filter(area_id=area_id, status__in=AGENDA_OPEN, date__gte=today)
         .order_by("date", "start_time", "pk")
+def next_open_meeting(area_id: int, today: dt.date) -> Meeting | None:
+    """The area's next meeting whose agenda is still open (today or later), if any."""
+    return (
+        Meeting.objects.filter(area_id=area_id, status__in=AGENDA_OPEN, date__gte=today)
+        .order_by("date", "start_time", "id")
         .first()
     )
 
@@ -751,5 +756,59 @@ def offer_intelligence_item(
             added_by=actor,
             **subject,
         )
+def flag_case(
+    actor: User,
+    *,
+    case: Case,
+    reason: str,
+    reason_detail: str,
+    now: dt.datetime | None = None,
+) -> AgendaItem | None:
+    """Put a case a rule has flagged (three missing episodes in 90 days) on its area's next
+    meeting's agenda, or on the area's "to be scheduled" list when no meeting is to come.
+    Not a coordinator's choice: the calling service has checked that ``actor`` may write to
+    the case, and the coordinator may withdraw the item. A case already there (to be heard)
+    or closed is left as it is and None returned, so flagging twice adds one item. On a
+    published agenda the item is marked late with ``reason_detail`` as its reason. Records
+    ``created``."""
+    if not may_write(actor):
+        raise PermissionDenied("Auditors change nothing.")
+    if not reason_detail.strip():
+        raise ValidationError({"reason_detail": "Say why the case is flagged."})
+    now = now or timezone.now()
+    today = now.astimezone(LONDON).date()
+    with transaction.atomic():
+        meeting = next_open_meeting(case.area_id, today)
+        if meeting is not None:
+            meeting = lock_meeting(meeting)
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status == Case.Status.CLOSED:
+            return None
+        there = (
+            AgendaItem.objects.filter(meeting=meeting, case=locked, status__in=ACTIVE)
+            if meeting is not None
+            else to_be_scheduled(locked.area_id).filter(case=locked)
+        )
+        if there.exists():
+            return None
+        late = meeting is not None and is_late(meeting, today)
+        listed = (
+            to_be_scheduled(locked.area_id).filter(case=locked).first()
+            if meeting is not None
+            else None
+        )
+        item = AgendaItem.objects.create(
+            area_id=locked.area_id,
+            meeting=meeting,
+            order=next_order(locked.area_id, meeting),
+            kind=AgendaItemKind.CASE,
+            case=locked,
+            reason=reason,
+            reason_detail=reason_detail.strip(),
+            late=late,
+            moved_from=listed,
+            added_by=actor,
+        )
+        _take_off_list(listed)
         _record_item(actor, item)
     return item

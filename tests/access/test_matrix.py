@@ -1515,9 +1515,47 @@ TABLE |= {
     ),
 }
 
+
 # Missing episodes.
+def episode_of_case(w: World) -> dict:
+    return {"case_pk": w.case.pk, "pk": w.intel.episode.pk}
+
+
+def case_of_episodes(w: World) -> dict:
+    return {"case_pk": w.case.pk}
+
+
+# Case data: whoever sees the case reads them; whoever adds to it (coord_a, the involved
+# lead, the lead professional) records them (an empty POST is 400); the action owner and
+# the auditor see the case and may not (403); everyone else 404.
+RECORD_MISSING = scoped(lead_in=200, coord_a=200, lead_prof=200, action_owner=403, auditor=403)
+RECORD_MISSING_POST = scoped(lead_in=400, coord_a=400, lead_prof=400, action_owner=403, auditor=403)
+
 TABLE |= {
     # part: missing
+    "intelligence:missing-list": GET(case_of_episodes, SEE_CASE),
+    "intelligence:missing-detail": GET(episode_of_case, SEE_CASE),
+    "intelligence:missing-new": [
+        GET(case_of_episodes, RECORD_MISSING),
+        POST(case_of_episodes, RECORD_MISSING_POST),
+    ],
+    "intelligence:missing-edit": [
+        GET(episode_of_case, RECORD_MISSING),
+        POST(episode_of_case, RECORD_MISSING_POST),
+    ],
+    # The API: any signed-in user lists (their cases' episodes only). Recording is asked
+    # of the role first (coordinators, agency leads, live lead professionals; 403 for the
+    # rest), then the empty body is 400. Updating: as the page.
+    "v1:intel-missing-episode-list": [
+        GET(none, signed_in(200), "list"),
+        POST(
+            none,
+            signed_in(403, lead_in=400, lead_out=400, lead_prof=400, coord_a=400, coord_b=400),
+            "create",
+        ),
+    ],
+    "v1:intel-missing-episode-detail": GET(intel("episode"), SEE_CASE),
+    "v1:intel-missing-episode-update": POST(intel("episode"), RECORD_MISSING_POST),
 }
 
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.

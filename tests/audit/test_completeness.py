@@ -552,8 +552,41 @@ EXPECTED |= {
     ),
 }
 
+
 # part: missing
-EXPECTED |= {}
+def _record_missing_episode():
+    from django.utils import timezone
+
+    from intelligence.services import missing
+    from tests.intelligence.missing_helpers import open_case
+
+    team = open_case()
+    return lambda: missing.record_episode(
+        team.lead_prof, case=team.case, reported_missing_at=timezone.now()
+    )
+
+
+def _update_missing_episode():
+    from intelligence.services import missing
+    from tests.intelligence.missing_helpers import episode_on, open_case
+
+    team = open_case()
+    episode = episode_on(team.case)
+    return lambda: missing.update_episode(
+        team.boss, episode=episode, version=1, notes="Fictional note."
+    )
+
+
+EXPECTED |= {
+    "intelligence.missing.record_episode": (
+        _record_missing_episode,
+        {("created", "intelligence.missingepisode"): 1},
+    ),
+    "intelligence.missing.update_episode": (
+        _update_missing_episode,
+        {("updated", "intelligence.missingepisode"): 1},
+    ),
+}
 
 
 def _intelligence_writes() -> set[str]:
