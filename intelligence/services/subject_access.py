@@ -81,49 +81,26 @@ def may_export(user: User | None, child: Child) -> bool:
 
 # --- redaction ---------------------------------------------------------------------------
 
-_WORD_BEFORE = r"(?<![\w@])"
-_WORD_AFTER = r"(?!\w)"
+# The text is read once, word by word (linear in its length, whatever the number of
+# terms: an area may hold thousands of names and numbers). A term is a run of words
+# (letters and digits), written with spaces, hyphens, apostrophes, dots or brackets between
+# them in any case; a phone number a run of digit groups; a registration one to three
+# groups of letters and digits.
+_WORD = re.compile(r"\w+")
+_GAP = re.compile("[\\s\\-'\u2019.()/+]{1,4}")
+_REG_GAP = re.compile(r"\s{1,2}")
+_MAX_PHONE = 15
 
 
-def _text_pattern(term: str) -> str | None:
-    words = term.split()
-    if not words or len(" ".join(words)) < 2:
-        return None
-    return _WORD_BEFORE + r"\s+".join(re.escape(w) for w in words) + _WORD_AFTER
+def _words(term: str) -> tuple[str, ...]:
+    return tuple(w.casefold() for w in _WORD.findall(term or ""))
 
 
-def _phone_pattern(number: str) -> str | None:
-    """A number as it may be written: with spaces, dashes or brackets, and a UK number
-    with its trunk 0 or as +44 (0)..."""
-    digits = keys.phone_key(number)
-    national = digits.lstrip("0") if digits.startswith("0") else digits
-    if len(national) < 6:
-        return None
-    sep = r"[\s\-().]*"
-    lead = r"(?:\+?\s*44" + sep + r"(?:0" + sep + r")?|0" + sep + ")" if national != digits else ""
-    return r"(?<!\d)" + lead + sep.join(national) + r"(?!\d)"
-
-
-def _handle_pattern(handle: str) -> str | None:
-    key = keys.handle_key(handle)
-    if len(key) < 2:
-        return None
-    return _WORD_BEFORE + "@?" + re.escape(key) + _WORD_AFTER
-
-
-def _registration_pattern(registration: str) -> str | None:
-    key = keys.registration_key(registration)
-    if sum(c.isalnum() for c in key) < 3:
-        return None
-    parts = []
-    for c in key:
-        if c == "?":
-            parts.append("[A-Za-z0-9]")
-        elif c == "*":
-            parts.append(r"[A-Za-z0-9\s]*?")
-        else:
-            parts.append(re.escape(c))
-    return _WORD_BEFORE + r"\s*".join(parts) + _WORD_AFTER
+def _national(digits: str) -> str:
+    """A phone number's digits without country code or trunk 0, as they are compared."""
+    if len(digits) > 10 and digits.startswith("44"):
+        digits = digits[2:]
+    return digits.lstrip("0")
 
 
 class Redactor:
@@ -139,29 +116,112 @@ class Redactor:
         registrations: Iterable[str] = (),
         keep: Iterable[str] = (),
     ) -> None:
-        kept = {k.casefold() for k in keep if k}
-        terms = {" ".join((name or "").split()) for name in names} - {""}
+        kept = {_words(k) for k in keep if k}
+        terms = {_words(name) for name in [*names, *handles]}
         for name in person_names:
-            name = " ".join((name or "").split())
-            if name:
-                terms.add(name)
-                # A person's surname or first name alone, in a note, is them too.
-                terms.update(w for w in re.split(r"[\s,]+", name) if len(w) >= 4)
-        patterns = [
-            _text_pattern(t)
-            for t in sorted(terms, key=len, reverse=True)
-            if t.casefold() not in kept
-        ]
-        patterns += [_phone_pattern(p) for p in phones]
-        patterns += [_handle_pattern(h) for h in handles]
-        patterns += [_registration_pattern(r) for r in registrations]
-        patterns = [p for p in patterns if p]
-        self.pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+            words = _words(name)
+            terms.add(words)
+            # A person's surname or first name alone, in a note, is them too.
+            terms.update((w,) for w in words if len(w) >= 4 and not w.isdigit())
+        self.terms: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted(terms - kept - {()}, key=len, reverse=True):
+            self.terms.setdefault(words[0], []).append(words)
+        self.phones = {n for n in (_national(keys.phone_key(p)) for p in phones) if len(n) >= 6}
+        self.registrations: set[str] = set()
+        self.partial_registrations: list[re.Pattern[str]] = []
+        for registration in registrations:
+            key = keys.registration_key(registration)
+            if sum(c.isalnum() for c in key) < 3:
+                continue
+            if keys.is_partial(key):
+                self.partial_registrations.append(keys.registration_pattern(key))
+            else:
+                self.registrations.add(key)
 
     def __call__(self, text: str | None) -> str:
-        if not text or self.pattern is None:
+        if not text:
             return text or ""
-        return self.pattern.sub(REDACTED, text)
+        tokens = list(_WORD.finditer(text))
+        spans: list[tuple[int, int]] = []
+        for i in range(len(tokens)):
+            spans += self._name_at(text, tokens, i)
+            spans += self._phone_at(text, tokens, i)
+            spans += self._registration_at(text, tokens, i)
+        if not spans:
+            return text
+        out, end = [], 0
+        for start, stop in _merged(spans):
+            out += [text[end:start], REDACTED]
+            end = stop
+        out.append(text[end:])
+        return "".join(out)
+
+    @staticmethod
+    def _run(text: str, tokens: list, i: int, gap: re.Pattern[str], most: int):
+        """Token ``i`` and the tokens following it, each joined to the one before by a
+        short gap: the runs a term may be written as."""
+        run = [tokens[i]]
+        yield run
+        for token in tokens[i + 1 : i + most]:
+            if not gap.fullmatch(text, run[-1].end(), token.start()):
+                return
+            run = [*run, token]
+            yield run
+
+    def _name_at(self, text: str, tokens: list, i: int) -> list[tuple[int, int]]:
+        candidates = self.terms.get(tokens[i].group().casefold())
+        if not candidates:
+            return []
+        for words in candidates:  # the longest first
+            run = list(self._run(text, tokens, i, _GAP, len(words)))[-1]
+            if len(run) < len(words):
+                continue
+            if tuple(t.group().casefold() for t in run[: len(words)]) == words:
+                return [(run[0].start(), run[len(words) - 1].end())]
+        return []
+
+    def _phone_at(self, text: str, tokens: list, i: int) -> list[tuple[int, int]]:
+        if not self.phones or not tokens[i].group().isdigit():
+            return []
+        found: list[tuple[int, int]] = []
+        digits = ""
+        for run in self._run(text, tokens, i, _GAP, 8):
+            if not run[-1].group().isdigit():
+                break
+            digits += run[-1].group()
+            if len(digits) > _MAX_PHONE:
+                break
+            if _national(digits) in self.phones:
+                start = run[0].start()
+                if text[max(0, start - 1) : start] == "+":
+                    start -= 1
+                found = [(start, run[-1].end())]
+        return found
+
+    def _registration_at(self, text: str, tokens: list, i: int) -> list[tuple[int, int]]:
+        if not (self.registrations or self.partial_registrations):
+            return []
+        found: list[tuple[int, int]] = []
+        key = ""
+        for run in self._run(text, tokens, i, _REG_GAP, 3):
+            key += run[-1].group().upper()
+            if len(key) > 8:
+                break
+            if len(key) < 4 or not any(c.isdigit() for c in key):
+                continue
+            if key in self.registrations or any(p.match(key) for p in self.partial_registrations):
+                found = [(run[0].start(), run[-1].end())]
+        return found
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged
 
 
 def _first_line(address: str) -> str:
