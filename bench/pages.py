@@ -574,6 +574,12 @@ WEB: list[Page] = [
         "intelligence:disruption-detail",
         (COORDINATOR, AUDITOR),
         newest_disruption,
+    # intelligence: sar
+    Page(
+        "subject access export",
+        "cases:child-subject-access",
+        (COORDINATOR, AUDITOR),
+        lambda user: (child_of_newest_case(user) if user.is_auditor else child_coordinated(user)),
     ),
 ]
 
@@ -757,6 +763,9 @@ EXCLUDED: dict[str, str] = {
     "timed with the report itself, not a page",
     "reports:export-status": "a status fragment polled while a report export is made (Celery)",
     "reports:export-download": "a stored file download, for its requester only",
+    # intelligence: sar
+    "cases:child-subject-access-download": "the subject access export as JSON: the same "
+    "record as the page catalogued, as a download",
     "v1:referral-accept": _WRITE,
     "v1:referral-confirm-new-child": _WRITE,
     "v1:referral-decide": _WRITE,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import actions, case_pages, referrals, reviews, triage
+from cases.views import actions, case_pages, referrals, reviews, subject_access, triage
 
 app_name = "cases"
 
@@ -31,6 +31,17 @@ urlpatterns = [
     path("cases/<int:pk>/team/", case_pages.edit_team, name="case-team"),
     path("children/<int:pk>/", case_pages.child_detail, name="child-detail"),
     path("children/<int:pk>/details/", case_pages.edit_child_details, name="child-details"),
+    # Subject access (coordinators of the child's area, auditors): third parties redacted.
+    path(
+        "children/<int:pk>/subject-access/",
+        subject_access.child_subject_access,
+        name="child-subject-access",
+    ),
+    path(
+        "children/<int:pk>/subject-access/download/",
+        subject_access.child_subject_access_download,
+        name="child-subject-access-download",
+    ),
     # Actions: coordinators agree them; the owning agency's leads progress them.
     path("cases/<int:pk>/actions/new/", actions.add_action, name="action-add"),
     path("actions/<int:pk>/", actions.action_detail, name="action-detail"),

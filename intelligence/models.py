@@ -160,8 +160,14 @@ class PersonOfConcern(IntelligenceRecord):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
     )
     name_key = models.CharField(max_length=200, editable=False, blank=True, db_index=True)
+    # Set when the retention sweep erased the person's details (intelligence/services/
+    # retention.py): the row stays, named ERASED_NAME, so links and disruption keep their
+    # history without saying who.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = access.IntelligenceQuerySet.as_manager()
+
+    ERASED_NAME = "Erased person of concern"
 
     class Meta:
         verbose_name = "person of concern"

@@ -47,6 +47,10 @@ class NotificationKind(models.TextChoices):
     MISSING_EPISODE = "missing_episode", "Missing episode recorded"
     # Three or more missing episodes in 90 days: the case goes to the next panel.
     REPEAT_MISSING = "repeat_missing", "Repeatedly missing: flagged for the next panel"
+    # A person of concern's review date has come (intelligence/services/retention.py): told
+    # to the coordinators of the person's area, once per person and review date. The link
+    # is to the record; no name.
+    INTELLIGENCE_REVIEW_DUE = "intelligence_review_due", "Person of concern due for review"
 
 
 class Notification(models.Model):

@@ -664,6 +664,17 @@ INTELLIGENCE_RETENTION_YEARS = env.int("INTELLIGENCE_RETENTION_YEARS", default=6
 # A new person of concern is reviewed within this many days (their review date), and again
 # after each review.
 INTELLIGENCE_REVIEW_DAYS = env.int("INTELLIGENCE_REVIEW_DAYS", default=180)
+# Each morning (Europe/London): coordinators are told of persons of concern due for review
+# (keyed per person and review date), and persons no longer of concern whose retention date
+# has passed are erased, one transaction each (intelligence/tasks.py).
+CELERY_BEAT_SCHEDULE["intelligence-reviews-due"] = {
+    "task": "intelligence.tasks.notify_intelligence_reviews",
+    "schedule": crontab(hour=6, minute=45),
+}
+CELERY_BEAT_SCHEDULE["intelligence-retention"] = {
+    "task": "intelligence.tasks.erase_expired_persons",
+    "schedule": crontab(hour=3, minute=15),
+}
 # Report exports (XLSX and PDF, made in Celery) are stored like meeting packs (MEDIA_ROOT,
 # the storage API) and deleted this many days after they are made.
 REPORT_EXPORT_EXPIRY_DAYS = env.int("REPORT_EXPORT_EXPIRY_DAYS", default=7)

@@ -1558,6 +1558,23 @@ TABLE |= {
     "v1:intel-missing-episode-update": POST(intel("episode"), RECORD_MISSING_POST),
 }
 
+# Subject access export of a child's record: a data-protection task for the coordinators of
+# the child's area and auditors; the others who see the child are refused (403), the rest
+# 404. Read only (a page and a JSON download), each an ``exported`` event.
+SUBJECT_ACCESS_R1 = scoped(referrer=403, lead_in=403, coord_a=200, auditor=200, **workers(403))
+SUBJECT_ACCESS_R3 = scoped(referrer=403, lead_in=403, coord_a=200, auditor=200)
+TABLE |= {
+    # part: sar
+    "cases:child-subject-access": [
+        GET(pk("child"), SUBJECT_ACCESS_R1, "theirs"),
+        GET(pk("child2_case"), SUBJECT_ACCESS_R3, "not theirs"),
+    ],
+    "cases:child-subject-access-download": [
+        GET(pk("child"), SUBJECT_ACCESS_R1, "theirs"),
+        GET(pk("child2_case"), SUBJECT_ACCESS_R3, "not theirs"),
+    ],
+}
+
 # Cells where the code breaks the policy today: case id -> {role: status the code gives}.
 # The table keeps the policy's value; each entry is a bug for the lead to fix. All of them
 # are the API validating the body before asking whether the user may act at all (a valid

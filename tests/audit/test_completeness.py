@@ -589,6 +589,23 @@ EXPECTED |= {
 }
 
 
+# part: sar
+def _export_child_record():
+    from intelligence.services.subject_access import export_child_record
+
+    case, reader = make_case(), auditor()
+    return lambda: export_child_record(reader, child=case.child, fmt="json")
+
+
+EXPECTED |= {
+    # Reading a child's whole record out (subject access): one event, on the child.
+    "intelligence.subject_access.export_child_record": (
+        _export_child_record,
+        {("exported", "cases.child"): 1},
+    ),
+}
+
+
 def _intelligence_writes() -> set[str]:
     """Every public function taking ``actor`` first in intelligence/services/*.py."""
     import intelligence.services as package
