@@ -574,6 +574,7 @@ WEB: list[Page] = [
         "intelligence:disruption-detail",
         (COORDINATOR, AUDITOR),
         newest_disruption,
+    ),
     # intelligence: sar
     Page(
         "subject access export",

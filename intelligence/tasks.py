@@ -1,27 +1,23 @@
-"""Celery tasks for intelligence. Arguments are ids only (no personal data in the broker).
+"""Celery tasks for intelligence. Arguments are ids only (no personal data in the broker);
+each returns counts only and retries a database error with backoff.
 
-``detect_patterns_for_link`` is queued on commit once a child's link is recorded;
-``sweep_patterns`` is run by beat nightly (CELERY_BEAT_SCHEDULE) and finds anything the
-per-link task missed (a worker down, a link changed by a merge). Both are keyed, so running
-either twice notifies once (intelligence/patterns.py)."""
+- ``detect_patterns_for_link`` is queued on commit once a child's link is recorded;
+  ``sweep_patterns`` is run by beat nightly and finds anything the per-link task missed (a
+  worker down, a link changed by a merge). Both are keyed, so running either twice
+  notifies once (intelligence/patterns.py).
+- ``notify_intelligence_reviews`` and ``erase_expired_persons``: the review reminders and
+  the retention sweep of persons of concern (intelligence/services/retention.py), each
+  morning. Reminders are keyed; an erased person is never picked again; the retention sweep
+  erases each person in its own transaction, so a retry after a failure part-way erases
+  only those still due, and never half of one.
+"""
 
 from __future__ import annotations
-"""Celery tasks for intelligence: the review reminders and the retention sweep of persons
-of concern (intelligence/services/retention.py).
-
-Beat runs them each morning (CELERY_BEAT_SCHEDULE); the database says what is due. They
-take no arguments (no personal data in the broker), are idempotent (reminders are keyed;
-an erased person is never picked again) and return counts only. A database error retries
-with backoff; the retention sweep erases each person in its own transaction, so a retry
-after a failure part-way erases only those still due, and never half of one.
-"""
 
 from celery import shared_task
 from django.db import DatabaseError
 
 from intelligence import patterns
-
-_RETRY = {
 from intelligence.services import retention
 
 RETRY = {
@@ -33,15 +29,17 @@ RETRY = {
 }
 
 
-@shared_task(**_RETRY)
+@shared_task(**RETRY)
 def detect_patterns_for_link(link_id: int) -> dict:
     patterns.link_recorded(link_id)
     return {"link": link_id}
 
 
-@shared_task(**_RETRY)
+@shared_task(**RETRY)
 def sweep_patterns() -> dict:
     return {"created": patterns.sweep()}
+
+
 @shared_task(**RETRY)
 def notify_intelligence_reviews() -> dict:
     """Persons of concern whose review date has come: their area's coordinators."""

@@ -694,6 +694,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "IdentifierKindEnum": "intelligence.models.IdentifierKind",
         "MergeKindEnum": "intelligence.models.MergeKind",
     }
+)
 # intelligence: disruption. Its "kind" is one more choice set of that name.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DisruptionKindEnum"] = (
     "intelligence.models.DisruptionKind"

@@ -10,6 +10,7 @@ ended, never deleted."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +52,9 @@ EDITABLE = (
     "source_agency_id",
 )
 NEW_PERSON_FIELDS = ("name", "approximate_age", "description")
+
+
+logger = logging.getLogger(__name__)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -243,7 +247,22 @@ def record_link(
                 "records": [None, [f"{type(r).__name__.lower()}:{r.pk}" for r in records]],
             },
         )
+        if link.is_child_link:
+            link_id = link.pk
+            transaction.on_commit(lambda: _detect_patterns(link_id))
     return link
+
+
+def _detect_patterns(link_id: int) -> None:
+    """Queue emerging-pattern detection for a child's new link (intelligence/patterns.py).
+    A broker that cannot take it is logged, not raised: the link is recorded, and beat's
+    nightly ``sweep_patterns`` finds what this missed."""
+    from intelligence.tasks import detect_patterns_for_link
+
+    try:
+        detect_patterns_for_link.delay(link_id)
+    except Exception:
+        logger.exception("Could not queue pattern detection for link %s", link_id)
 
 
 def _writable(actor: User, link: Link) -> None:

@@ -692,11 +692,6 @@ def next_open_meeting(area_id: int, today: dt.date | None = None) -> Meeting | N
     return (
         Meeting.objects.filter(area_id=area_id, status__in=AGENDA_OPEN, date__gte=today)
         .order_by("date", "start_time", "pk")
-def next_open_meeting(area_id: int, today: dt.date) -> Meeting | None:
-    """The area's next meeting whose agenda is still open (today or later), if any."""
-    return (
-        Meeting.objects.filter(area_id=area_id, status__in=AGENDA_OPEN, date__gte=today)
-        .order_by("date", "start_time", "id")
         .first()
     )
 
@@ -756,6 +751,10 @@ def offer_intelligence_item(
             added_by=actor,
             **subject,
         )
+        _record_item(actor, item)
+    return item
+
+
 def flag_case(
     actor: User,
     *,

@@ -67,6 +67,7 @@ COVERED = {
     "offer_intelligence_item": (
         "../intelligence/test_patterns",
         "test_with_no_meeting_it_waits_on_the_to_be_scheduled_list_and_moves_on",
+    ),
     # a rule's flag (intelligence: three missing episodes in 90 days)
     "flag_case": (
         "test_agenda_flag",

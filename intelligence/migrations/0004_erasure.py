@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("intelligence", "0002_police_grants"),
+        ("intelligence", "0003_merge_append_only"),
     ]
 
     operations = [
