@@ -55,14 +55,9 @@ ITEMS: list[NavItem] = [
         intelligence=True,
     ),
     NavItem("Audit trail", "audit:search", frozenset({"auditor"})),
-    # Intelligence (issue 13): emerging patterns, for coordinators and auditors; the record
-    # and chart pages under /intelligence/ belong to it until an Intelligence item exists.
-    NavItem(
-        "Patterns",
-        "intelligence:patterns",
-        frozenset({"coordinator", "auditor"}),
-        also=("/intelligence/",),
-    ),
+    # Intelligence (issue 13): emerging patterns, for coordinators and auditors (the record
+    # and chart pages under /intelligence/ belong to the Intelligence item).
+    NavItem("Patterns", "intelligence:patterns", frozenset({"coordinator", "auditor"})),
     NavItem("Reports", "reports:partnership", frozenset({"coordinator", "auditor"})),
     # A meeting's named representatives need no role: anyone may hold a seat, and with one
     # they get this item and Meetings (``sits_on_a_meeting``).

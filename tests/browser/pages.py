@@ -37,6 +37,9 @@ TOP_LEVEL = {
     "/meetings/research/",
     "/reports/",
     "/intelligence/disruption/",
+    "/intelligence/persons/",
+    "/intelligence/locations/",
+    "/intelligence/vehicles/",
 }
 
 
