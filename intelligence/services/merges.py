@@ -163,12 +163,14 @@ def unmerge(actor: User, *, merge: Merge, reason: str) -> Merge:
         raise ValidationError({"reason": "Say why the merge is undone."})
     now = timezone.now()
     with transaction.atomic():
-        found = Merge.objects.select_for_update().get(pk=found.pk)
+        # Merge rows are append-only (the app's database role may not lock them FOR
+        # UPDATE): locking the two records serialises undos of one merge, and ``reverses``
+        # being one-to-one refuses a second undoing in the database.
+        kept, merged = _pair(actor, found.kind, found.kept_id, found.merged_id)
         if found.reverses_id is not None:
             raise ValidationError("This is an undoing already: merge the records again instead.")
         if Merge.objects.filter(reverses=found).exists():
             raise ValidationError("This merge has been undone already.")
-        kept, merged = _pair(actor, found.kind, found.kept_id, found.merged_id)
         if merged.merged_into_id != kept.pk:
             raise ValidationError("The duplicate is no longer merged into the kept record.")
         moves = _moves(found.kind)

@@ -67,7 +67,7 @@ def test_a_coordinator_reads_the_previous_quarter(page: Page, server):
     )
     expect(page.locator("#time-to-triage tbody")).to_contain_text("Median (days)")
     expect(page.locator("#risk-entry-closure tbody")).to_contain_text("Not assessed")
-    expect(page.locator("svg.app-chart")).to_have_count(15)
+    expect(page.locator("svg.app-chart")).to_have_count(17)
     page.screenshot(path=SHOTS / "reports-coordinator-desktop.png", full_page=True)
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
     page.screenshot(path=SHOTS / "reports-coordinator-phone.png", full_page=True)
