@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Q, Value, When
 from django.db.models import Case as SqlCase
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from intelligence.access import link_scope
 from intelligence.models import HandlingCode, Link, LocationKind
@@ -31,16 +31,13 @@ RESTRICTED = "restricted"
 
 
 def record_url(obj) -> str:
-    """The page of a person, location or vehicle, or "" while there is none."""
+    """The page of a person, location or vehicle."""
     name = {
         "personofconcern": "intelligence:person-detail",
         "location": "intelligence:location-detail",
         "vehicle": "intelligence:vehicle-detail",
     }[obj._meta.model_name]
-    try:
-        return reverse(name, args=[obj.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse(name, args=[obj.pk])
 
 
 @dataclass(frozen=True)

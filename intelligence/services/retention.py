@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -55,11 +55,8 @@ CLEARED_FIELDS = ["name", "date_of_birth", "approximate_age", "description"]
 
 
 def person_link(pk: int) -> str:
-    """The person's page (the records part's ``intelligence:person-detail``)."""
-    try:
-        return reverse("intelligence:person-detail", args=[pk])
-    except NoReverseMatch:  # before the records pages are merged: the same path
-        return f"/intelligence/persons/{pk}/"
+    """The person's page."""
+    return reverse("intelligence:person-detail", args=[pk])
 
 
 def _coordinators_by_area(area_ids: set[int]) -> dict[int, set[int]]:

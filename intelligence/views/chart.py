@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 
 from audit.models import AuditEvent
 from audit.services import record, record_listed
@@ -95,12 +95,8 @@ def case_chart(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 def _record_page(kind: str, pk: int) -> str:
-    """Back to the record's own page (intelligence:<kind>-detail), or home if there is
-    none."""
-    try:
-        return reverse(f"intelligence:{kind}-detail", args=[pk])
-    except NoReverseMatch:
-        return reverse("home")
+    """Back to the record's own page (intelligence:<kind>-detail)."""
+    return reverse(f"intelligence:{kind}-detail", args=[pk])
 
 
 def _record_chart(model):
