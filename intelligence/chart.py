@@ -256,7 +256,7 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _STYLE_ATTR = re.compile(r'\sstyle="[^"]*"')
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
-_SIZE_ATTR = re.compile(r'\s(width|height)="[^"]*"')
+_POINTS = re.compile(r'\b(width|height)="([0-9.]+)pt"')
 
 
 def dot_available() -> bool:
@@ -287,7 +287,10 @@ def render_svg(chart: Chart, title: str) -> str | None:
     svg = _STYLE_ATTR.sub("", svg)
 
     def _open(match: re.Match) -> str:
-        attrs = _SIZE_ATTR.sub("", match.group(1))
+        # graphviz's width and height stay, its points read as CSS pixels (labels at 14 px):
+        # the chart's own size, which the CSS scales down to fit a wide screen and keeps on
+        # a phone, scrolling in its container (panel.css, app-link-chart).
+        attrs = _POINTS.sub(r'\1="\2"', match.group(1))
         return (
             f'<svg{attrs} class="app-link-chart__svg" role="img" '
             f'aria-label="{escape(title)}" focusable="false">'

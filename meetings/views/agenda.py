@@ -3,8 +3,11 @@ the area's "to be scheduled" list.
 
 Everyone who may see the meeting sees its agenda; a case line shows its reference and risk
 level only to those who may see the case (``AgendaItem.objects.visible_to``); the others
-collapse into "N other cases" with no reference. Every view of the page records one
-``listed`` event naming the case items shown.
+collapse into "N other cases" with no reference. An item about a person of concern or a
+location names the record, linked to its page, only to a viewer the record is
+``visible_to`` (intelligence/agenda.py); everyone else reads its title, which names
+nothing. Every view of the page records one ``listed`` event naming the case items shown
+and the records named.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from cases.access import get_for_user, record_list
+from audit.services import record_listed
+from cases.access import get_for_user, listed_objects, record_list
 from cases.models import Case
+from intelligence.agenda import named_records
 from meetings.forms.agenda import (
     CASES_SHOWN,
     AddCaseForm,
@@ -104,11 +109,21 @@ def agenda(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(seen=Exists(seen))
         .order_by("order", "id")
     )
-    shown_cases = record_list(
+    shown_cases = [item for item in items if item.seen and item.case_id]
+    # A person or location item names its record, linked, to a viewer it is visible_to
+    # (one query for the whole agenda, none without such items); the others see its title.
+    named = named_records(user, [item for item in items if item.seen])
+    for item in items:
+        item.record = named.get(item.pk)
+    # One "listed" event: the case items shown, and each intelligence record named.
+    record_listed(
         user,
-        [item for item in items if item.seen and item.case_id],
         list_name=request.resolver_match.view_name,
-        model=AgendaItem,
+        object_type=AgendaItem._meta.label_lower,
+        objects=[
+            *listed_objects(shown_cases),
+            *((record.label, record.pk) for record in named.values()),
+        ],
     )
     coordinating = coordinates_meeting(user, meeting)
     return render(

@@ -1,10 +1,12 @@
 """Agenda items about a person of concern or a location (intelligence/agenda.py): their
 title names nothing, so every place an agenda item shows is safe for every member; the
-agenda page adds the name and a link only for a viewer the record is visible_to."""
+agenda page adds the name and a link only for a viewer the record is visible_to (one query
+for the whole agenda)."""
 
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from meetings.documents.content import agenda_lines
 from meetings.models import AgendaItem
 from meetings.services.agenda import offer_intelligence_item
@@ -17,9 +19,11 @@ from tests.factories import (
     PersonOfConcernFactory,
     agency_lead,
     coordinator,
+    grant_intelligence,
     make_case,
     staffordshire,
 )
+from tests.queries import audit_event_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +103,97 @@ def test_the_api_agenda_gives_the_title(client, offered):
     assert response.status_code == 200, response.content
     body = response.content.decode()
     assert person_item.title in body and NAME not in body and PLACE not in body
+
+
+def _agenda(client, user, meeting) -> str:
+    client.force_login(user)
+    response = client.get(reverse("meetings:agenda", args=[meeting.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_coordinator_is_given_each_records_name_and_page(client, offered):
+    boss, _, meeting, person_item, house_item = offered
+    page = _agenda(client, boss, meeting)
+    person_url = reverse("intelligence:person-detail", args=[person_item.person_id])
+    house_url = reverse("intelligence:location-detail", args=[house_item.location_id])
+    assert f'<a class="govuk-link" href="{person_url}">{NAME}</a>' in page
+    assert f'<a class="govuk-link" href="{house_url}">{PLACE}</a>' in page
+    # The title still says what it is; the house's address is never shown.
+    assert person_item.title in page and house_item.title in page
+    assert "Test Street" not in page
+    event = AuditEvent.objects.get(verb="listed", actor=boss)
+    assert set(event.listed_objects.values_list("object_type", "object_id")) == {
+        ("intelligence.personofconcern", person_item.person_id),
+        ("intelligence.location", house_item.location_id),
+    }
+
+
+def test_a_lead_of_an_agency_not_granted_reads_the_titles_only(client, offered):
+    _, lead, meeting, person_item, house_item = offered
+    page = _agenda(client, lead, meeting)
+    assert person_item.title in page and house_item.title in page
+    assert NAME not in page and PLACE not in page and "/intelligence/" not in page
+    event = AuditEvent.objects.get(verb="listed", actor=lead)
+    assert not event.listed_objects.exists()
+
+
+def test_a_granted_lead_is_given_p_records_and_their_own_c_not_anothers_c(client):
+    area = staffordshire()
+    boss = coordinator(area)
+    member = AgencyFactory()
+    grant_intelligence(member, area)
+    meeting = MeetingFactory()
+    MeetingMemberFactory(meeting=meeting, agency=member)
+    shared = PersonOfConcernFactory(name="Testperson-Shared Generated", handling_code="P")
+    restricted = {"handling_code": "C", "handling_conditions": "Not to be shared (fictional)."}
+    theirs = LocationFactory(
+        name="Testplace 8 Takeaway", kind="takeaway", source_agency=member, **restricted
+    )
+    another = LocationFactory(name="Testplace 9 Takeaway", kind="takeaway", **restricted)
+    for _ in range(2):
+        case = make_case()
+        for record in ("person", "location", "other"):
+            if record == "person":
+                LinkFactory(case=case, person=shared)
+            else:
+                place = theirs if record == "location" else another
+                LinkFactory(case=case, location=place, person=None)
+    offer_intelligence_item(boss, area, person=shared)
+    offer_intelligence_item(boss, area, location=theirs)
+    hidden = offer_intelligence_item(boss, area, location=another)
+
+    page = _agenda(client, agency_lead(member), meeting)
+
+    assert reverse("intelligence:person-detail", args=[shared.pk]) in page
+    assert "Testperson-Shared Generated" in page
+    assert reverse("intelligence:location-detail", args=[theirs.pk]) in page
+    assert "Testplace 8 Takeaway" in page
+    assert "Testplace 9 Takeaway" not in page
+    assert reverse("intelligence:location-detail", args=[another.pk]) not in page
+    assert hidden.title in page  # "A location (takeaway or restaurant) linked to 2 children"
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_naming_the_records_is_one_query_however_many_items(
+    client, django_assert_num_queries, count
+):
+    area = staffordshire()
+    boss = coordinator(area)
+    meeting = MeetingFactory()
+    for n in range(count):
+        person = PersonOfConcernFactory(name=f"Testperson-{n:04d} Generated")
+        place = LocationFactory(name=f"Testplace {n} Takeaway", kind="takeaway")
+        for _ in range(2):
+            case = make_case()
+            LinkFactory(case=case, person=person)
+            LinkFactory(case=case, location=place, person=None)
+        offer_intelligence_item(boss, area, person=person)
+        offer_intelligence_item(boss, area, location=place)
+    client.force_login(boss)
+    url = reverse("meetings:agenda", args=[meeting.pk])
+
+    # As a page of case items (test_agenda_pages), and one query more: the records named.
+    with django_assert_num_queries(6 + 1 + audit_event_queries(agency=False, listed_rows=True)):
+        page = client.get(url).content.decode()
+    assert page.count('class="govuk-link" href="/intelligence/') == 2 * count

@@ -144,6 +144,8 @@ def test_the_svg_is_inline_named_and_has_no_prologue_script_or_style(network):
     assert "<script" not in svg and " style=" not in svg
     assert "<b>" not in svg and "&lt;b&gt;" in svg
     assert svg.count('class="node"') == len(chart.nodes)
+    # Its own size, graphviz's points read as pixels (the CSS scales it down to fit).
+    assert re.search(r'<svg[^>]* width="[0-9.]+" height="[0-9.]+"', svg)
 
 
 def test_without_dot_the_page_says_the_chart_could_not_be_drawn(client, network, monkeypatch):
