@@ -59,9 +59,7 @@ def test_the_admin_lists_grants_and_nothing_else_of_intelligence(admin_client):
     assert "Test Police (fictional)" in page.content.decode()
 
 
-def test_a_grant_added_in_the_admin_is_audited_and_names_who_granted_it(
-    admin_client, admin_user
-):
+def test_a_grant_added_in_the_admin_is_audited_and_names_who_granted_it(admin_client, admin_user):
     police, area = AgencyFactory(name="Test Police (fictional)"), stoke()
 
     response = admin_client.post(ADD, {"area": area.pk, "agency": police.pk})
