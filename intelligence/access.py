@@ -101,7 +101,13 @@ def record_scope(user: User | None, prefix: str = "") -> Q:
 
 def _optional(user: User | None, field: str) -> Q:
     """The record in ``field`` is absent, or one the user may see."""
-    return Q(**{f"{field}__isnull": True}) | record_scope(user, f"{field}__")
+    scope = record_scope(user, f"{field}__")
+    if not scope:
+        # Auditors: the empty Q, every record. Never OR it with anything: Django drops an
+        # empty Q from ``|``, so ``Q(x) | Q()`` is ``Q(x)`` (auditors saw only sightings
+        # with no location until the property test found it).
+        return Q()
+    return Q(**{f"{field}__isnull": True}) | scope
 
 
 def link_scope(user: User | None, prefix: str = "") -> Q:

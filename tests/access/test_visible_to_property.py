@@ -1,10 +1,13 @@
 """visible_to() against a brute-force statement of the need-to-know rule, on random cases,
 referrals and memberships (DESIGN.md rule 1), and the narrow scopes of the people doing
-the work: a case's lead professional and the owners of its open actions (rule 11)."""
+the work: a case's lead professional and the owners of its open actions (rule 11); the
+research list; and the intelligence scopes (persons, locations, vehicles, links, sightings,
+disruption, missing episodes) against the README's "Who sees intelligence"."""
 
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -343,4 +346,287 @@ def test_the_research_scope_matches_the_rule_and_never_widens_the_case_scope(dat
         }
     assert set(ResearchReturn.objects.visible_to(user).values_list("pk", flat=True)) == (
         expected_returns
+    )
+
+
+# --- intelligence (issue 13): need to know within need to know ---------------------------
+
+
+def reads_at_all(user: User) -> bool:
+    """Active, and neither staff nor superuser (who configure the panel and read nothing)."""
+    return user.is_active and not (user.is_staff or user.is_superuser)
+
+
+class IntelligenceRule:
+    """The rule as the README ("Who sees intelligence") states it, in plain Python from the
+    current rows (role rows, the user's agency, IntelligenceGrant rows), never through
+    intelligence/access.py:
+
+    - the area's coordinators: all of the area's intelligence, whatever its handling code;
+    - agency leads of an agency granted the area: its items graded P, and those graded C
+      that came from their own agency;
+    - auditors: everything, read-only;
+    - anyone else (referrers, leads not granted, staff, inactive accounts): none of it.
+
+    A link is seen in full only with the link and every record it joins; a sighting with
+    its link (and its location, if any); disruption with the person or location it is
+    against, in an area whose intelligence the user sees. Missing episodes are case data:
+    whoever sees the case."""
+
+    def __init__(self, user: User) -> None:
+        from intelligence.models import IntelligenceGrant
+
+        self.user = user
+        self.reads = reads_at_all(user)
+        roles = set(RoleAssignment.objects.filter(user=user).values_list("role", "area_id"))
+        self.auditor = self.reads and any(role == Role.AUDITOR for role, _ in roles)
+        self.areas = {a for role, a in roles if role == Role.COORDINATOR} if self.reads else set()
+        lead = self.reads and user.agency_id and any(r == Role.AGENCY_LEAD for r, _ in roles)
+        grants = IntelligenceGrant.objects.values_list("area_id", "agency_id")
+        self.granted = {a for a, agency in grants if lead and agency == user.agency_id}
+
+    def sees(self, item) -> bool:
+        """A graded item (person, location, vehicle or link) by its area and handling code."""
+        if not self.reads:
+            return False
+        if self.auditor or item.area_id in self.areas:
+            return True
+        return item.area_id in self.granted and (
+            item.handling_code == "P" or item.source_agency_id == self.user.agency_id
+        )
+
+    def sees_link(self, link) -> bool:
+        joined = [link.person, link.other_person, link.location, link.vehicle]
+        return self.sees(link) and all(self.sees(r) for r in joined if r is not None)
+
+    def sees_sighting(self, sighting) -> bool:
+        return self.sees_link(sighting.link) and (
+            sighting.location is None or self.sees(sighting.location)
+        )
+
+    def sees_disruption(self, disruption) -> bool:
+        if self.auditor:
+            return self.reads
+        return disruption.area_id in (self.areas | self.granted) and self.sees(
+            disruption.person or disruption.location
+        )
+
+    def may_record(self, area_id: int) -> bool:
+        """Coordinators and granted leads record in the area; auditors change nothing."""
+        if not self.reads or self.auditor:
+            return False
+        return area_id in self.areas or area_id in self.granted
+
+    def may_merge(self, area_id: int) -> bool:
+        return self.reads and not self.auditor and area_id in self.areas
+
+
+def graded(data, areas, agencies) -> dict:
+    code = data.draw(st.sampled_from(["P", "C"]))
+    return {
+        "area": data.draw(st.sampled_from(areas)),
+        "handling_code": code,
+        "handling_conditions": "Not to be shared further (fictional)." if code == "C" else "",
+        "source_agency": data.draw(st.sampled_from(agencies)),
+    }
+
+
+# Agency leads twice as often: theirs is the rule with most to it (grants, handling codes).
+intelligence_roles = st.lists(
+    st.sampled_from(
+        [
+            "coordinator-staffs",
+            "coordinator-stoke",
+            "agency_lead",
+            "agency_lead",
+            "referrer",
+            "auditor",
+        ]
+    ),
+    max_size=3,
+    unique=True,
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_the_intelligence_scopes_match_the_rule(data):
+    # Each example in a savepoint of its own, rolled back: examples otherwise share the
+    # test's transaction, and the rows (and the brute force over them) grow with each one.
+    with transaction.atomic():
+        intelligence_example(data)
+        transaction.set_rollback(True)
+
+
+def intelligence_example(data):
+    from intelligence import access
+    from intelligence.models import (
+        Disruption,
+        IntelligenceGrant,
+        Link,
+        Location,
+        MissingEpisode,
+        PersonOfConcern,
+        Sighting,
+        Vehicle,
+    )
+    from tests.factories import (
+        LinkFactory,
+        LocationFactory,
+        PersonOfConcernFactory,
+        VehicleFactory,
+        coordinator,
+    )
+
+    areas = {"staffs": staffordshire(), "stoke": stoke()}
+    both = list(areas.values())
+    agencies = list(Agency.objects.all()[:3])
+    while len(agencies) < 3:
+        agencies.append(AgencyFactory())
+    bosses = {area.pk: coordinator(area) for area in both}
+    boss = bosses[areas["staffs"].pk]
+    # Grants: any of the six (area, agency) pairs, so an agency may be granted one area,
+    # both or none.
+    for area, agency in data.draw(
+        st.lists(st.sampled_from([(a, g) for a in both for g in agencies]), unique=True)
+    ):
+        IntelligenceGrant.objects.create(area=area, agency=agency)
+    user = UserFactory(agency=data.draw(st.sampled_from([*agencies, None])))
+
+    persons = [
+        PersonOfConcernFactory(created_by=boss, **graded(data, both, agencies))
+        for _ in range(data.draw(st.integers(min_value=2, max_value=3)))
+    ]
+    locations = [
+        LocationFactory(created_by=boss, **graded(data, both, agencies))
+        for _ in range(data.draw(st.integers(min_value=1, max_value=2)))
+    ]
+    vehicles = [
+        VehicleFactory(created_by=boss, **graded(data, both, agencies))
+        for _ in range(data.draw(st.integers(min_value=1, max_value=2)))
+    ]
+    records = [*persons, *locations, *vehicles]
+
+    # A case or two (the user sometimes its lead professional) and a referral at triage.
+    cases = []
+    for _ in range(data.draw(st.integers(min_value=1, max_value=2))):
+        involved = data.draw(st.lists(st.sampled_from(agencies), max_size=2, unique=True))
+        lead_prof = user if user.agency_id and data.draw(st.booleans()) else None
+        if lead_prof and lead_prof.agency not in involved:
+            involved.append(lead_prof.agency)
+        area = data.draw(st.sampled_from(both))
+        cases.append(
+            make_case(
+                area=area,
+                agencies=involved,
+                coordinator_user=bosses[area.pk],
+                lead_professional=lead_prof,
+            )
+        )
+    referral = make_referral(child=ChildFactory(area=data.draw(st.sampled_from(both))))
+
+    # Links: a child's (on a case or the referral) to one record, or two records joined.
+    # The link's area is that of the record it is about (the first one).
+    links = []
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
+        grading = graded(data, both, agencies)
+        if data.draw(st.booleans()):
+            subject = data.draw(st.sampled_from(records))
+            child = {"case": data.draw(st.sampled_from(cases)), "referral": None}
+            if data.draw(st.integers(0, 3)) == 0:
+                child = {"case": None, "referral": referral}
+            joined = {type(subject)._meta.model_name.replace("ofconcern", ""): subject}
+        else:
+            shape = data.draw(
+                st.sampled_from([("person", "other_person"), ("person", "location")])
+                | st.sampled_from([("person", "vehicle"), ("location", "vehicle")])
+            )
+            pools = {
+                "person": persons, "other_person": persons, "location": locations,
+                "vehicle": vehicles,
+            }  # fmt: skip
+            first = data.draw(st.sampled_from(pools[shape[0]]))
+            second = data.draw(st.sampled_from([r for r in pools[shape[1]] if r != first]))
+            joined = {shape[0]: first, shape[1]: second}
+            child = {"case": None, "referral": None}
+        fields = {"person": None, "other_person": None, "location": None, "vehicle": None}
+        fields.update(joined)
+        about = fields["person"] or fields["location"] or fields["vehicle"]
+        grading["area"] = about.area
+        links.append(LinkFactory(recorded_by=boss, **child, **fields, **grading))
+    for link in data.draw(st.lists(st.sampled_from(links), min_size=1, max_size=2)):
+        Sighting.objects.create(
+            link=link,
+            seen_at=timezone.now(),
+            location=data.draw(st.sampled_from([*locations, None])),
+            recorded_by=boss,
+        )
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3))):
+        subject = data.draw(st.sampled_from([*persons, *locations]))
+        Disruption.objects.create(
+            area=subject.area,
+            person=subject if isinstance(subject, PersonOfConcern) else None,
+            location=subject if isinstance(subject, Location) else None,
+            kind="patrol",
+            date=dt.date(2026, 1, 1),
+            agency=data.draw(st.sampled_from(agencies)),
+            recorded_by=boss,
+        )
+    for case in data.draw(st.lists(st.sampled_from(cases), max_size=2)):
+        MissingEpisode.objects.create(
+            case=case,
+            reported_missing_at=timezone.now() - dt.timedelta(days=2),
+            found_location=data.draw(st.sampled_from([*locations, None])),
+            recorded_by=boss,
+        )
+
+    User.objects.filter(pk=user.pk).update(
+        is_active=data.draw(st.integers(0, 5)) > 0, is_staff=data.draw(st.integers(0, 8)) == 0
+    )
+    for role in data.draw(intelligence_roles):
+        if role.startswith("coordinator"):
+            RoleAssignment.objects.create(
+                user=user, role=Role.COORDINATOR, area=areas[role.split("-")[1]]
+            )
+        else:
+            RoleAssignment.objects.create(user=user, role=role)
+    user = data.draw(st.sampled_from([user, user, user, boss]))
+    user = User.objects.get(pk=user.pk)  # fresh: roles and grants from the current rows
+    rule = IntelligenceRule(user)
+
+    def ids(queryset) -> set[int]:
+        return set(queryset.values_list("pk", flat=True))
+
+    for model in (PersonOfConcern, Location, Vehicle):
+        expected = {r.pk for r in model.objects.all() if rule.sees(r)}
+        assert ids(model.objects.visible_to(user)) == expected, model.__name__
+    assert ids(Link.objects.visible_to(user)) == {
+        link.pk for link in Link.objects.all() if rule.sees_link(link)
+    }
+    assert ids(Sighting.objects.visible_to(user)) == {
+        s.pk for s in Sighting.objects.select_related("link") if rule.sees_sighting(s)
+    }
+    assert ids(Disruption.objects.visible_to(user)) == {
+        d.pk for d in Disruption.objects.all() if rule.sees_disruption(d)
+    }
+    # Case data: who sees the case sees its episodes, and that its child is linked.
+    seen_cases = expected_cases(user) if reads_at_all(user) else set()
+    seen_referrals = expected_referrals(user) if reads_at_all(user) else set()
+    assert ids(MissingEpisode.objects.visible_to(user)) == {
+        e.pk for e in MissingEpisode.objects.all() if e.case_id in seen_cases
+    }
+    assert ids(Link.objects.on_cases_visible_to(user)) == {
+        link.pk
+        for link in Link.objects.all()
+        if link.case_id in seen_cases or link.referral_id in seen_referrals
+    }
+    for area in both:
+        assert access.may_record(user, area.pk) == rule.may_record(area.pk), area
+        assert access.may_merge(user, area.pk) == rule.may_merge(area.pk), area
+    assert access.sees_intelligence(user) == (
+        rule.auditor or bool(rule.areas) or bool(rule.granted)
     )

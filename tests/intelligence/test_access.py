@@ -115,3 +115,22 @@ def test_who_may_record_and_merge(world):
     assert not may_record(UserFactory(is_staff=True, is_superuser=True, agency=None), area)
     assert [may_merge(u, area) for u in (boss, granted, reader)] == [True, False, False]
     assert not may_merge(boss, elsewhere)
+
+
+def test_auditors_see_every_sighting_with_or_without_a_location(world):
+    # Found by the property test (tests/access/test_visible_to_property.py): the sighting
+    # scope ORed "no location" with the auditor's empty Q, and Q(x) | Q() is Q(x) in
+    # Django, so auditors saw only the sightings recorded without a location.
+    from django.utils import timezone
+
+    from intelligence.models import Sighting
+
+    boss = coordinator(staffordshire())
+    link = LinkFactory(person=world[2], recorded_by=boss)
+    place = LocationFactory(created_by=boss)
+    sightings = {
+        Sighting.objects.create(link=link, seen_at=timezone.now(), location=where, recorded_by=boss)
+        for where in (None, place)
+    }
+    assert set(Sighting.objects.visible_to(auditor())) == sightings
+    assert set(Sighting.objects.visible_to(boss)) == sightings

@@ -8,13 +8,15 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-# Reference data, deliberately registered (read-only or audited): cases/admin.py and
-# meetings/admin.py. A new entry here needs a reason.
+# Reference data, deliberately registered (read-only or audited): cases/admin.py,
+# meetings/admin.py and intelligence/admin.py. A new entry here needs a reason.
 REFERENCE_DATA = {
     "cases.RiskTool",  # the risk tools' versions, read-only
     "meetings.QuorumKind",  # each area's quorum: which agency kinds must be present
+    # Which agencies' leads see an area's intelligence: added and revoked, never edited
+    "intelligence.IntelligenceGrant",
 }
-CASE_DATA_APPS = ["cases", "meetings", "audit", "notifications"]
+CASE_DATA_APPS = ["cases", "meetings", "audit", "notifications", "intelligence"]
 
 
 def registered_labels() -> set[str]:
