@@ -9,16 +9,9 @@ Every grant and revocation is an audit event in the admin's own transaction
 """
 
 from django.contrib import admin
-from django.db import transaction
 
-from audit.models import AuditEvent
-from audit.services import record
 from intelligence.models import IntelligenceGrant
 from panel.admin import AuditedAdmin
-
-
-def _revoked(grant: IntelligenceGrant) -> dict:
-    return {"area": grant.area_id, "agency": grant.agency_id, "deleted": True}
 
 
 @admin.register(IntelligenceGrant)
@@ -42,19 +35,5 @@ class IntelligenceGrantAdmin(AuditedAdmin):
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj):
-        record(actor=request.user, verb=AuditEvent.Verb.UPDATED, obj=obj, changes=_revoked(obj))
-        obj.delete()
-
-    def delete_queryset(self, request, queryset):
-        # "Delete selected": one audit event per grant, in one transaction with the deletion
-        # (the changelist's action, unlike the delete page, runs outside a transaction).
-        with transaction.atomic(using=queryset.db):
-            for grant in queryset:
-                record(
-                    actor=request.user,
-                    verb=AuditEvent.Verb.UPDATED,
-                    obj=grant,
-                    changes=_revoked(grant),
-                )
-            queryset.delete()
+    def deleted(self, obj: IntelligenceGrant) -> dict:
+        return {"area": obj.area_id, "agency": obj.agency_id, "deleted": True}

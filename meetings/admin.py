@@ -5,8 +5,6 @@ Changes are audited (panel.admin.AuditedAdmin)."""
 
 from django.contrib import admin
 
-from audit.models import AuditEvent
-from audit.services import record
 from meetings.models import QuorumKind
 from panel.admin import AuditedAdmin
 
@@ -16,11 +14,3 @@ class QuorumKindAdmin(AuditedAdmin):
     list_display = ["area", "kind"]
     list_filter = ["area"]
     ordering = ["area__name", "kind"]
-
-    def delete_queryset(self, request, queryset):
-        # "Delete selected" leaves one audit event per row, as deleting one does.
-        for row in queryset:
-            record(
-                actor=request.user, verb=AuditEvent.Verb.UPDATED, obj=row, changes={"deleted": True}
-            )
-        super().delete_queryset(request, queryset)

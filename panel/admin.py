@@ -63,9 +63,27 @@ class AuditedAdmin(admin.ModelAdmin):
             )
         formset.save_m2m()
 
+    def deleted(self, obj) -> dict:
+        """What the audit event of a deletion says (the row itself is gone after it)."""
+        return {"deleted": True}
+
     def delete_model(self, request, obj):
-        record(actor=request.user, verb=AuditEvent.Verb.UPDATED, obj=obj, changes={"deleted": True})
+        record(actor=request.user, verb=AuditEvent.Verb.UPDATED, obj=obj, changes=self.deleted(obj))
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected": one audit event per row, as deleting one leaves, in one
+        # transaction with the deletion (the changelist's action, unlike the delete page,
+        # runs outside a transaction: a failed delete must not leave events behind).
+        with transaction.atomic(using=queryset.db):
+            for obj in queryset:
+                record(
+                    actor=request.user,
+                    verb=AuditEvent.Verb.UPDATED,
+                    obj=obj,
+                    changes=self.deleted(obj),
+                )
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Area)

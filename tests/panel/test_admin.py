@@ -85,3 +85,25 @@ def test_a_coordinator_is_not_let_into_admin(client):
 
     assert client.get("/admin/").status_code == 302
     assert Area.objects.exists()
+
+
+def test_delete_selected_leaves_one_audit_event_per_row(admin_client):
+    """The changelist's "Delete selected" is audited as deleting one row is (it bypassed
+    AuditedAdmin.delete_model, so bulk deletions of teams, agencies or users left no
+    event)."""
+    from panel.models import LocalSupportTeam
+    from tests.factories import LocalSupportTeamFactory
+
+    teams = LocalSupportTeamFactory.create_batch(2, area=staffordshire())
+    before = AuditEvent.objects.count()
+
+    response = admin_client.post(
+        "/admin/panel/localsupportteam/",
+        {"action": "delete_selected", "_selected_action": [t.pk for t in teams], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not LocalSupportTeam.objects.filter(pk__in=[t.pk for t in teams]).exists()
+    events = AuditEvent.objects.order_by("pk")[before:]
+    assert sorted(e.object_id for e in events) == sorted(str(t.pk) for t in teams)
+    assert all(e.changes == {"deleted": True} for e in events)
