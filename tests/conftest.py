@@ -10,7 +10,7 @@ from tests import db_owner
 _BROWSER_DB_DIR: list[str] = []
 
 
-def pytest_collection_modifyitems(config, items):
+def _browser_tests_get_a_file_database(items) -> None:
     """Browser tests (tests/browser) run the server and a worker in their own processes,
     which cannot see SQLite's usual in-memory test database: when any is collected, the
     SQLite test database is a file instead (PostgreSQL's is shared already)."""
@@ -24,6 +24,43 @@ def pytest_collection_modifyitems(config, items):
     folder = tempfile.mkdtemp(prefix="safeguard-panel-test-db-")
     _BROWSER_DB_DIR.append(folder)
     db.setdefault("TEST", {})["NAME"] = f"{folder}/test.sqlite3"
+
+
+def _commits(item) -> bool | None:
+    """True for a test that really commits (Django flushes every table after it, the rows
+    the data migrations made included), False for one in a rolled-back transaction, None
+    for one without the database: pytest-django's own ordering rule."""
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    if (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in names:
+        return True
+    if marker is not None or "db" in names:
+        return False
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """After every plugin has reordered the tests, every test that commits must still run
+    after every test that only rolls back: the flush after a committing test empties the
+    rows the data migrations made (areas, risk tools, quorum rules), and a rolled-back test
+    run after it fails for want of them. pytest-django sorts them so, but pytest then
+    groups tests sharing a session-scoped parameter, and a test parametrized with an
+    argument called ``page`` is given pytest-playwright's ``[chromium]`` and pulled, with
+    every browser test, into the middle of the rolled-back ones (issue 13: CI failed that
+    way on both databases). Fail the collection, naming the test, rather than run so."""
+    _browser_tests_get_a_file_database(items)
+    first_commit = None
+    for item in items:
+        commits = _commits(item)
+        if commits:
+            first_commit = first_commit or item
+        elif commits is False and first_commit is not None:
+            raise pytest.UsageError(
+                f"{item.nodeid} rolls back but would run after {first_commit.nodeid}, which "
+                "commits (and is followed by a flush of every table). A parameter named like "
+                "a fixture (say `page`, pytest-playwright's) reorders the tests: rename it."
+            )
 
 
 def pytest_unconfigure(config):

@@ -203,23 +203,21 @@ def test_a_record_link_and_a_sighting_edit_and_end(client, world):
     assert link.ended_at is not None
 
 
-@pytest.mark.parametrize("page", ["cases:case-detail", "cases:triage-detail"])
-def test_the_case_and_triage_pages_do_not_grow_with_links(client, page):
+@pytest.mark.parametrize("url_name", ["cases:case-detail", "cases:triage-detail"])
+def test_the_case_and_triage_pages_do_not_grow_with_links(client, url_name):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     boss = coordinator(staffordshire(), agency=AgencyFactory())
-    referral = make_referral()
-    target = referral
-    if page == "cases:case-detail":
-        target = make_case(coordinator_user=boss)
-    where = {"case": target} if page == "cases:case-detail" else {"case": None, "referral": target}
+    on_case = url_name == "cases:case-detail"
+    target = make_case(coordinator_user=boss) if on_case else make_referral()
+    where = {"case": target} if on_case else {"case": None, "referral": target}
     client.force_login(boss)
     counts = []
     for _ in range(2):
-        client.get(reverse(page, args=[target.pk]))  # any first-time work out of the way
+        client.get(reverse(url_name, args=[target.pk]))  # any first-time work out of the way
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse(page, args=[target.pk])).status_code == 200
+            assert client.get(reverse(url_name, args=[target.pk])).status_code == 200
         counts.append(len(queries))
         for _ in range(4):
             LinkFactory(**where, person=PersonOfConcernFactory())
