@@ -395,9 +395,12 @@ def write_intelligence(ctx: Ctx, area: AreaWorld, using: str) -> None:
     records = {"person": persons, "location": locations, "vehicle": vehicles}
     shapes = ["person"] * 5 + ["location"] * 4 + ["vehicle"]
     for case_id, reference, opened, closed, _status in cases:
+        # Intelligence is recorded before now, whatever the case's dates say (the case
+        # generator closes some cases at dates a little ahead).
+        opened = min(opened, now - DAY)
         if rng.random() >= LINKED_CASES:
             continue
-        end = closed or now
+        end = min(closed or now, now)
         chosen: set[tuple[str, int]] = set()
         for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
             kind = rng.choice(shapes)
@@ -522,7 +525,7 @@ def write_intelligence(ctx: Ctx, area: AreaWorld, using: str) -> None:
             what = rng.choice(DISRUPTION_KINDS)
             if kind == "location" and what in (DisruptionKind.CAWN, DisruptionKind.SRO_SHPO):
                 what = DisruptionKind.LICENSING
-            day = today - dt.timedelta(days=rng.randrange(0, 700))
+            day = today - dt.timedelta(days=rng.randrange(1, 700))
             u = rng.random()
             # Some reviews past (overdue), most ahead, some never set.
             review = (
@@ -563,10 +566,13 @@ def write_intelligence(ctx: Ctx, area: AreaWorld, using: str) -> None:
     # --- missing episodes (case data) ---
     counts, chances = zip(*EPISODES, strict=True)
     for case_id, reference, opened, closed, _status in cases:
+        # Intelligence is recorded before now, whatever the case's dates say (the case
+        # generator closes some cases at dates a little ahead).
+        opened = min(opened, now - DAY)
         episodes = rng.choices(counts, weights=chances)[0]
         if not episodes:
             continue
-        end = closed or now
+        end = min(closed or now, now)
         # Three or more fall within 90 days of the first: the repeat pattern panels hear.
         first = between(opened, end - 90 * DAY if episodes >= 3 else end, rng)
         span = 85 * DAY if episodes >= 3 else end - first
