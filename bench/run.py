@@ -375,6 +375,15 @@ def row_counts() -> list[tuple[str, int]]:
         Review,
         RiskAssessment,
     )
+    from intelligence.models import (
+        Disruption,
+        Link,
+        Location,
+        MissingEpisode,
+        PersonOfConcern,
+        Sighting,
+        Vehicle,
+    )
     from meetings.models import AgendaItem, Meeting
     from notifications.models import Notification
     from panel.models import User
@@ -393,6 +402,13 @@ def row_counts() -> list[tuple[str, int]]:
             Meeting,
             AgendaItem,
             Notification,
+            PersonOfConcern,
+            Location,
+            Vehicle,
+            Link,
+            Sighting,
+            Disruption,
+            MissingEpisode,
             AuditEvent,
         ):
             cursor.execute(f"SELECT count(*) FROM {model._meta.db_table}")  # noqa: S608

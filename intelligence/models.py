@@ -437,6 +437,9 @@ class Link(Graded):
             models.Index(fields=["other_person"], name="link_other_person"),
             models.Index(fields=["location"], name="link_location"),
             models.Index(fields=["vehicle"], name="link_vehicle"),
+            # The lists' order (the API's links list, newest first): an index scan to the
+            # first page instead of sorting every link (57,000 at 100,000 cases).
+            models.Index(fields=["-recorded_at", "-id"], name="link_recorded"),
         ]
         constraints = [
             *grading_constraints("link"),
@@ -510,6 +513,8 @@ class Sighting(models.Model):
 
     class Meta:
         ordering = ["-seen_at", "-id"]
+        # The sightings list's order, as for links (40,000 at 100,000 cases).
+        indexes = [models.Index(fields=["-seen_at", "-id"], name="sighting_seen")]
 
     def __str__(self) -> str:
         return f"Seen {self.seen_at:%d %b %Y %H:%M}"

@@ -56,6 +56,15 @@ def generate(using: str, plan: Plan, meetings: bool = True) -> float:
                 lambda rows, trail, rng, a=area: write_meetings(ctx(rows, trail, rng), a, using),
                 plan.seed,
             )
+    from bench.gen.intelligence import write_intelligence
+
+    for area in world.areas:
+        runner.run_step(
+            using,
+            f"intelligence:{area.slug}",
+            lambda rows, trail, rng, a=area: write_intelligence(ctx(rows, trail, rng), a, using),
+            plan.seed,
+        )
     runner.run_step(
         using,
         "notifications",

@@ -143,3 +143,108 @@ def test_children_have_an_ons_ethnic_group_and_some_are_not_known(generated):
     codes = list(Child.objects.values_list("ethnicity_code", flat=True))
     assert set(codes) <= set(Ethnicity.values)
     assert len(set(codes)) > 1  # drawn from the spread, not the column's default
+
+
+def test_each_area_has_an_intelligence_picture_in_proportion(generated):
+    from bench.gen import intelligence as gen
+    from intelligence.models import (
+        Disruption,
+        IntelligenceGrant,
+        Link,
+        Location,
+        Merge,
+        MissingEpisode,
+        PersonOfConcern,
+        Sighting,
+        Vehicle,
+    )
+    from panel.models import Area
+
+    for area in Area.objects.filter(slug__startswith="bench-area-"):
+        cases = Case.objects.filter(area=area).count()
+        current = PersonOfConcern.objects.filter(area=area).current()
+        assert current.count() == max(3, cases // gen.CASES_PER_PERSON)
+        assert Location.objects.filter(area=area).count() == max(3, cases // gen.CASES_PER_LOCATION)
+        assert Vehicle.objects.filter(area=area).count() == max(2, cases // gen.CASES_PER_VEHICLE)
+        # The area's police see its intelligence, and nobody else is granted it.
+        assert list(
+            IntelligenceGrant.objects.filter(area=area).values_list("agency__kind", flat=True)
+        ) == ["police"]
+        assert Merge.objects.filter(area=area, kind="person").exists()
+    linked = Link.objects.filter(case__isnull=False).values("case_id").distinct().count()
+    assert 0.1 * CASES <= linked <= 0.55 * CASES
+    assert Link.objects.filter(case__isnull=True).exists()  # record to record
+    assert Sighting.objects.exists()
+    assert Disruption.objects.exists()
+    codes = set()
+    for model in (PersonOfConcern, Location, Vehicle, Link):
+        codes |= set(model.objects.values_list("handling_code", flat=True))
+        assert not model.objects.filter(handling_code="C", handling_conditions="").exists()
+    assert codes == {"P", "C"}
+    assert MissingEpisode.objects.filter(case__in=Case.objects.all()).exists()
+
+
+def test_intelligence_keys_are_the_services_own(generated):
+    from intelligence import keys
+    from intelligence.models import (
+        Location,
+        PersonIdentifier,
+        PersonOfConcern,
+        Vehicle,
+        identifier_key,
+    )
+
+    for person in PersonOfConcern.objects.all():
+        assert person.name_key == keys.person_name_key(person.name)
+        assert person.name.startswith("Benchperson P-") or person.name.startswith("BENCHPERSON P-")
+    for location in Location.objects.all():
+        assert location.name_key == keys.person_name_key(location.name)
+        assert location.postcode_key == keys.postcode_key(location.postcode)
+    for vehicle in Vehicle.objects.all():
+        assert vehicle.registration_key == keys.registration_key(vehicle.registration)
+        assert vehicle.partial == keys.is_partial(vehicle.registration)
+    for identifier in PersonIdentifier.objects.all():
+        assert identifier.key == identifier_key(identifier.kind, identifier.value)
+    # A merged duplicate is found by the name key of the person it was merged into.
+    merged = PersonOfConcern.objects.filter(merged_into__isnull=False).first()
+    assert merged.name_key == merged.merged_into.name_key
+
+
+def test_intelligence_has_patterns_and_repeat_missing_episodes(generated):
+    from django.db.models import Count
+
+    from intelligence import patterns
+    from intelligence.models import Link, MissingEpisode
+
+    children = (
+        Link.objects.live()
+        .filter(case__isnull=False)
+        .values("person_id", "location_id", "vehicle_id")
+        .annotate(n=Count("case__child_id", distinct=True))
+        .filter(n__gte=2)
+    )
+    assert children.exists()
+    assert patterns.patterns_for("person", Link.objects.values_list("person_id", flat=True)) or (
+        patterns.patterns_for("location", Link.objects.values_list("location_id", flat=True))
+    )
+    held = MissingEpisode.objects.filter(interview="held")
+    assert held.exists()
+    assert not held.filter(interview_held_at__isnull=True).exists()
+    assert not MissingEpisode.objects.filter(returned_at__lt=F("reported_missing_at")).exists()
+
+
+def test_coordinators_and_police_leads_see_their_areas_intelligence(generated):
+    from intelligence.models import Disruption, Link, Location, PersonOfConcern, Vehicle
+
+    coordinator = User.objects.get(username="bench.coord.a01.1")
+    police = User.objects.get(username="bench.lead.a01.police.1")
+    social = User.objects.get(username="bench.lead.a01.social.1")
+    for model in (PersonOfConcern, Location, Vehicle, Link, Disruption):
+        assert model.objects.visible_to(coordinator).exists(), model
+        assert model.objects.visible_to(police).exists(), model
+        assert not model.objects.visible_to(social).exists(), model
+    # Police see the P items and their own C items, not another agency's C items.
+    hidden = PersonOfConcern.objects.filter(area__slug="bench-area-01", handling_code="C").exclude(
+        source_agency=police.agency
+    )
+    assert not PersonOfConcern.objects.visible_to(police).filter(pk__in=hidden).exists()

@@ -277,3 +277,27 @@ def test_redacting_reads_the_text_once_whatever_the_number_of_terms():
     started = time.perf_counter()
     assert redact(text + "Testperson-2999 Generated2999.").endswith(f"{REDACTED}.")
     assert time.perf_counter() - started < 2
+
+
+def test_the_links_are_the_childs_own_on_cases_and_referrals(world):
+    # A link made at triage, on a referral of the child's with no case yet, is the child's;
+    # the other child's link to the same person is not.
+    Link.objects.create(
+        referral=make_referral(child=world.child),
+        area=world.area,
+        person=world.person,
+        relationship="gave_gifts",
+        recorded_by=world.boss,
+        recorded_at=timezone.now(),
+        source_evaluation="B",
+        intelligence_assessment="2",
+        source_agency=world.person.source_agency,
+    )
+    on_cases = Link.objects.filter(case__child=world.child).count()
+    assert world.other.intelligence_links.exists()
+    record = subject_access.build_record(world.boss, world.child)
+    exported = record["intelligence_links"]
+    assert len(exported) == on_cases + 1
+    assert [link["relationship"] for link in exported].count(
+        "Gave gifts, money, alcohol or drugs"
+    ) == 1
