@@ -21,6 +21,7 @@ from intelligence.models import Link, Location
 from intelligence.tasks import detect_patterns_for_link
 from notifications.models import NotificationKind
 from panel.dates import london_today
+from tests.browser.intelligence_helpers import go, grade
 from tests.browser.pages import DESKTOP, PHONE_WIDTH, check_page_both_widths, sign_in
 from tests.browser.test_journeys import nav
 from tests.browser.world import make_world
@@ -36,18 +37,6 @@ pytestmark = [
 
 PLACE = "Test Takeaway 1"
 WAIT = 30  # seconds: how long a page is reloaded waiting for the worker's work
-
-
-def _go(page: Page, target) -> None:
-    with page.expect_navigation(wait_until="load"):
-        target.click()
-    check_page_both_widths(page)
-
-
-def _grade(page: Page) -> None:
-    page.get_by_label("B: untested", exact=True).check()
-    page.get_by_label("2: known personally to the source, not to the officer").check()
-    page.get_by_label("P: lawful sharing permitted", exact=True).check()
 
 
 def _reload_until(page: Page, locator, text: str, seconds: float = WAIT) -> None:
@@ -88,13 +77,13 @@ def test_a_location_linked_to_two_children_is_flagged_charted_and_named_on_the_a
     nav(page, "Intelligence")
     page.goto("/intelligence/locations/")
     check_page_both_widths(page)
-    _go(page, page.get_by_role("link", name="Record a location"))
+    go(page, page.get_by_role("link", name="Record a location"))
     page.get_by_label("Name", exact=True).fill(PLACE)
     page.get_by_label("Kind of location").select_option(label="Takeaway or restaurant")
     page.get_by_label("Postcode").fill("ZZ99 1TT")  # a fictional postcode
-    _grade(page)
+    grade(page)
     page.get_by_label("Source agency").select_option(label=world.police.name)
-    _go(page, page.get_by_role("button", name="Save"))
+    go(page, page.get_by_role("button", name="Save"))
     expect(page.locator("h1")).to_contain_text(PLACE)
     location = Location.objects.get(name=PLACE)
 
@@ -102,11 +91,11 @@ def test_a_location_linked_to_two_children_is_flagged_charted_and_named_on_the_a
     for case in (first, second):
         page.goto(f"/cases/{case.pk}/")
         check_page_both_widths(page)
-        _go(page, page.locator(".app-child-links").get_by_role("link", name="Add a link"))
+        go(page, page.locator(".app-child-links").get_by_role("link", name="Add a link"))
         page.get_by_label("Linked to").select_option(label=f"{PLACE} (Takeaway or restaurant)")
         page.get_by_label("Relationship").select_option(label="Found at")
-        _grade(page)
-        _go(page, page.get_by_role("button", name="Record the link"))
+        grade(page)
+        go(page, page.get_by_role("button", name="Record the link"))
         expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
         expect(page.locator(".app-child-links")).to_contain_text(f"{PLACE} (a takeaway): found at")
     _shots(page, tmp_path, "case-page")
@@ -140,7 +129,7 @@ def test_a_location_linked_to_two_children_is_flagged_charted_and_named_on_the_a
     check_page_both_widths(page)
 
     # The location's link chart: the location and both children, drawn.
-    _go(page, page.locator("tbody tr").filter(has_text=PLACE).get_by_role("link"))
+    go(page, page.locator("tbody tr").filter(has_text=PLACE).get_by_role("link"))
     expect(page).to_have_url(re.compile(rf"/intelligence/locations/{location.pk}/chart/$"))
     chart = page.locator("svg[role='img']")
     expect(chart).to_have_count(1)
@@ -161,7 +150,7 @@ def test_a_location_linked_to_two_children_is_flagged_charted_and_named_on_the_a
 
     # Offered for the next panel meeting: the agenda names it, linked, to the coordinator.
     page.goto("/intelligence/patterns/")
-    _go(
+    go(
         page,
         page.locator("tbody tr")
         .filter(has_text=PLACE)
@@ -176,5 +165,5 @@ def test_a_location_linked_to_two_children_is_flagged_charted_and_named_on_the_a
     )
     expect(item).to_contain_text("A location (takeaway or restaurant) linked to 2 children")
     _shots(page, tmp_path, "agenda")
-    _go(page, item.get_by_role("link", name=PLACE))
+    go(page, item.get_by_role("link", name=PLACE))
     expect(page.locator("h1")).to_contain_text(PLACE)

@@ -13,23 +13,12 @@ from playwright.sync_api import Page, expect
 from cases import services
 from cases.models import Case
 from intelligence.models import Link, Sighting
+from tests.browser.intelligence_helpers import go, grade
 from tests.browser.pages import check_page_both_widths, sign_in
 from tests.browser.world import make_world, referral_for
 from tests.factories import ChildFactory, LocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _go(page: Page, target) -> None:
-    with page.expect_navigation(wait_until="load"):
-        target.click()
-    check_page_both_widths(page)
-
-
-def _grade(page: Page) -> None:
-    page.get_by_label("B: untested", exact=True).check()
-    page.get_by_label("2: known personally to the source, not to the officer").check()
-    page.get_by_label("P: lawful sharing permitted", exact=True).check()
 
 
 def test_a_coordinator_links_at_triage_accepts_and_works_the_links(page: Page, server, tmp_path):
@@ -45,13 +34,13 @@ def test_a_coordinator_links_at_triage_accepts_and_works_the_links(page: Page, s
     expect(page.locator("#child-links-heading")).to_have_text("Adults named in the concerns")
 
     # A new person of concern named in the concerns, linked before a case exists.
-    _go(page, page.get_by_role("link", name="Add a link"))
-    _go(page, page.get_by_role("button", name="Record the link"))  # empty: the errors
+    go(page, page.get_by_role("link", name="Add a link"))
+    go(page, page.get_by_role("button", name="Record the link"))  # empty: the errors
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.get_by_label("Or a new person of concern: name").fill("Testperson-0012 Generated")
     page.get_by_label("Relationship").select_option(label="Seen with")
-    _grade(page)
-    _go(page, page.get_by_role("button", name="Record the link"))
+    grade(page)
+    go(page, page.get_by_role("button", name="Record the link"))
     expect(page).to_have_url(re.compile(rf"/triage/{referral.pk}/$"))
     expect(page.locator(".app-child-links")).to_contain_text("Testperson-0012 Generated")
 
@@ -61,7 +50,7 @@ def test_a_coordinator_links_at_triage_accepts_and_works_the_links(page: Page, s
         "Fictional: indicators present."
     )
     accept.get_by_label("Lead agency").select_option(label=world.police.name)
-    _go(page, page.get_by_role("button", name="Accept and open a case"))
+    go(page, page.get_by_role("button", name="Accept and open a case"))
     expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
     case = Case.objects.get()
     assert Link.objects.get().case == case
@@ -69,20 +58,20 @@ def test_a_coordinator_links_at_triage_accepts_and_works_the_links(page: Page, s
     expect(section).to_contain_text("Testperson-0012 Generated (a person of concern): seen with")
 
     # A location link from the case page.
-    _go(page, section.get_by_role("link", name="Add a link"))
+    go(page, section.get_by_role("link", name="Add a link"))
     page.get_by_label("Linked to").select_option(
         label="Testplace 0012 Takeaway (Takeaway or restaurant)"
     )
     page.get_by_label("Relationship").select_option(label="Found at")
-    _grade(page)
-    _go(page, page.get_by_role("button", name="Record the link"))
+    grade(page)
+    go(page, page.get_by_role("button", name="Record the link"))
     section = page.locator(".app-child-links")
     expect(section).to_contain_text("Testplace 0012 Takeaway (a takeaway): found at")
     section.screenshot(path=tmp_path / "case-page-links.png")  # for a look by hand
 
     # The link's page, and a sighting.
-    _go(page, section.get_by_role("link", name="View the link to Testplace 0012 Takeaway"))
-    _go(page, page.get_by_role("link", name="Add a sighting"))
+    go(page, section.get_by_role("link", name="View the link to Testplace 0012 Takeaway"))
+    go(page, page.get_by_role("link", name="Add a sighting"))
     page.get_by_label("Day").fill("3")
     page.get_by_label("Month").fill("11")
     page.get_by_label("Year").fill("2026")
@@ -90,6 +79,6 @@ def test_a_coordinator_links_at_triage_accepts_and_works_the_links(page: Page, s
     page.get_by_label("At a location on record").select_option(
         label="Testplace 0012 Takeaway (Takeaway or restaurant)"
     )
-    _go(page, page.get_by_role("button", name="Record the sighting"))
+    go(page, page.get_by_role("button", name="Record the sighting"))
     expect(page.get_by_role("region", name="Sightings")).to_contain_text("3 Nov 2026 21:15")
     assert Sighting.objects.get().location == place
